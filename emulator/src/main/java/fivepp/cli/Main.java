@@ -1,7 +1,46 @@
 package fivepp.cli;
 
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code fivepp} command: one subcommand per job. */
+@Command(
+    name = "fivepp",
+    mixinStandardHelpOptions = true,
+    version = "fivepp 0.1.0",
+    description = "Computational-memory accelerator fabrics: map CNNs onto cores, verify the"
+        + " homomorphism into 5 Parallel Prism and compare bandwidth per channel.",
+    subcommands = {ModelsCommand.class, MapCommand.class, CompareCommand.class,
+        CommandLine.HelpCommand.class})
 public final class Main {
+
   public static void main(String[] args) {
-    System.out.println("fivepp");
+    System.exit(run(args));
+  }
+
+  /** Runs the command line and returns the exit status (0 ok, 2 bad input, 1 a fault). */
+  public static int run(String... args) {
+    return run(new java.io.PrintWriter(System.out, true), new java.io.PrintWriter(System.err, true), args);
+  }
+
+  /** Runs the command line writing to {@code out} and {@code err}; returns the exit status. */
+  public static int run(java.io.PrintWriter out, java.io.PrintWriter err, String... args) {
+    CommandLine cli = new CommandLine(new Main());
+    cli.setOut(out);
+    cli.setErr(err);
+    cli.setParameterExceptionHandler((ex, a) -> {
+      CommandLine cmd = ex.getCommandLine();
+      cmd.getErr().println("fivepp: " + ex.getMessage().replaceAll("\\s+", " ").trim()
+          + " (see '" + cmd.getCommandSpec().qualifiedName() + " --help')");
+      return 2;
+    });
+    cli.setExecutionExceptionHandler((ex, cmd, parsed) -> {
+      if (ex instanceof UserError) {
+        cmd.getErr().println("fivepp: " + ex.getMessage());
+        return 2;
+      }
+      throw ex;
+    });
+    return cli.execute(args);
   }
 }

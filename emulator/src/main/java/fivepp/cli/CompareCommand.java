@@ -1,0 +1,135 @@
+package fivepp.cli;
+
+import fivepp.fabric.Fabric;
+import fivepp.mapping.Bandwidth;
+import fivepp.mapping.CoreGraph;
+import fivepp.mapping.LinearOrder;
+import fivepp.mapping.Mapping;
+import fivepp.mapping.Tiling;
+import fivepp.model.Network;
+import fivepp.model.Zoo;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code fivepp compare}: bandwidth per channel of every network on every fabric. */
+@Command(name = "compare", mixinStandardHelpOptions = true,
+    description = {"Compare fabrics: per network and fabric (each sized to the network's cores),",
+        "the maximum and mean channel load in bytes per image, channels used, hops, and the",
+        "Gbit/s the busiest channel needs at the pipeline's throughput bound; plus the",
+        "smallest k for which the network embeds in kPP with every flow single-hop."})
+final class CompareCommand implements Callable<Integer> {
+  static final String ALL_FABRICS = "5pp,mesh,torus,ring,hypercube,full";
+
+  @Spec CommandSpec spec;
+
+  @Option(names = "--models", paramLabel = "a,b,...", description = "Networks (default: the whole zoo).")
+  String models;
+
+  @Option(names = "--fabrics", defaultValue = ALL_FABRICS, paramLabel = "f,g,...",
+      description = "Fabrics (default: ${DEFAULT-VALUE}).")
+  String fabrics;
+
+  @Mixin Inputs.TilingOptions options;
+
+  @Option(names = "--format", defaultValue = "table", paramLabel = "table|csv|json",
+      description = "Output format (default: ${DEFAULT-VALUE}).")
+  Inputs.Format format;
+
+  /** One network on one fabric. */
+  record Row(String model, String fabric, String fabricSize, int cores, int nodes, long maxChannelBytes,
+      double meanChannelBytes, int channelsUsed, long channels, int maxHops, double meanHops,
+      boolean singleHop, double imagesPerSecond, double busiestGbps) {}
+
+  /** One network on every fabric, with its smallest k. */
+  record Result(String model, int cores, int minK, int minKLowerBound, String representation, List<Row> rows) {
+    /** The fabrics whose busiest channel is the least loaded. */
+    List<String> lowest() {
+      long min = rows.stream().mapToLong(Row::maxChannelBytes).min().orElse(0);
+      return rows.stream().filter(r -> r.maxChannelBytes() == min).map(Row::fabric).toList();
+    }
+  }
+
+  @Override
+  public Integer call() {
+    List<Network> nets = new ArrayList<>();
+    if (models == null) {
+      Zoo.names().forEach(n -> nets.add(Zoo.get(n)));
+    } else {
+      Inputs.list(models).forEach(n -> nets.add(Inputs.model(n)));
+    }
+    List<String> specs = Inputs.list(fabrics);
+    Tiling tiling = options.tiling();
+    specs.forEach(s -> Inputs.fabric(s, 1));
+    List<Result> results = nets.parallelStream().map(n -> compare(n, specs, tiling)).toList();
+    PrintWriter out = spec.commandLine().getOut();
+    switch (format) {
+      case json -> out.println(Json.write(results));
+      case csv -> out.print(csv(results));
+      case table -> out.print(table(results, tiling));
+    }
+    out.flush();
+    return 0;
+  }
+
+  Result compare(Network net, List<String> specs, Tiling tiling) {
+    CoreGraph g = CoreGraph.of(net, tiling);
+    int[] order = LinearOrder.search(g);
+    Mapping.MinK k = Mapping.minK(g, order);
+    List<Row> rows = new ArrayList<>();
+    for (String s : specs) {
+      Fabric f = Inputs.fabric(s, g.cores().size());
+      Mapping m = Mapping.onto(g, order, f, options.tMvmSeconds());
+      Bandwidth b = m.bandwidth();
+      rows.add(new Row(net.name(), f.spec(), f.describe(), g.cores().size(), f.nodes(), b.maxChannelBytes(),
+          b.meanChannelBytes(), b.channelsUsed(), b.channels(), b.maxHops(), b.meanHops(),
+          m.verdict().homomorphism(), b.imagesPerSecond(), b.busiestGbps()));
+    }
+    return new Result(net.name(), g.cores().size(), k.k(), k.lowerBound(), g.representation(), rows);
+  }
+
+  private static String table(List<Result> results, Tiling tiling) {
+    StringBuilder sb = new StringBuilder();
+    sb.append("crossbar ").append(tiling.crossbar()).append(", ").append(tiling.activationBits())
+        .append("-bit activations, ").append(tiling.partialSumBits()).append("-bit partial sums, concat ")
+        .append(tiling.concat().name().toLowerCase(java.util.Locale.ROOT))
+        .append("; loads in bytes per image, Gbit/s at the pipeline bound\n");
+    Table t = new Table("model", "cores", "minK", "fabric", "nodes", "max ch B", "mean ch B", "ch used",
+        "max hops", "mean hops", "1-hop", "images/s", "max Gbit/s");
+    for (Result r : results) {
+      for (Row w : r.rows()) {
+        t.row(r.model(), r.cores(), r.minK() + (r.minK() == r.minKLowerBound() ? "" : " (>=" + r.minKLowerBound() + ")"),
+            w.fabricSize(), w.nodes(), w.maxChannelBytes(), w.meanChannelBytes(), w.channelsUsed() + "/" + w.channels(),
+            w.maxHops(), w.meanHops(), w.singleHop() ? "yes" : "no", w.imagesPerSecond(), w.busiestGbps());
+      }
+    }
+    sb.append(t);
+    sb.append("lowest max channel load:\n");
+    for (Result r : results) {
+      sb.append("  ").append(r.model()).append(": ").append(String.join(", ", r.lowest())).append('\n');
+    }
+    return sb.toString();
+  }
+
+  private static String csv(List<Result> results) {
+    StringBuilder sb = new StringBuilder("model,cores,minK,minKLowerBound,fabric,nodes,maxChannelBytesPerImage,"
+        + "meanChannelBytesPerImage,channelsUsed,channels,maxHops,meanHops,singleHop,imagesPerSecond,busiestChannelGbps\n");
+    for (Result r : results) {
+      for (Row w : r.rows()) {
+        sb.append(String.join(",", r.model(), "" + r.cores(), "" + r.minK(), "" + r.minKLowerBound(), w.fabric(),
+            "" + w.nodes(), "" + w.maxChannelBytes(), String.format("%.1f", w.meanChannelBytes()),
+            "" + w.channelsUsed(), "" + w.channels(), "" + w.maxHops(), String.format("%.3f", w.meanHops()),
+            "" + w.singleHop(), String.format("%.1f", w.imagesPerSecond()), String.format("%.4f", w.busiestGbps())))
+            .append('\n');
+      }
+    }
+    return sb.toString();
+  }
+
+}

@@ -1,0 +1,199 @@
+package fivepp.cli;
+
+import fivepp.mapping.Bandwidth;
+import fivepp.mapping.Core;
+import fivepp.mapping.CoreGraph;
+import fivepp.mapping.Flow;
+import fivepp.mapping.LinearOrder;
+import fivepp.mapping.Mapping;
+import fivepp.mapping.Verifier;
+import fivepp.model.Layer;
+import fivepp.model.Network;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code fivepp map}: one network on one fabric, verified, with its picture. */
+@Command(name = "map", mixinStandardHelpOptions = true,
+    description = {"Map a network onto a fabric: tile it into cores, search a placement, verify",
+        "that every flow is single-hop (the homomorphism), measure the load of every channel,",
+        "print the table layer -> cores -> fabric vertices and write an SVG picture."})
+final class MapCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Option(names = "--model", required = true, paramLabel = "M", description = "A zoo network (see 'fivepp models').")
+  String model;
+
+  @Option(names = "--fabric", defaultValue = "5pp", paramLabel = "F",
+      description = "5pp, kpp:K, mesh, mesh:RxC, torus, torus:RxC, ring, hypercube, full or file:PATH (default: ${DEFAULT-VALUE}).")
+  String fabric;
+
+  @Mixin Inputs.TilingOptions options;
+
+  @Option(names = "--format", defaultValue = "table", paramLabel = "table|json",
+      description = "Output format (default: ${DEFAULT-VALUE}).")
+  Inputs.Format format;
+
+  @Option(names = "--svg", paramLabel = "FILE",
+      description = "Where to write the picture (default: MODEL-FABRIC.svg in the current directory; 'none' for no picture).")
+  String svg;
+
+  @Override
+  public Integer call() throws IOException {
+    if (format == Inputs.Format.csv) {
+      throw new UserError("map: --format csv is not offered; use table or json");
+    }
+    Network net = Inputs.model(model);
+    var tiling = options.tiling();
+    CoreGraph g = CoreGraph.of(net, tiling);
+    var fab = Inputs.fabric(fabric, g.cores().size());
+    int[] order = LinearOrder.search(g);
+    Mapping m = Mapping.onto(g, order, fab, options.tMvmSeconds());
+    Mapping.MinK minK = Mapping.minK(g, order);
+    Path picture = svg == null
+        ? Path.of(net.name() + "-" + fab.spec().replaceAll("[^A-Za-z0-9]+", "_") + ".svg")
+        : svg.equals("none") ? null : Path.of(svg);
+    if (picture != null) {
+      try {
+        PlacementSvg.write(m, picture);
+      } catch (IOException e) {
+        throw new UserError("cannot write " + picture + ": " + e.getMessage());
+      }
+    }
+    PrintWriter out = spec.commandLine().getOut();
+    if (format == Inputs.Format.json) {
+      out.println(Json.write(json(m, minK)));
+    } else {
+      out.print(table(m, minK));
+      if (picture != null) {
+        out.println("picture: " + picture);
+      }
+    }
+    out.flush();
+    return 0;
+  }
+
+  static Map<String, Object> json(Mapping m, Mapping.MinK minK) {
+    CoreGraph g = m.graph();
+    Bandwidth b = m.bandwidth();
+    Map<String, Object> j = new LinkedHashMap<>();
+    j.put("model", g.network().name());
+    j.put("fabric", m.fabric().spec());
+    j.put("fabricNodes", m.fabric().nodes());
+    j.put("crossbar", g.tiling().crossbar().toString());
+    j.put("activationBits", g.tiling().activationBits());
+    j.put("partialSumBits", g.tiling().partialSumBits());
+    j.put("representation", g.representation());
+    List<Map<String, Object>> cores = new ArrayList<>();
+    for (Core c : g.cores()) {
+      Map<String, Object> cm = new LinkedHashMap<>();
+      cm.put("id", c.id());
+      cm.put("layer", c.layer());
+      cm.put("colGroup", c.colGroup());
+      cm.put("rowTile", c.rowTile());
+      cm.put("rows", c.rows());
+      cm.put("cols", c.cols());
+      cm.put("mvmsPerImage", c.mvmsPerImage());
+      cm.put("vertex", m.placement().vertex(c.id()));
+      cores.add(cm);
+    }
+    j.put("cores", cores);
+    List<Map<String, Object>> flows = new ArrayList<>();
+    for (int i = 0; i < g.flows().size(); i++) {
+      Flow f = g.flows().get(i);
+      Map<String, Object> fm = new LinkedHashMap<>();
+      fm.put("from", f.from());
+      fm.put("to", f.to());
+      fm.put("kind", f.kind().name().toLowerCase(java.util.Locale.ROOT));
+      fm.put("bytesPerImage", f.bytesPerImage());
+      fm.put("hops", b.flowHops()[i]);
+      flows.add(fm);
+    }
+    j.put("flows", flows);
+    j.put("singleHop", m.verdict().homomorphism());
+    j.put("placementErrors", m.verdict().placementErrors());
+    j.put("notSingleHop", m.verdict().notSingleHop().stream()
+        .map(x -> Map.of("from", x.flow().from(), "to", x.flow().to(), "fromVertex", x.fromVertex(),
+            "toVertex", x.toVertex()))
+        .toList());
+    j.put("maxChannelBytesPerImage", b.maxChannelBytes());
+    j.put("meanChannelBytesPerImage", b.meanChannelBytes());
+    j.put("channelsUsed", b.channelsUsed());
+    j.put("channels", b.channels());
+    j.put("maxHops", b.maxHops());
+    j.put("meanHops", b.meanHops());
+    j.put("imagesPerSecondBound", b.imagesPerSecond());
+    j.put("busiestChannelGbps", b.busiestGbps());
+    j.put("minK", minK.k());
+    j.put("minKLowerBound", minK.lowerBound());
+    j.put("placement", m.placement().vertexOf());
+    return j;
+  }
+
+  static String table(Mapping m, Mapping.MinK minK) {
+    CoreGraph g = m.graph();
+    Network net = g.network();
+    Bandwidth b = m.bandwidth();
+    StringBuilder sb = new StringBuilder();
+    sb.append(String.format("%s on %s, crossbar %s: %d cores, %d flows; %d-bit activations, %d-bit partial sums%n",
+        net.name(), m.fabric().describe(), g.tiling().crossbar(), g.cores().size(), g.flows().size(),
+        g.tiling().activationBits(), g.tiling().partialSumBits()));
+    sb.append("representation: ").append(g.representation()).append('\n');
+    Table t = new Table("layer", "rows x cols", "MVMs/image", "cores", "fabric vertices");
+    for (Layer l : net.layers()) {
+      List<Core> cs = g.coresOf(l.name());
+      t.row(l.name(), l.rows() + " x " + l.cols(), l.mvmsPerImage(), cs.size(),
+          ranges(cs.stream().mapToInt(c -> m.placement().vertex(c.id())).sorted().toArray()));
+    }
+    sb.append(t);
+    Verifier.Verdict v = m.verdict();
+    sb.append(String.format("single-hop (verifier): %s", v.homomorphism() ? "yes, every flow rides one link"
+        : "no, " + v.notSingleHop().size() + " of " + g.flows().size() + " flows are not single-hop"));
+    sb.append('\n');
+    for (String e : v.placementErrors()) {
+      sb.append("  placement error: ").append(e).append('\n');
+    }
+    v.notSingleHop().stream().limit(10).forEach(x -> sb.append(String.format(
+        "  %s -> %s (%s, cores %d -> %d, vertices %d -> %d, %d hops)%n",
+        g.cores().get(x.flow().from()).layer(), g.cores().get(x.flow().to()).layer(),
+        x.flow().kind().name().toLowerCase(java.util.Locale.ROOT), x.flow().from(), x.flow().to(),
+        x.fromVertex(), x.toVertex(), m.fabric().hops(x.fromVertex(), x.toVertex()))));
+    if (v.notSingleHop().size() > 10) {
+      sb.append("  ... and ").append(v.notSingleHop().size() - 10).append(" more\n");
+    }
+    sb.append(String.format("smallest k found for kPP: %d (no ordering can do better than %d%s)%n",
+        minK.k(), minK.lowerBound(), minK.optimal() ? ": optimal" : ""));
+    sb.append(String.format("channels: max %s B/image, mean %s B/image over %d used of %d; hops max %d, mean %.2f%n",
+        Table.format(b.maxChannelBytes()), Table.format(b.meanChannelBytes()), b.channelsUsed(),
+        b.channels(), b.maxHops(), b.meanHops()));
+    sb.append(String.format("pipeline bound %s images/s (max %d MVMs per core at %s ns); busiest channel needs %.3f Gbit/s%n",
+        Table.format(b.imagesPerSecond()), g.maxMvmsPerCore(),
+        Table.format(1e9 / (b.imagesPerSecond() * g.maxMvmsPerCore())), b.busiestGbps()));
+    return sb.toString();
+  }
+
+  /** Sorted vertices as compact ranges: 0-3,7,9-10. */
+  static String ranges(int[] v) {
+    List<String> parts = new ArrayList<>();
+    for (int i = 0; i < v.length; ) {
+      int j = i;
+      while (j + 1 < v.length && v[j + 1] == v[j] + 1) {
+        j++;
+      }
+      parts.add(i == j ? Integer.toString(v[i]) : v[i] + "-" + v[j]);
+      i = j + 1;
+    }
+    return parts.stream().collect(Collectors.joining(","));
+  }
+}

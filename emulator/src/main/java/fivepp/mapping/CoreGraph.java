@@ -1,0 +1,391 @@
+package fivepp.mapping;
+
+import fivepp.model.Input;
+import fivepp.model.Layer;
+import fivepp.model.Network;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A network cut into CM cores, and the flows between them (paper.md B2, B3).
+ *
+ * <p>Rules, stated once:
+ *
+ * <ul>
+ *   <li>Rows of a layer's matrix are ordered channel-major (channel, ky, kx), so a row tile reads
+ *       a contiguous range of input channels and receives only those.
+ *   <li>A layer of R x C needs ceil(R/X) row tiles in each of ceil(C/Y) column groups. The row
+ *       tiles of a column group accumulate in a chain: tile t sends its partial sums to tile t+1;
+ *       the last tile adds the bias, the residual, runs activation and pooling, and sends.
+ *   <li>Grouped and depthwise convolutions are packed block-diagonally: as many whole groups as fit
+ *       in both dimensions share one crossbar (one MVM computes them all, the off-diagonal devices
+ *       hold zeros); a group too large for a crossbar is tiled on its own as above.
+ *   <li>The network's input image enters the first layer's cores, and the logits leave the last
+ *       layer's, off the fabric: neither is a flow.
+ * </ul>
+ */
+public final class CoreGraph {
+  private final Network network;
+  private final Tiling tiling;
+  private final List<Core> cores;
+  private final List<Flow> flows;
+  private final Map<String, List<Core>> coresByLayer;
+  private final List<List<String>> forwardedConcats;
+
+  private CoreGraph(Network network, Tiling tiling, List<Core> cores, List<Flow> flows,
+      Map<String, List<Core>> coresByLayer, List<List<String>> forwardedConcats) {
+    this.network = network;
+    this.tiling = tiling;
+    this.cores = List.copyOf(cores);
+    this.flows = List.copyOf(flows);
+    this.coresByLayer = Collections.unmodifiableMap(coresByLayer);
+    this.forwardedConcats = List.copyOf(forwardedConcats);
+  }
+
+  public Network network() {
+    return network;
+  }
+
+  public Tiling tiling() {
+    return tiling;
+  }
+
+  public List<Core> cores() {
+    return cores;
+  }
+
+  public List<Flow> flows() {
+    return flows;
+  }
+
+  public List<Core> coresOf(String layer) {
+    return coresByLayer.getOrDefault(layer, List.of());
+  }
+
+  /** The concatenations that are forwarded (each a list of producers, in chain order). */
+  public List<List<String>> forwardedConcats() {
+    return forwardedConcats;
+  }
+
+  /** The most MVMs any core does per image: the pipeline's bound (paper.md B8). */
+  public long maxMvmsPerCore() {
+    return cores.stream().mapToLong(Core::mvmsPerImage).max().orElse(0);
+  }
+
+  /** One line naming the representation used for the layer graph (paper.md B1). */
+  public String representation() {
+    String c = tiling.concat() == Tiling.Concat.FORWARD
+        ? "concat forwarding (" + forwardedConcats.size() + " concatenations chained)"
+        : "direct concatenation";
+    return "weight layers as nodes; batch-norm folded; activation, pooling and residual addition"
+        + " in the digital unit of the receiving core; " + c
+        + "; partial sums accumulated in a chain of row tiles";
+  }
+
+  /** Cuts {@code network} into cores and derives every flow. */
+  public static CoreGraph of(Network network, Tiling tiling) {
+    return new Builder(network, tiling).build();
+  }
+
+  /** Where a channel range of some producer's output is held, as seen by a consumer. */
+  private record Part(int holder, int offset, int channels, long pixels) {}
+
+  private static final class Builder {
+    private final Network net;
+    private final Tiling tiling;
+    private final List<Core> cores = new ArrayList<>();
+    private final Map<String, List<Core>> byLayer = new LinkedHashMap<>();
+    private final Map<FlowKey, Long> flows = new LinkedHashMap<>();
+    /** Forward mode: producer -> the producers whose channels it receives and passes on. */
+    private final Map<String, List<String>> prefix = new HashMap<>();
+    private final List<List<String>> chains = new ArrayList<>();
+
+    private record FlowKey(int from, int to, Flow.Kind kind) {}
+
+    Builder(Network net, Tiling tiling) {
+      this.net = net;
+      this.tiling = tiling;
+    }
+
+    CoreGraph build() {
+      for (Layer l : net.layers()) {
+        tile(l);
+      }
+      if (tiling.concat() == Tiling.Concat.FORWARD) {
+        planForwarding();
+      }
+      for (Layer l : net.layers()) {
+        partialSums(l);
+        activations(l);
+        residual(l);
+      }
+      forwards();
+      List<Flow> list = new ArrayList<>();
+      flows.forEach((k, bytes) -> list.add(new Flow(k.from(), k.to(), bytes, k.kind())));
+      return new CoreGraph(net, tiling, cores, list, byLayer, chains);
+    }
+
+    // ---- tiling -------------------------------------------------------------------------
+
+    private void tile(Layer l) {
+      int g = l.groups();
+      int cin = l.input().channels();
+      int kk = l.kernelH() * l.kernelW();
+      int rg = l.rows();
+      int cg = l.outChannels() / g;
+      long x = tiling.crossbar().rows();
+      long y = tiling.crossbar().cols();
+      List<Core> mine = new ArrayList<>();
+      int colGroup = 0;
+      if (g > 1 && rg <= x && cg <= y) {
+        long perCore = Math.min(x / rg, y / cg);
+        for (long first = 0; first < g; first += perCore, colGroup++) {
+          int n = (int) Math.min(perCore, g - first);
+          int f = (int) first;
+          mine.add(core(l, colGroup, 0, 1, n * rg, n * cg, f * (cin / g), (f + n) * (cin / g),
+              f * cg, (f + n) * cg));
+        }
+      } else {
+        for (int grp = 0; grp < g; grp++) {
+          int inBase = grp * (cin / g);
+          int outBase = grp * cg;
+          int rowTiles = (int) ((rg + x - 1) / x);
+          for (long c0 = 0; c0 < cg; c0 += y, colGroup++) {
+            int c1 = (int) Math.min(cg, c0 + y);
+            for (int t = 0; t < rowTiles; t++) {
+              long r0 = t * x;
+              int r1 = (int) Math.min(rg, r0 + x);
+              mine.add(core(l, colGroup, t, rowTiles, (int) (r1 - r0), (int) (c1 - c0),
+                  inBase + (int) (r0 / kk), inBase + (r1 - 1) / kk + 1,
+                  outBase + (int) c0, outBase + c1));
+            }
+          }
+        }
+      }
+      byLayer.put(l.name(), mine);
+    }
+
+    private Core core(Layer l, int colGroup, int rowTile, int rowTiles, int rows, int cols,
+        int inFrom, int inTo, int outFrom, int outTo) {
+      Core c = new Core(cores.size(), l.name(), net.indexOf(l.name()), colGroup, rowTile, rowTiles,
+          rows, cols, inFrom, inTo, outFrom, outTo, l.mvmsPerImage());
+      cores.add(c);
+      return c;
+    }
+
+    // ---- flows --------------------------------------------------------------------------
+
+    private void add(int from, int to, long bytes, Flow.Kind kind) {
+      if (bytes > 0 && from != to) {
+        flows.merge(new FlowKey(from, to, kind), bytes, Long::sum);
+      }
+    }
+
+    private long bytes(long values, int bits) {
+      return (values * bits + 7) / 8;
+    }
+
+    private void partialSums(Layer l) {
+      List<Core> cs = byLayer.get(l.name());
+      for (int i = 0; i + 1 < cs.size(); i++) {
+        Core a = cs.get(i);
+        Core b = cs.get(i + 1);
+        if (!a.accumulator() && b.colGroup() == a.colGroup()) {
+          add(a.id(), b.id(), bytes((long) a.cols() * a.mvmsPerImage(), tiling.partialSumBits()),
+              Flow.Kind.PARTIAL_SUM);
+        }
+      }
+    }
+
+    /** The cores holding the layer's own output channels [from, from+count), one part each. */
+    private List<Part> own(String producer, int from, int count, int offset) {
+      List<Part> parts = new ArrayList<>();
+      long pixels = net.outputOf(producer).pixels();
+      for (Core c : byLayer.get(producer)) {
+        if (c.accumulator()) {
+          int lo = Math.max(c.outFrom(), from);
+          int hi = Math.min(c.outTo(), from + count);
+          if (lo < hi) {
+            parts.add(new Part(c.id(), offset + lo - from, hi - lo, pixels));
+          }
+        }
+      }
+      return parts;
+    }
+
+    /** The core that receives and passes on the channels forwarded to a layer. */
+    private int forwardingCore(String layer) {
+      List<Core> cs = byLayer.get(layer);
+      return cs.get(cs.size() - 1).id();
+    }
+
+    private int channelsOf(List<String> producers) {
+      return producers.stream().mapToInt(p -> net.outputOf(p).channels()).sum();
+    }
+
+    /**
+     * Where the channels of a forwarded concatenation are held: the last producer of the chain
+     * holds everything the chain passed on to it, plus its own output. Offsets are those of
+     * {@code offsets} (the concatenation's channel order, which the chain order need not follow).
+     */
+    private List<Part> forwardedConcat(List<String> chain, Map<String, Integer> offsets) {
+      String last = chain.get(chain.size() - 1);
+      long pixels = net.outputOf(last).pixels();
+      List<Part> parts = new ArrayList<>();
+      for (String p : chain.subList(0, chain.size() - 1)) {
+        parts.add(new Part(forwardingCore(last), offsets.get(p), net.outputOf(p).channels(), pixels));
+      }
+      parts.addAll(own(last, 0, net.outputOf(last).channels(), offsets.get(last)));
+      return parts;
+    }
+
+    private void activations(Layer l) {
+      List<Part> parts = new ArrayList<>();
+      List<String> chain = forwardedChain(l);
+      if (chain != null) {
+        Map<String, Integer> offsets = new HashMap<>();
+        int offset = 0;
+        for (Input in : l.inputs()) {
+          offsets.put(in.from(), offset);
+          offset += in.channels();
+        }
+        parts.addAll(forwardedConcat(chain, offsets));
+      } else {
+        int offset = 0;
+        for (Input in : l.inputs()) {
+          if (!in.from().equals(Network.INPUT)) {
+            parts.addAll(own(in.from(), in.firstChannel(), in.channels(), offset));
+          }
+          offset += in.channels();
+        }
+      }
+      for (Core c : byLayer.get(l.name())) {
+        for (Part p : parts) {
+          int lo = Math.max(c.inFrom(), p.offset());
+          int hi = Math.min(c.inTo(), p.offset() + p.channels());
+          if (lo < hi) {
+            add(p.holder(), c.id(), bytes((long) (hi - lo) * p.pixels(), tiling.activationBits()),
+                Flow.Kind.ACTIVATION);
+          }
+        }
+      }
+    }
+
+    private void residual(Layer l) {
+      if (l.residual() == null) {
+        return;
+      }
+      String src = l.residual().from();
+      long pixels = l.convOutput().pixels();
+      for (Core c : byLayer.get(l.name())) {
+        if (!c.accumulator()) {
+          continue;
+        }
+        for (Part p : own(src, 0, net.outputOf(src).channels(), 0)) {
+          int lo = Math.max(c.outFrom(), p.offset());
+          int hi = Math.min(c.outTo(), p.offset() + p.channels());
+          if (lo < hi) {
+            add(p.holder(), c.id(), bytes((long) (hi - lo) * pixels, tiling.activationBits()),
+                Flow.Kind.RESIDUAL);
+          }
+        }
+      }
+    }
+
+    /**
+     * The chain order of l's input when it is a concatenation of >= 2 distinct whole layer
+     * outputs: the producers by depth (longest path from the image), ties in concatenation order,
+     * so the deepest producer, which finishes last, passes the whole concatenation on.
+     */
+    private List<String> chainOf(Layer l) {
+      if (l.inputs().size() < 2) {
+        return null;
+      }
+      List<String> ps = new ArrayList<>();
+      for (Input in : l.inputs()) {
+        if (in.from().equals(Network.INPUT) || in.firstChannel() != 0
+            || in.channels() != net.outputOf(in.from()).channels() || ps.contains(in.from())) {
+          return null;
+        }
+        ps.add(in.from());
+      }
+      ps.sort(java.util.Comparator.comparingInt(this::depth));
+      return ps;
+    }
+
+    private final Map<String, Integer> depths = new HashMap<>();
+
+    private int depth(String layer) {
+      Integer d = depths.get(layer);
+      if (d == null) {
+        d = 1 + net.layer(layer).producers().stream().mapToInt(this::depth).max().orElse(0);
+        depths.put(layer, d);
+      }
+      return d;
+    }
+
+    /** The chain l's input is forwarded along, or null when it is received directly. */
+    private List<String> forwardedChain(Layer l) {
+      List<String> chain = chainOf(l);
+      if (chain == null) {
+        return null;
+      }
+      for (int i = 0; i < chain.size(); i++) {
+        if (!chain.subList(0, i).equals(prefix.get(chain.get(i)))) {
+          return null;
+        }
+      }
+      return chain;
+    }
+
+    /**
+     * Chooses the concatenations to forward: each producer can pass on one prefix, so a
+     * concatenation whose producers already forward a different prefix stays direct.
+     */
+    private void planForwarding() {
+      for (Layer l : net.layers()) {
+        List<String> chain = chainOf(l);
+        if (chain == null) {
+          continue;
+        }
+        boolean fits = true;
+        for (int i = 0; i < chain.size(); i++) {
+          List<String> had = prefix.get(chain.get(i));
+          fits &= had == null || had.equals(chain.subList(0, i));
+        }
+        if (fits) {
+          for (int i = 0; i < chain.size(); i++) {
+            prefix.putIfAbsent(chain.get(i), List.copyOf(chain.subList(0, i)));
+          }
+          if (!chains.contains(chain)) {
+            chains.add(List.copyOf(chain));
+          }
+        }
+      }
+    }
+
+    /** Forwarding flows: each producer with a prefix p1..pk receives it from pk's holders. */
+    private void forwards() {
+      for (Layer l : net.layers()) {
+        List<String> before = prefix.get(l.name());
+        if (before == null || before.isEmpty()) {
+          continue;
+        }
+        int to = forwardingCore(l.name());
+        Map<String, Integer> anyOffsets = new HashMap<>();
+        before.forEach(b -> anyOffsets.put(b, 0));
+        List<Part> parts = before.size() == 1
+            ? own(before.get(0), 0, net.outputOf(before.get(0)).channels(), 0)
+            : forwardedConcat(before, anyOffsets);
+        for (Part p : parts) {
+          add(p.holder(), to, bytes((long) p.channels() * p.pixels(), tiling.activationBits()),
+              Flow.Kind.FORWARD);
+        }
+      }
+    }
+  }
+}

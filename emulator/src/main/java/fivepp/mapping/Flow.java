@@ -1,0 +1,15 @@
+package fivepp.mapping;
+
+/** A transfer between two cores with its size in bytes per image (paper.md B3). */
+public record Flow(int from, int to, long bytesPerImage, Kind kind) {
+  public enum Kind {
+    /** Activations from a producer's accumulating core to a consumer core. */
+    ACTIVATION,
+    /** Partial sums from one row tile to the next of the same column group. */
+    PARTIAL_SUM,
+    /** A residual (shortcut) to the accumulating core of the layer that adds it. */
+    RESIDUAL,
+    /** Concatenated channels a layer passes on along with its own output (concat forwarding). */
+    FORWARD
+  }
+}

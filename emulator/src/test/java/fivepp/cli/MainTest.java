@@ -1,0 +1,114 @@
+package fivepp.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class MainTest {
+  @TempDir Path dir;
+
+  record Result(int status, String out, String err) {}
+
+  static Result run(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int status = Main.run(new PrintWriter(out, true), new PrintWriter(err, true), args);
+    return new Result(status, out.toString(), err.toString());
+  }
+
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', value = {
+      "map --model nosuchnet --svg none | unknown model 'nosuchnet'",
+      "map --model resnet32 --fabric meshy --svg none | unknown fabric 'meshy'",
+      "map --model resnet32 --fabric kpp:0 --svg none | kpp:0",
+      "map --model resnet32 --crossbar 0x256 --svg none | crossbar '0x256'",
+      "map --model resnet32 --fabric mesh:2x2 --svg none | too few for 60 cores",
+      "compare --models resnet32,alexnet | unknown model 'alexnet'",
+      "map --model resnet32 --concat sideways --svg none | --concat 'sideways'",
+      "map --model resnet32 --t-mvm 0 --svg none | --t-mvm",
+      "map --model resnet32 --bogus | Unknown option: '--bogus'",
+      "models --format xml | --format",
+  })
+  void badInputIsOneLineAndExitStatusTwo(String args, String expected) {
+    Result r = run(args.trim().split("\\s+"));
+    assertThat(r.status()).isEqualTo(2);
+    assertThat(r.err()).contains(expected);
+    assertThat(r.err().strip().lines()).hasSize(1);
+    assertThat(r.out()).isEmpty();
+  }
+
+  @Test
+  void aBadFabricFileIsNamedWithItsLine() throws Exception {
+    Path loop = Files.writeString(dir.resolve("loop.txt"), "# ring\n0 1\n1 1\n");
+    Result r = run("map", "--model", "resnet20", "--crossbar", "layer", "--svg", "none",
+        "--fabric", "file:" + loop);
+    assertThat(r.status()).isEqualTo(2);
+    assertThat(r.err()).contains("line 3").contains("self-loop");
+    Path bad = Files.writeString(dir.resolve("bad.txt"), "0 1\n1 two\n");
+    Result r2 = run("map", "--model", "resnet20", "--svg", "none", "--fabric", "file:" + bad);
+    assertThat(r2.status()).isEqualTo(2);
+    assertThat(r2.err()).contains("line 2");
+  }
+
+  @Test
+  void mapWritesJsonAndThePicture() throws Exception {
+    Path svg = dir.resolve("r32.svg");
+    Result r = run("map", "--model", "resnet32", "--fabric", "5pp", "--crossbar", "layer",
+        "--format", "json", "--svg", svg.toString());
+    assertThat(r.status()).isZero();
+    JsonNode j = new ObjectMapper().readTree(r.out());
+    assertThat(j.get("cores")).hasSize(32);
+    assertThat(j.get("singleHop").asBoolean()).isTrue();
+    assertThat(j.get("placement")).hasSize(32);
+    assertThat(j.get("maxChannelBytesPerImage").asLong()).isEqualTo(16L * 32 * 32);
+    JsonNode flow = j.get("flows").get(0);
+    assertThat(flow.get("hops").asInt()).isEqualTo(1);
+    assertThat(flow.has("from") && flow.has("to") && flow.has("bytesPerImage")).isTrue();
+    assertThat(Files.readString(svg)).startsWith("<?xml").contains("<svg");
+  }
+
+  @Test
+  void mapTablePrintsLayerToCoresToVertices() {
+    Result r = run("map", "--model", "resnet32", "--svg", "none");
+    assertThat(r.status()).isZero();
+    assertThat(r.out()).contains("resnet32 on 5PP(60), crossbar 256x256: 60 cores")
+        .containsPattern("(?m)^conv1\\s+27 x 16\\s+1,024\\s+1\\s+\\d+$")
+        .containsPattern("(?m)^fc\\s+64 x 10\\s+1\\s+1\\s+\\d+$");
+  }
+
+  @Test
+  void modelsListsTheZooAsJson() throws Exception {
+    Result r = run("models", "--format", "json");
+    assertThat(r.status()).isZero();
+    JsonNode all = new ObjectMapper().readTree(r.out());
+    assertThat(all).hasSize(14);
+    JsonNode r32 = all.get(1);
+    assertThat(r32.get("name").asText()).isEqualTo("resnet32");
+    assertThat(r32.get("weights").asLong()).isEqualTo(461_872);
+    assertThat(r32.get("macs").asLong()).isEqualTo(68_862_592);
+    assertThat(r32.get("layers").get(0).get("rows").asInt()).isEqualTo(27);
+    assertThat(r32.get("layers").get(0).get("mvmsPerImage").asInt()).isEqualTo(1024);
+  }
+
+  @Test
+  void compareGivesOneRowPerNetworkAndFabricWithMinK() {
+    Result r = run("compare", "--models", "resnet20,resnet32", "--fabrics", "5pp,mesh,ring",
+        "--crossbar", "layer", "--format", "csv");
+    assertThat(r.status()).isZero();
+    var lines = r.out().strip().lines().toList();
+    assertThat(lines).hasSize(1 + 2 * 3);
+    assertThat(lines.get(0)).startsWith("model,cores,minK,");
+    assertThat(lines.get(1)).startsWith("resnet20,20,").contains(",5pp,20,");
+    assertThat(lines.get(4)).startsWith("resnet32,32,").contains(",5pp,32,")
+        .contains("," + (16 * 32 * 32) + ",");
+  }
+}

@@ -1,0 +1,29 @@
+package fivepp.mapping;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import fivepp.fabric.Fabrics;
+import fivepp.model.Zoo;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** paper.md A4/B5: at layer granularity every zoo network embeds in 5PP, every flow on one link. */
+class EmbeddingTest {
+
+  static java.util.List<String> zoo() {
+    return Zoo.names();
+  }
+
+  @ParameterizedTest
+  @MethodSource("zoo")
+  void everyZooNetworkEmbedsIn5ppAtLayerGranularity(String name) {
+    CoreGraph g = CoreGraph.of(Zoo.get(name), Tiling.DEFAULT.withCrossbar(Crossbar.LAYER));
+    int[] order = LinearOrder.search(g);
+    Mapping m = Mapping.onto(g, order, Fabrics.parse("5pp", g.cores().size()), 100e-9);
+    assertThat(m.verdict().notSingleHop()).as(name + " flows off a link").isEmpty();
+    assertThat(m.verdict().homomorphism()).isTrue();
+    Mapping.MinK k = Mapping.minK(g, order);
+    assertThat(k.confirmed()).isTrue();
+    assertThat(k.k()).isBetween(k.lowerBound(), 5);
+  }
+}

@@ -1,0 +1,263 @@
+package fivepp.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.withinPercentage;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Pins the zoo to published figures. Weights exclude biases and batch-norm; for torchvision
+ * models they equal torchvision's num_params minus 2 per BN channel minus the fc bias (1000);
+ * the BN channel counts were derived by hand, layer by layer. MAC references are torchvision's
+ * "_ops" (GMACs at 224x224).
+ */
+class ZooTest {
+
+  @Test
+  void namesInOrder() {
+    assertThat(Zoo.names()).containsExactly("resnet20", "resnet32", "resnet44", "resnet56",
+        "resnet110", "resnet18", "resnet34", "resnet50", "resnet101", "resnet152", "vgg16",
+        "googlenet", "densenet121", "mobilenetv2");
+  }
+
+  @ParameterizedTest
+  @MethodSource("allNames")
+  void everyNetworkRoundTripsAndClassifies(String name) {
+    Network n = Zoo.get(name);
+    assertThat(n.name()).isEqualTo(name);
+    assertThat(n.description()).doesNotContain("\n").isNotBlank();
+    assertThat(n.input()).isEqualTo(Zoo.input(name));
+    int classes = name.matches("resnet(20|32|44|56|110)") ? 10 : 1000;
+    assertThat(n.output().kind()).isEqualTo(Layer.Kind.FC);
+    assertThat(n.output().output()).isEqualTo(new Shape(classes, 1, 1));
+  }
+
+  static Stream<String> allNames() {
+    return Zoo.names().stream();
+  }
+
+  // ---- ResNet-32, paper.md part C, layer by layer ----
+
+  @Test
+  void resnet32MatchesThePaperTable() {
+    Network n = Zoo.get("resnet32");
+    assertThat(n.weights()).isEqualTo(461_872);
+    assertThat(n.macs()).isEqualTo(68_862_592);
+    assertThat(n.layers()).hasSize(32); // 6n+2 weight layers, n = 5
+    // row of the table -> {rows, cols, MVMs per image, how many layers}
+    Map<String, int[]> table = new LinkedHashMap<>();
+    table.put("conv1", new int[] {27, 16, 1024, 1});
+    table.put("stage 1", new int[] {144, 16, 1024, 10});
+    table.put("stage 2 first", new int[] {144, 32, 256, 1});
+    table.put("stage 2 rest", new int[] {288, 32, 256, 9});
+    table.put("stage 3 first", new int[] {288, 64, 64, 1});
+    table.put("stage 3 rest", new int[] {576, 64, 64, 9});
+    table.put("fc", new int[] {64, 10, 1, 1});
+    Map<String, Integer> seen = new LinkedHashMap<>();
+    for (Layer l : n.layers()) {
+      String row = l.name().equals("conv1") || l.name().equals("fc") ? l.name()
+          : l.name().startsWith("s1") ? "stage 1"
+          : "stage " + l.name().charAt(1) + (l.name().endsWith("b1a") ? " first" : " rest");
+      int[] expected = table.get(row);
+      assertThat(new long[] {l.rows(), l.cols(), l.mvmsPerImage()}).as(l.name())
+          .containsExactly(expected[0], expected[1], expected[2]);
+      seen.merge(row, 1, Integer::sum);
+    }
+    table.forEach((row, e) -> assertThat(seen.get(row)).as(row).isEqualTo(e[3]));
+  }
+
+  @Test
+  void resnet32ShortcutsAreOptionA() {
+    Network n = Zoo.get("resnet32");
+    assertThat(n.layer("s1b1b").residual()).isEqualTo(new Residual("conv1", 1));
+    assertThat(n.layer("s2b1b").residual()).isEqualTo(new Residual("s1b5b", 2));
+    assertThat(n.layer("s3b1b").residual()).isEqualTo(new Residual("s2b5b", 2));
+    assertThat(n.layer("s3b2b").residual()).isEqualTo(new Residual("s3b1b", 1));
+    assertThat(n.layers()).allSatisfy(l -> assertThat(l.bias()).isEqualTo(l.name().equals("fc")));
+    assertThat(n.layer("s3b5b").postPool()).isEqualTo(Pool.globalAvg());
+    assertThat(n.layer("fc").input()).isEqualTo(new Shape(64, 1, 1));
+  }
+
+  @ParameterizedTest
+  @MethodSource("cifarResnets")
+  void cifarResnetWeights(String name, long weights, long macs, int layers) {
+    Network n = Zoo.get(name);
+    assertThat(n.weights()).isEqualTo(weights);
+    assertThat(n.macs()).isEqualTo(macs);
+    assertThat(n.layers()).hasSize(layers);
+  }
+
+  static Stream<Arguments> cifarResnets() {
+    // the well-known 0.27M, 0.46M, 0.66M, 0.85M, 1.7M
+    return Stream.of(
+        Arguments.of("resnet20", 268_336L, 40_551_040L, 20),
+        Arguments.of("resnet32", 461_872L, 68_862_592L, 32),
+        Arguments.of("resnet44", 655_408L, 97_174_144L, 44),
+        Arguments.of("resnet56", 848_944L, 125_485_696L, 56),
+        Arguments.of("resnet110", 1_719_856L, 252_887_680L, 110));
+  }
+
+  // ---- ImageNet networks against torchvision ----
+
+  @ParameterizedTest
+  @MethodSource("imageNetReferences")
+  void imageNetWeightsAndMacs(String name, long weights, double gmacs, int layers) {
+    Network n = Zoo.get(name);
+    assertThat(n.weights()).isEqualTo(weights);
+    assertThat((double) n.macs()).isCloseTo(gmacs * 1e9, withinPercentage(1));
+    assertThat(n.layers()).hasSize(layers);
+  }
+
+  static Stream<Arguments> imageNetReferences() {
+    return Stream.of(
+        // torchvision num_params - 2 * BN channels - fc bias
+        Arguments.of("resnet18", 11_689_512L - 2 * 4_800 - 1000, 1.814, 21),
+        Arguments.of("resnet34", 21_797_672L - 2 * 8_512 - 1000, 3.664, 37),
+        Arguments.of("resnet50", 25_557_032L - 2 * 26_560 - 1000, 4.089, 54),
+        Arguments.of("resnet101", 44_549_160L - 2 * 52_672 - 1000, 7.801, 105),
+        Arguments.of("resnet152", 60_192_808L - 2 * 75_712 - 1000, 11.514, 156),
+        Arguments.of("vgg16", 138_344_128L, 15.47, 16),
+        // the paper's GoogLeNet (5x5 branch, not torchvision's): hand count, 6,998,552 with biases
+        Arguments.of("googlenet", 6_990_272L, 1.583, 58),
+        Arguments.of("densenet121", 7_978_856L - 2 * 41_824 - 1000, 2.834, 121),
+        Arguments.of("mobilenetv2", 3_504_872L - 2 * 17_056 - 1000, 0.301, 53));
+  }
+
+  @Test
+  void exactFiguresOfThePaper() {
+    assertThat(Zoo.get("resnet50").weights()).isEqualTo(25_502_912);
+    assertThat(Zoo.get("resnet50").macs()).isEqualTo(4_089_184_256L);
+    assertThat(Zoo.get("vgg16").weights()).isEqualTo(138_344_128);
+    assertThat(Zoo.get("googlenet").macs()).isEqualTo(1_582_671_872L);
+    assertThat(Zoo.get("densenet121").macs()).isEqualTo(2_834_161_664L);
+    assertThat(Zoo.get("mobilenetv2").macs()).isEqualTo(300_774_272L);
+  }
+
+  @Test
+  void resnet50Layout() {
+    Network n = Zoo.get("resnet50");
+    Layer last = n.layer("s4b3c");
+    assertThat(last.convOutput()).isEqualTo(new Shape(2048, 7, 7));
+    assertThat(last.output()).isEqualTo(new Shape(2048, 1, 1));
+    assertThat(n.layer("conv1").output()).isEqualTo(new Shape(64, 56, 56));
+    // v1.5: the stride sits in the 3x3 conv
+    assertThat(n.layer("s2b1a").strideH()).isEqualTo(1);
+    assertThat(n.layer("s2b1b").strideH()).isEqualTo(2);
+    assertThat(n.layers().stream().filter(l -> l.name().endsWith("ds")).map(Layer::name))
+        .containsExactly("s1b1ds", "s2b1ds", "s3b1ds", "s4b1ds");
+    assertThat(n.layer("s2b1ds").activation()).isEqualTo(Activation.NONE);
+    assertThat(n.layer("s2b1c").residual()).isEqualTo(new Residual("s2b1ds", 1));
+    assertThat(n.layer("s2b2c").residual()).isEqualTo(new Residual("s2b1c", 1));
+    assertThat(n.layer("fc").rows()).isEqualTo(2048);
+  }
+
+  @Test
+  void resnet18HasNoDownsampleInStageOne() {
+    Network n = Zoo.get("resnet18");
+    assertThat(n.layers().stream().filter(l -> l.name().endsWith("ds")).map(Layer::name))
+        .containsExactly("s2b1ds", "s3b1ds", "s4b1ds");
+    assertThat(n.layer("s1b1b").residual()).isEqualTo(new Residual("conv1", 1));
+  }
+
+  @Test
+  void googlenetShapes() {
+    Network n = Zoo.get("googlenet");
+    assertThat(n.layer("inc3a_1x1").input()).isEqualTo(new Shape(192, 28, 28));
+    assertThat(n.layer("inc4a_1x1").input()).isEqualTo(new Shape(480, 14, 14));
+    assertThat(n.layer("inc5a_1x1").input()).isEqualTo(new Shape(832, 7, 7));
+    assertThat(n.layer("inc3a_5x5").rows()).isEqualTo(5 * 5 * 16);
+    assertThat(n.layer("inc4a_pool").prePool()).isEqualTo(Pool.maxCeil(3, 1, 1));
+    assertThat(n.layer("inc4a_pool").convInput()).isEqualTo(new Shape(480, 14, 14));
+    Layer fc = n.layer("fc");
+    assertThat(fc.producers())
+        .containsExactly("inc5b_1x1", "inc5b_3x3", "inc5b_5x5", "inc5b_pool");
+    assertThat(fc.input()).isEqualTo(new Shape(1024, 7, 7));
+    assertThat(fc.rows()).isEqualTo(1024);
+  }
+
+  @Test
+  void densenetShapes() {
+    Network n = Zoo.get("densenet121");
+    assertThat(n.layer("t1").input()).isEqualTo(new Shape(256, 56, 56));
+    assertThat(n.layer("t1").output()).isEqualTo(new Shape(128, 28, 28));
+    assertThat(n.layer("t1").inputActivation()).isEqualTo(Activation.RELU);
+    assertThat(n.layer("b1l6a").producers())
+        .containsExactly("conv0", "b1l1b", "b1l2b", "b1l3b", "b1l4b", "b1l5b");
+    assertThat(n.layer("b1l6a").input()).isEqualTo(new Shape(224, 56, 56));
+    assertThat(n.layer("b2l1a").producers()).containsExactly("t1");
+    Layer fc = n.layer("fc");
+    assertThat(fc.input()).isEqualTo(new Shape(1024, 7, 7));
+    assertThat(fc.producers()).hasSize(17).startsWith("t3").endsWith("b4l16b");
+    assertThat(fc.inputActivation()).isEqualTo(Activation.RELU);
+  }
+
+  @Test
+  void mobilenetv2Shapes() {
+    Network n = Zoo.get("mobilenetv2");
+    assertThat(n.layer("conv2").convOutput()).isEqualTo(new Shape(1280, 7, 7));
+    assertThat(n.layer("fc").input()).isEqualTo(new Shape(1280, 1, 1));
+    assertThat(n.layer("b2d").groups()).isEqualTo(96);
+    assertThat(n.layer("b2d").rows()).isEqualTo(9);
+    assertThat(n.layer("b1d").producers()).containsExactly("conv1"); // t = 1: no expansion
+    assertThat(n.layers().stream().filter(l -> l.residual() != null)).hasSize(10);
+    assertThat(n.layer("b3p").residual()).isEqualTo(new Residual("b2p", 1));
+  }
+
+  // ---- other input sizes and mistakes ----
+
+  @ParameterizedTest
+  @ValueSource(strings = {"resnet18", "resnet34", "resnet50", "resnet101", "resnet152", "vgg16",
+      "googlenet", "densenet121", "mobilenetv2"})
+  void reducedInputKeepsThousandClasses(String name) {
+    Network small = Zoo.get(name, 64, 64);
+    assertThat(small.input()).isEqualTo(new Shape(3, 64, 64));
+    assertThat(small.output().output()).isEqualTo(new Shape(1000, 1, 1));
+    assertThat(small.macs()).isLessThan(Zoo.get(name).macs() / 10);
+  }
+
+  @Test
+  void vgg16Fc6FollowsTheInput() {
+    assertThat(Zoo.get("vgg16").layer("fc6").rows()).isEqualTo(25088);
+    assertThat(Zoo.get("vgg16", 64, 64).layer("fc6").rows()).isEqualTo(512 * 2 * 2);
+  }
+
+  @Test
+  void unknownModelIsOneLine() {
+    assertThatThrownBy(() -> Zoo.get("alexnet"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("unknown model 'alexnet'; use one of resnet20, resnet32,")
+        .hasMessageEndingWith("densenet121, mobilenetv2")
+        .hasMessageNotContaining("\n");
+  }
+
+  @Test
+  void tooSmallInputIsOneLine() {
+    assertThatThrownBy(() -> Zoo.get("vgg16", 16, 16))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("input 16x16 is too small for vgg16 (")
+        .hasMessageEndingWith("the smallest square input it takes is 32x32")
+        .hasMessageNotContaining("\n");
+    assertThatThrownBy(() -> Zoo.get("googlenet", 0, 64))
+        .hasMessageStartingWith("input 0x64 is too small for googlenet");
+  }
+
+  @Test
+  void smallestAdvertisedInputWorks() {
+    assertThat(Zoo.get("vgg16", 32, 32).layer("fc6").rows()).isEqualTo(512);
+  }
+
+  @Test
+  void namesAreAnUnmodifiableCopy() {
+    List<String> names = Zoo.names();
+    assertThatThrownBy(() -> names.add("x")).isInstanceOf(UnsupportedOperationException.class);
+  }
+}
