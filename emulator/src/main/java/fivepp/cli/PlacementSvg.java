@@ -88,8 +88,9 @@ final class PlacementSvg {
         .append("\" height=\"").append(num(height)).append("\" viewBox=\"0 0 ").append(num(width))
         .append(' ').append(num(height)).append("\" font-family=\"sans-serif\" font-size=\"12\">\n")
         .append("<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n");
-    s.append("<text class=\"title\" x=\"").append(num(MARGIN)).append("\" y=\"").append(num(MARGIN))
-        .append("\" font-size=\"14\" font-weight=\"bold\">").append(esc(title[0])).append("</text>\n");
+    s.append("<text class=\"title\" x=\"").append(num(MARGIN)).append("\" y=\"")
+        .append(num(MARGIN)).append("\" font-size=\"14\" font-weight=\"bold\">")
+        .append(esc(title[0])).append("</text>\n");
     s.append("<text x=\"").append(num(MARGIN)).append("\" y=\"").append(num(MARGIN + LINE + 2))
         .append("\" fill=\"#555\">").append(esc(title[1])).append("</text>\n");
 
@@ -132,7 +133,10 @@ final class PlacementSvg {
     return s.toString();
   }
 
-  /** Writes render(m) to file atomically (temp file in the same directory, then move), so a failure leaves no half-written file. */
+  /**
+   * Writes render(m) to file atomically (temp file in the same directory, then move), so a
+   * failure leaves no half-written file.
+   */
   static void write(Mapping m, Path file) throws IOException {
     String svg = render(m);
     Path target = file.toAbsolutePath();
@@ -142,7 +146,8 @@ final class PlacementSvg {
       Files.writeString(tmp, svg, StandardCharsets.UTF_8, StandardOpenOption.CREATE_NEW,
           StandardOpenOption.WRITE);
       try {
-        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE,
+            StandardCopyOption.REPLACE_EXISTING);
       } catch (AtomicMoveNotSupportedException e) {
         Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
       }
@@ -281,7 +286,10 @@ final class PlacementSvg {
                 : "; placement errors: " + String.join("; ", m.verdict().placementErrors()))};
   }
 
-  /** Appends the legend at {@code top}: flow kinds on one row, then layers in columns of 10. Returns its width. */
+  /**
+   * Appends the legend at {@code top}: flow kinds on one row, then the layers in columns of 10.
+   * Returns its width.
+   */
   private static double legend(StringBuilder s, List<Layer> layers, double top) {
     s.append("<g class=\"legend\">\n");
     double x = MARGIN;
@@ -306,7 +314,8 @@ final class PlacementSvg {
     }
     if (layers.size() > shown) {
       s.append("<text x=\"").append(num(MARGIN)).append("\" y=\"").append(num(rowY + 10 * LINE))
-          .append("\" fill=\"#555\">... and ").append(layers.size() - shown).append(" more</text>\n");
+          .append("\" fill=\"#555\">... and ").append(layers.size() - shown)
+          .append(" more</text>\n");
     }
     s.append("</g>\n");
     return Math.max(width, colX) - MARGIN;

@@ -1,6 +1,7 @@
 package fivepp.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import fivepp.fabric.Fabrics;
 import fivepp.mapping.Crossbar;
@@ -17,6 +18,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Predicate;
+import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import javax.xml.parsers.DocumentBuilderFactory;
 import org.junit.jupiter.api.Test;
@@ -28,7 +30,8 @@ import org.w3c.dom.NodeList;
 class PlacementSvgTest {
 
   private static Mapping map(Network net, Crossbar crossbar, String fabric) {
-    return Mapping.of(net, Tiling.DEFAULT.withCrossbar(crossbar), n -> Fabrics.parse(fabric, n), 100e-9);
+    return Mapping.of(net, Tiling.DEFAULT.withCrossbar(crossbar), n -> Fabrics.parse(fabric, n),
+        100e-9);
   }
 
   private static Mapping resnet32(Crossbar crossbar, String fabric) {
@@ -61,8 +64,8 @@ class PlacementSvgTest {
   }
 
   private static Element coreOnVertex(Document d, int v) {
-    List<Element> on = elements(d, "circle",
-        e -> e.getAttribute("class").equals("core") && e.getAttribute("data-vertex").equals("" + v));
+    List<Element> on = elements(d, "circle", e -> e.getAttribute("class").equals("core")
+        && e.getAttribute("data-vertex").equals(String.valueOf(v)));
     assertThat(on).hasSize(1);
     return on.get(0);
   }
@@ -82,7 +85,7 @@ class PlacementSvgTest {
     assertThat(cores(d)).hasSize(32);
     assertThat(cores(d)).extracting(e -> e.getAttribute("data-core"))
         .containsExactlyInAnyOrderElementsOf(
-            java.util.stream.IntStream.range(0, 32).mapToObj(String::valueOf).toList());
+            IntStream.range(0, 32).mapToObj(String::valueOf).toList());
     assertThat(flows(d)).hasSize(m.graph().flows().size());
     assertThat(flows(d)).allMatch(e -> e.getAttribute("data-single-hop").equals("true"));
     assertThat(d.getDocumentElement().getTextContent())
@@ -133,8 +136,8 @@ class PlacementSvgTest {
     Mapping m = resnet32(Crossbar.LAYER, "ring");
     assertThat(m.verdict().notSingleHop()).isNotEmpty();
     Document d = parse(PlacementSvg.render(m));
-    List<Element> broken = elements(d, "path",
-        e -> e.getAttribute("class").equals("flow") && e.getAttribute("data-single-hop").equals("false"));
+    List<Element> broken = elements(d, "path", e -> e.getAttribute("class").equals("flow")
+        && e.getAttribute("data-single-hop").equals("false"));
     assertThat(broken).hasSize(m.verdict().notSingleHop().size());
     assertThat(broken).allMatch(e -> e.getAttribute("stroke").equals("#d62728")
         && !e.getAttribute("stroke-dasharray").isEmpty());
@@ -187,5 +190,16 @@ class PlacementSvgTest {
       assertThat(files.toList()).containsExactly(file);
     }
     assertThat(Files.readString(file)).isEqualTo(PlacementSvg.render(m));
+  }
+
+  @Test
+  void aFailedWriteLeavesNoTempFile(@TempDir Path dir) throws Exception {
+    Path busy = Files.createDirectories(dir.resolve("busy.svg"));
+    Files.writeString(busy.resolve("keep"), "x");
+    assertThatThrownBy(() -> PlacementSvg.write(resnet32(Crossbar.LAYER, "5pp"), busy))
+        .isInstanceOf(java.io.IOException.class);
+    try (Stream<Path> files = Files.list(dir)) {
+      assertThat(files.toList()).containsExactly(busy);
+    }
   }
 }
