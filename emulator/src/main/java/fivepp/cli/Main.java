@@ -10,6 +10,9 @@ import picocli.CommandLine.Command;
     version = "fivepp 0.1.0",
     description = "Computational-memory accelerator fabrics: map CNNs onto cores, verify the"
         + " homomorphism into 5 Parallel Prism and compare bandwidth per channel.",
+    footer = {"", "Start with: fivepp compare    (every zoo network on every fabric)",
+        "           fivepp map --model resnet32 --fabric 5pp",
+        "Each command has --help."},
     subcommands = {ModelsCommand.class, MapCommand.class, CompareCommand.class,
         CommandLine.HelpCommand.class})
 public final class Main {

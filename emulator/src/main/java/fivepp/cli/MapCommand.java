@@ -26,9 +26,13 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code fivepp map}: one network on one fabric, verified, with its picture. */
 @Command(name = "map", mixinStandardHelpOptions = true,
-    description = {"Map a network onto a fabric: tile it into cores, search a placement, verify",
-        "that every flow is single-hop (the homomorphism), measure the load of every channel,",
-        "print the table layer -> cores -> fabric vertices and write an SVG picture."})
+    description = {"Map a network onto a fabric, verify it, picture it.",
+        "",
+        "Tiles the network into cores, searches a placement, verifies that every",
+        "flow is single-hop (the homomorphism), measures the load of every channel,",
+        "prints the table layer -> cores -> fabric vertices and writes an SVG",
+        "picture of the placement."},
+    footer = {"", "Example: fivepp map --model resnet32 --fabric 5pp --svg resnet32.svg"})
 final class MapCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 

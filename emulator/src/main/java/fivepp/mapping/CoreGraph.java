@@ -20,7 +20,10 @@ import java.util.Map;
  *       a contiguous range of input channels and receives only those.
  *   <li>A layer of R x C needs ceil(R/X) row tiles in each of ceil(C/Y) column groups. The row
  *       tiles of a column group accumulate in a chain: tile t sends its partial sums to tile t+1;
- *       the last tile adds the bias, the residual, runs activation and pooling, and sends.
+ *       the last tile adds the bias, runs activation and pooling, and sends the activations.
+ *   <li>A residual enters a column group at its first row tile, which starts the chain of partial
+ *       sums from it (at layer granularity that is the one core of the layer). The residual
+ *       travels once, at activation width, and the chain carries it on in the partial sums.
  *   <li>Grouped and depthwise convolutions are packed block-diagonally: as many whole groups as fit
  *       in both dimensions share one crossbar (one MVM computes them all, the off-diagonal devices
  *       hold zeros); a group too large for a crossbar is tiled on its own as above.
@@ -83,7 +86,7 @@ public final class CoreGraph {
         : "direct concatenation";
     return "weight layers as nodes; batch-norm folded; activation, pooling and residual addition"
         + " in the digital unit of the receiving core; " + c
-        + "; partial sums accumulated in a chain of row tiles";
+        + "; partial sums accumulated in a chain of row tiles, residuals entering at the first";
   }
 
   /** Cuts {@code network} into cores and derives every flow. */
@@ -282,7 +285,7 @@ public final class CoreGraph {
       String src = l.residual().from();
       long pixels = l.convOutput().pixels();
       for (Core c : byLayer.get(l.name())) {
-        if (!c.accumulator()) {
+        if (c.rowTile() != 0) {
           continue;
         }
         for (Part p : own(src, 0, net.outputOf(src).channels(), 0)) {

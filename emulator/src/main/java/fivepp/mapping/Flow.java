@@ -7,7 +7,7 @@ public record Flow(int from, int to, long bytesPerImage, Kind kind) {
     ACTIVATION,
     /** Partial sums from one row tile to the next of the same column group. */
     PARTIAL_SUM,
-    /** A residual (shortcut) to the accumulating core of the layer that adds it. */
+    /** A residual (shortcut) to the first row tile of each column group of the layer adding it. */
     RESIDUAL,
     /** Concatenated channels a layer passes on along with its own output (concat forwarding). */
     FORWARD

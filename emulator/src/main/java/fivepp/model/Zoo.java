@@ -197,7 +197,8 @@ public final class Zoo {
     NetworkBuilder b = new NetworkBuilder("googlenet", "GoogLeNet (Inception v1, Szegedy et al."
         + " 2015: 5x5 third branch, no LRN, no auxiliary classifiers): convs with bias and ReLU;"
         + " each inception block's output is the concatenation of its 4 branch layers (1x1, 3x3,"
-        + " 5x5, pool projection with a 3x3/1 max pre-pool), consumed directly; stage max-pools"
+        + " 5x5, pool projection with a 3x3/1 max pre-pool), every consumer listing all 4 (the"
+        + " mapping forwards or sends them directly, --concat); stage max-pools"
         + " are post-pools of the 4 producing branches; global avgpool as the fc's pre-pool", in);
     Pool stagePool = Pool.maxCeil(3, 2, 0);
     b.conv("conv1", 64, 7, 2, 3).bias(true).relu().postPool(stagePool).add();
@@ -233,8 +234,8 @@ public final class Zoo {
     NetworkBuilder b = new NetworkBuilder("densenet121", "DenseNet-121 (torchvision: growth 32,"
         + " bn_size 4, blocks 6/12/24/16): convs without bias; each dense layer is a 1x1 conv"
         + " (BN-ReLU pre-activation as input activation, BN folded, ReLU) then a 3x3 conv; a"
-        + " block's concatenation is represented directly (every consumer lists every producer,"
-        + " no concat forwarding); transitions 1x1 with BN-ReLU pre-activation and 2x2 avgpool;"
+        + " block's concatenation lists every producer (the mapping forwards it or sends it"
+        + " directly, --concat); transitions 1x1 with BN-ReLU pre-activation and 2x2 avgpool;"
         + " fc with norm5-ReLU pre-activation and global avgpool pre-pool", in);
     List<String> concat = new ArrayList<>(List.of(
         b.conv("conv0", 64, 7, 2, 3).relu().postPool(Pool.max(3, 2, 1)).add()));

@@ -26,4 +26,18 @@ class EmbeddingTest {
     assertThat(k.confirmed()).isTrue();
     assertThat(k.k()).isBetween(k.lowerBound(), 5);
   }
+
+  @org.junit.jupiter.api.Test
+  void theResNet32ExampleEmbedsIn5ppAt256x256() {
+    CoreGraph g = CoreGraph.of(Zoo.get("resnet32"), Tiling.DEFAULT);
+    int[] order = LinearOrder.search(g);
+    Mapping m = Mapping.onto(g, order, Fabrics.parse("5pp", g.cores().size()), 100e-9);
+    assertThat(g.cores()).hasSize(60);
+    assertThat(m.verdict().homomorphism()).isTrue();
+    // stage 3's 576-row layers need three row tiles; a block's output core hears from its own
+    // previous tile and the first conv's output core, and feeds the three tiles of the next conv
+    // and the first tile of the one after (the residual): 6 neighbours, so no order beats k = 3
+    assertThat(Mapping.minK(g, order).lowerBound()).isEqualTo(3);
+    assertThat(Mapping.minK(g, order).k()).isEqualTo(4);
+  }
 }
