@@ -95,6 +95,9 @@ final class MapCommand implements Callable<Integer> {
     j.put("model", g.network().name());
     j.put("fabric", m.fabric().spec());
     j.put("fabricNodes", m.fabric().nodes());
+    j.put("fabricChannels", m.fabric().channels());
+    j.put("fabricMaxDegree", m.fabric().maxDegree());
+    j.put("fabricDiameter", m.fabric().diameter());
     j.put("crossbar", g.tiling().crossbar().toString());
     j.put("activationBits", g.tiling().activationBits());
     j.put("partialSumBits", g.tiling().partialSumBits());
@@ -153,6 +156,9 @@ final class MapCommand implements Callable<Integer> {
     sb.append(String.format("%s on %s, crossbar %s: %d cores, %d flows; %d-bit activations, %d-bit partial sums%n",
         net.name(), m.fabric().describe(), g.tiling().crossbar(), g.cores().size(), g.flows().size(),
         g.tiling().activationBits(), g.tiling().partialSumBits()));
+    sb.append(String.format("fabric: %s, %d nodes, %d channels, max degree %d, diameter %d%n",
+        m.fabric().describe(), m.fabric().nodes(), m.fabric().channels(), m.fabric().maxDegree(),
+        m.fabric().diameter()));
     sb.append("representation: ").append(g.representation()).append('\n');
     Table t = new Table("layer", "rows x cols", "MVMs/image", "cores", "fabric vertices");
     for (Layer l : net.layers()) {

@@ -9,6 +9,9 @@ public final class Fabrics {
   private static final List<String> NAMES = List.of(
       "5pp", "kpp:K", "mesh", "mesh:RxC", "torus", "torus:RxC", "ring", "hypercube", "full", "file:PATH");
 
+  /** The largest grid accepted: every node costs a few ints in placement and routing tables. */
+  static final int MAX_NODES = 1 << 24;
+
   private Fabrics() {}
 
   /** The spec forms {@link #parse} accepts, for help text. */
@@ -70,8 +73,9 @@ public final class Fabrics {
     }
     int rows = whole(parts[0], given, problem);
     int cols = whole(parts[1], given, problem);
-    if ((long) rows * cols > Integer.MAX_VALUE) {
-      throw new IllegalArgumentException(given + ": too many nodes");
+    if ((long) rows * cols > MAX_NODES) {
+      throw new IllegalArgumentException(given + ": " + (long) rows * cols + " nodes, more than the "
+          + MAX_NODES + " fivepp handles");
     }
     return new MeshFabric(rows, cols, torus);
   }

@@ -69,6 +69,10 @@ class MainTest {
     assertThat(j.get("cores")).hasSize(32);
     assertThat(j.get("singleHop").asBoolean()).isTrue();
     assertThat(j.get("placement")).hasSize(32);
+    // 5PP(32): links 5*32-15 = 145, so 290 channels; degree 10; diameter ceil(31/5) = 7
+    assertThat(j.get("fabricChannels").asInt()).isEqualTo(290);
+    assertThat(j.get("fabricMaxDegree").asInt()).isEqualTo(10);
+    assertThat(j.get("fabricDiameter").asInt()).isEqualTo(7);
     assertThat(j.get("maxChannelBytesPerImage").asLong()).isEqualTo(16L * 32 * 32);
     JsonNode flow = j.get("flows").get(0);
     assertThat(flow.get("hops").asInt()).isEqualTo(1);
@@ -81,6 +85,7 @@ class MainTest {
     Result r = run("map", "--model", "resnet32", "--svg", "none");
     assertThat(r.status()).isZero();
     assertThat(r.out()).contains("resnet32 on 5PP(60), crossbar 256x256: 60 cores")
+        .contains("fabric: 5PP(60), 60 nodes, 570 channels, max degree 10, diameter 12")
         .containsPattern("(?m)^conv1\\s+27 x 16\\s+1,024\\s+1\\s+\\d+$")
         .containsPattern("(?m)^fc\\s+64 x 10\\s+1\\s+1\\s+\\d+$");
   }

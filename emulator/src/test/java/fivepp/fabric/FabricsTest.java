@@ -80,6 +80,8 @@ class FabricsTest {
     assertThatThrownBy(() -> Fabrics.parse("file:", 4)).hasMessageStartingWith("file:: give the path");
     assertThatThrownBy(() -> Fabrics.parse("file", 4)).hasMessageStartingWith("file: give the path");
     assertThatThrownBy(() -> Fabrics.parse("5pp", 0)).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> Fabrics.parse("mesh:5000x5000", 4))
+        .hasMessage("mesh:5000x5000: 25000000 nodes, more than the 16777216 fivepp handles");
   }
 
   @Test
