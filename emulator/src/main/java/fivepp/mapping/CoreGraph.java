@@ -81,9 +81,11 @@ public final class CoreGraph {
 
   /** One line naming the representation used for the layer graph (paper.md B1). */
   public String representation() {
-    String c = tiling.concat() == Tiling.Concat.FORWARD
-        ? "concat forwarding (" + forwardedConcats.size() + " concatenations chained)"
-        : "direct concatenation";
+    boolean concats = network.layers().stream().anyMatch(l -> l.inputs().size() > 1);
+    String c = !concats ? "no concatenation"
+        : tiling.concat() == Tiling.Concat.FORWARD
+            ? "concat forwarding (" + forwardedConcats.size() + " concatenations chained)"
+            : "direct concatenation";
     return "weight layers as nodes; batch-norm folded; activation, pooling and residual addition"
         + " in the digital unit of the receiving core; " + c
         + "; partial sums accumulated in a chain of row tiles, residuals entering at the first";
