@@ -36,15 +36,18 @@ public final class CoreGraph {
   private final Tiling tiling;
   private final List<Core> cores;
   private final List<Flow> flows;
+  private final List<Transfer> transfers;
   private final Map<String, List<Core>> coresByLayer;
   private final List<List<String>> forwardedConcats;
 
   private CoreGraph(Network network, Tiling tiling, List<Core> cores, List<Flow> flows,
-      Map<String, List<Core>> coresByLayer, List<List<String>> forwardedConcats) {
+      List<Transfer> transfers, Map<String, List<Core>> coresByLayer,
+      List<List<String>> forwardedConcats) {
     this.network = network;
     this.tiling = tiling;
     this.cores = List.copyOf(cores);
     this.flows = List.copyOf(flows);
+    this.transfers = List.copyOf(transfers);
     this.coresByLayer = Collections.unmodifiableMap(coresByLayer);
     this.forwardedConcats = List.copyOf(forwardedConcats);
   }
@@ -63,6 +66,11 @@ public final class CoreGraph {
 
   public List<Flow> flows() {
     return flows;
+  }
+
+  /** The transfers behind the flows, in the order they were derived. */
+  public List<Transfer> transfers() {
+    return transfers;
   }
 
   public List<Core> coresOf(String layer) {
@@ -97,14 +105,14 @@ public final class CoreGraph {
   }
 
   /** Where a channel range of some producer's output is held, as seen by a consumer. */
-  private record Part(int holder, int offset, int channels, long pixels) {}
+  private record Part(int holder, int offset, int channels, long pixels, String source, int sourceFrom) {}
 
   private static final class Builder {
     private final Network net;
     private final Tiling tiling;
     private final List<Core> cores = new ArrayList<>();
     private final Map<String, List<Core>> byLayer = new LinkedHashMap<>();
-    private final Map<FlowKey, Long> flows = new LinkedHashMap<>();
+    private final List<Transfer> transfers = new ArrayList<>();
     /** Forward mode: producer -> the producers whose channels it receives and passes on. */
     private final Map<String, List<String>> prefix = new HashMap<>();
     private final List<List<String>> chains = new ArrayList<>();
@@ -129,9 +137,13 @@ public final class CoreGraph {
         residual(l);
       }
       forwards();
+      Map<FlowKey, Long> bits = new LinkedHashMap<>();
+      for (Transfer t : transfers) {
+        bits.merge(new FlowKey(t.from(), t.to(), t.kind()), t.bitsPerImage(), Long::sum);
+      }
       List<Flow> list = new ArrayList<>();
-      flows.forEach((k, bytes) -> list.add(new Flow(k.from(), k.to(), bytes, k.kind())));
-      return new CoreGraph(net, tiling, cores, list, byLayer, chains);
+      bits.forEach((k, b) -> list.add(new Flow(k.from(), k.to(), (b + 7) / 8, k.kind())));
+      return new CoreGraph(net, tiling, cores, list, transfers, byLayer, chains);
     }
 
     // ---- tiling -------------------------------------------------------------------------
@@ -184,14 +196,10 @@ public final class CoreGraph {
 
     // ---- flows --------------------------------------------------------------------------
 
-    private void add(int from, int to, long bytes, Flow.Kind kind) {
-      if (bytes > 0 && from != to) {
-        flows.merge(new FlowKey(from, to, kind), bytes, Long::sum);
+    private void add(Transfer t) {
+      if (t.channels() > 0 && t.from() != t.to()) {
+        transfers.add(t);
       }
-    }
-
-    private long bytes(long values, int bits) {
-      return (values * bits + 7) / 8;
     }
 
     private void partialSums(Layer l) {
@@ -200,8 +208,8 @@ public final class CoreGraph {
         Core a = cs.get(i);
         Core b = cs.get(i + 1);
         if (!a.accumulator() && b.colGroup() == a.colGroup()) {
-          add(a.id(), b.id(), bytes((long) a.cols() * a.mvmsPerImage(), tiling.partialSumBits()),
-              Flow.Kind.PARTIAL_SUM);
+          add(new Transfer(a.id(), b.id(), Flow.Kind.PARTIAL_SUM, l.name(), a.outFrom(), a.outTo(),
+              -1, 1, a.mvmsPerImage(), tiling.partialSumBits()));
         }
       }
     }
@@ -215,7 +223,7 @@ public final class CoreGraph {
           int lo = Math.max(c.outFrom(), from);
           int hi = Math.min(c.outTo(), from + count);
           if (lo < hi) {
-            parts.add(new Part(c.id(), offset + lo - from, hi - lo, pixels));
+            parts.add(new Part(c.id(), offset + lo - from, hi - lo, pixels, producer, lo));
           }
         }
       }
@@ -242,7 +250,7 @@ public final class CoreGraph {
       long pixels = net.outputOf(last).pixels();
       List<Part> parts = new ArrayList<>();
       for (String p : chain.subList(0, chain.size() - 1)) {
-        parts.add(new Part(forwardingCore(last), offsets.get(p), net.outputOf(p).channels(), pixels));
+        parts.add(new Part(forwardingCore(last), offsets.get(p), net.outputOf(p).channels(), pixels, p, 0));
       }
       parts.addAll(own(last, 0, net.outputOf(last).channels(), offsets.get(last)));
       return parts;
@@ -273,8 +281,9 @@ public final class CoreGraph {
           int lo = Math.max(c.inFrom(), p.offset());
           int hi = Math.min(c.inTo(), p.offset() + p.channels());
           if (lo < hi) {
-            add(p.holder(), c.id(), bytes((long) (hi - lo) * p.pixels(), tiling.activationBits()),
-                Flow.Kind.ACTIVATION);
+            int s0 = p.sourceFrom() + lo - p.offset();
+            add(new Transfer(p.holder(), c.id(), Flow.Kind.ACTIVATION, p.source(), s0, s0 + hi - lo,
+                lo, 1, p.pixels(), tiling.activationBits()));
           }
         }
       }
@@ -294,8 +303,8 @@ public final class CoreGraph {
           int lo = Math.max(c.outFrom(), p.offset());
           int hi = Math.min(c.outTo(), p.offset() + p.channels());
           if (lo < hi) {
-            add(p.holder(), c.id(), bytes((long) (hi - lo) * pixels, tiling.activationBits()),
-                Flow.Kind.RESIDUAL);
+            add(new Transfer(p.holder(), c.id(), Flow.Kind.RESIDUAL, src, lo, hi, lo,
+                l.residual().stride(), pixels, tiling.activationBits()));
           }
         }
       }
@@ -387,8 +396,8 @@ public final class CoreGraph {
             ? own(before.get(0), 0, net.outputOf(before.get(0)).channels(), 0)
             : forwardedConcat(before, anyOffsets);
         for (Part p : parts) {
-          add(p.holder(), to, bytes((long) p.channels() * p.pixels(), tiling.activationBits()),
-              Flow.Kind.FORWARD);
+          add(new Transfer(p.holder(), to, Flow.Kind.FORWARD, p.source(), p.sourceFrom(),
+              p.sourceFrom() + p.channels(), -1, 1, p.pixels(), tiling.activationBits()));
         }
       }
     }
