@@ -13,7 +13,7 @@ import picocli.CommandLine.Command;
     footer = {"", "Start with: fivepp compare    (every zoo network on every fabric)",
         "           fivepp map --model resnet32 --fabric 5pp",
         "Each command has --help."},
-    subcommands = {ModelsCommand.class, MapCommand.class, CompareCommand.class,
+    subcommands = {ModelsCommand.class, MapCommand.class, CompareCommand.class, RunCommand.class,
         CommandLine.HelpCommand.class})
 public final class Main {
 

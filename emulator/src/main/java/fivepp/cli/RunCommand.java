@@ -1,0 +1,170 @@
+package fivepp.cli;
+
+import fivepp.fabric.Fabric;
+import fivepp.mapping.CoreGraph;
+import fivepp.mapping.LinearOrder;
+import fivepp.mapping.Placement;
+import fivepp.model.Network;
+import fivepp.model.Zoo;
+import fivepp.runtime.Emulator;
+import fivepp.runtime.Images;
+import fivepp.runtime.ReferenceCheck;
+import fivepp.runtime.RunOptions;
+import fivepp.runtime.RunReport;
+import fivepp.runtime.Weights;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code fivepp run}: the array of core actors computing a network, measured. */
+@Command(name = "run", mixinStandardHelpOptions = true,
+    description = {"Run a network on an array of CM-core actors wired by a fabric.",
+        "",
+        "Every core is an actor holding its weight tile; cores talk only to fabric",
+        "neighbours; images stream through the pipeline. The report gives wall-clock",
+        "speed (the emulator's) and virtual speed (the modelled hardware's, from",
+        "--t-mvm and the link model), per-core work and per-channel bytes, and the",
+        "largest difference from a plain reference inference of the same weights."},
+    footer = {"", "Example: fivepp run --model resnet32 --fabric 5pp --images 200"})
+final class RunCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Option(names = "--model", required = true, paramLabel = "M", description = "A zoo network (see 'fivepp models').")
+  String model;
+
+  @Option(names = "--input", paramLabel = "HxW",
+      description = "Run the network at another input size (e.g. 64x64 for the ImageNet networks).")
+  String input;
+
+  @Option(names = "--fabric", defaultValue = "5pp", paramLabel = "F", description = "The fabric (default: ${DEFAULT-VALUE}).")
+  String fabric;
+
+  @Mixin Inputs.TilingOptions options;
+
+  @Option(names = "--images", defaultValue = "100", paramLabel = "N", description = "Images to run (default: ${DEFAULT-VALUE}).")
+  int images;
+
+  @Option(names = "--images-from", paramLabel = "PATH",
+      description = "A CIFAR-10 binary file, or a folder of PNG/JPEG files (resized to the input); default: seeded synthetic images.")
+  Path imagesFrom;
+
+  @Option(names = "--granularity", defaultValue = "row", paramLabel = "row|pixel",
+      description = "One message per output row or per output pixel (default: ${DEFAULT-VALUE}).")
+  String granularity;
+
+  @Option(names = "--link-gbps", defaultValue = "0", paramLabel = "G", description = "Link bandwidth in Gbit/s; 0 = unlimited (default).")
+  double linkGbps;
+
+  @Option(names = "--link-latency", defaultValue = "0", paramLabel = "NS", description = "Link latency in ns (default: ${DEFAULT-VALUE}).")
+  double linkLatencyNs;
+
+  @Option(names = "--window", defaultValue = "16", paramLabel = "W", description = "Images in flight at most (default: ${DEFAULT-VALUE}).")
+  int window;
+
+  @Option(names = "--seed", defaultValue = "1", paramLabel = "S", description = "Seed of the weights and the synthetic images (default: ${DEFAULT-VALUE}).")
+  long seed;
+
+  @Option(names = "--check", defaultValue = "10", paramLabel = "N",
+      description = "Compare the first N outputs with the reference inference; 0 = none (default: ${DEFAULT-VALUE}).")
+  int check;
+
+  @Option(names = "--format", defaultValue = "table", paramLabel = "table|json", description = "Output format (default: ${DEFAULT-VALUE}).")
+  Inputs.Format format;
+
+  @Override
+  public Integer call() {
+    if (format == Inputs.Format.csv) {
+      throw new UserError("run: --format csv is not offered; use table or json");
+    }
+    if (images < 1) {
+      throw new UserError("--images " + images + ": run at least 1 image");
+    }
+    if (check < 0 || window < 1 || !(linkGbps >= 0) || !(linkLatencyNs >= 0)) {
+      throw new UserError("--check must be >= 0, --window >= 1, --link-gbps and --link-latency >= 0");
+    }
+    boolean pixels = switch (granularity.trim().toLowerCase(java.util.Locale.ROOT)) {
+      case "row" -> false;
+      case "pixel" -> true;
+      default -> throw new UserError("--granularity '" + granularity + "': use 'row' or 'pixel'");
+    };
+    Network net = network();
+    CoreGraph g = CoreGraph.of(net, options.tiling());
+    Fabric f = Inputs.fabric(fabric, g.cores().size());
+    Placement p = Placement.along(LinearOrder.search(g), f);
+    Weights w = Weights.he(net, seed);
+    RunOptions o = new RunOptions(options.tMvmSeconds(), linkGbps * 1e9, linkLatencyNs * 1e-9, pixels, window);
+    PrintWriter err = spec.commandLine().getErr();
+    Progress bar = new Progress(err, images, System.console() != null);
+    RunReport r;
+    try (Images.Source src = source(net); Images.Source again = source(net)) {
+      r = Emulator.run(g, w, f, p, src, o, bar::update);
+      bar.done();
+      r = ReferenceCheck.check(r, net, w, again, check);
+    } catch (IOException e) {
+      throw new UserError(e.getMessage());
+    }
+    PrintWriter out = spec.commandLine().getOut();
+    out.print(format == Inputs.Format.json ? Json.write(r) + "\n" : table(r, o));
+    out.flush();
+    return 0;
+  }
+
+  private Network network() {
+    Network base = Inputs.model(model);
+    if (input == null) {
+      return base;
+    }
+    String[] hw = input.toLowerCase(java.util.Locale.ROOT).split("x", -1);
+    try {
+      return Zoo.get(base.name(), Integer.parseInt(hw[0].trim()), Integer.parseInt(hw[1].trim()));
+    } catch (NumberFormatException | ArrayIndexOutOfBoundsException e) {
+      throw new UserError("--input '" + input + "': give HEIGHTxWIDTH, e.g. 64x64");
+    } catch (IllegalArgumentException e) {
+      throw new UserError(e.getMessage());
+    }
+  }
+
+  private Images.Source source(Network net) throws IOException {
+    if (imagesFrom == null) {
+      return Images.synthetic(net.input(), seed, images);
+    }
+    try {
+      return Images.open(imagesFrom, net.input(), images);
+    } catch (IllegalArgumentException e) {
+      throw new UserError(e.getMessage());
+    }
+  }
+
+  static String table(RunReport r, RunOptions o) {
+    StringBuilder sb = new StringBuilder();
+    sb.append(String.format("%s on %s, crossbar %s, %s granularity: %d images%n", r.model(), r.fabric(),
+        r.crossbar(), r.granularity(), r.images()));
+    sb.append(String.format("wall clock:   %,.1f images/s, latency p50 %.2f ms, p99 %.2f ms (%.2f s in all)%n",
+        r.wallImagesPerSecond(), r.latencyP50Ms(), r.latencyP99Ms(), r.wallSeconds()));
+    sb.append(String.format("virtual time: %,.1f images/s, latency p50 %.1f us (t_mvm %.0f ns, links %s)%n",
+        r.virtualImagesPerSecond(), r.virtualLatencyP50Us(), o.tMvmSeconds() * 1e9,
+        o.linkBitsPerSecond() == 0 ? "unlimited" : String.format("%.3f Gbit/s, %.0f ns", o.linkBitsPerSecond() / 1e9,
+            o.linkLatencySeconds() * 1e9)));
+    if (!Double.isNaN(r.maxAbsDiffVsReference())) {
+      sb.append(String.format("vs reference: max |difference| %.3g over a logit range of %.3g%n",
+          r.maxAbsDiffVsReference(), r.logitRange()));
+    }
+    Table t = new Table("core", "layer", "vertex", "MVMs", "virtual busy", "wall busy", "msgs in", "msgs out");
+    r.cores().stream().sorted(Comparator.comparingDouble(RunReport.CoreReport::busyFraction).reversed()).limit(10)
+        .forEach(c -> t.row(c.id(), c.layer(), c.vertex(), c.mvms(), String.format("%.1f%%", 100 * c.busyFraction()),
+            String.format("%.1f%%", 100 * c.wallBusyFraction()), c.messagesIn(), c.messagesOut()));
+    sb.append("busiest cores (of ").append(r.cores().size()).append("):\n").append(t);
+    Table ch = new Table("from", "to", "bytes/image");
+    r.channels().stream().sorted(Comparator.comparingDouble(RunReport.ChannelReport::bytesPerImage).reversed()).limit(5)
+        .forEach(c -> ch.row(c.from(), c.to(), c.bytesPerImage()));
+    sb.append("busiest channels (of ").append(r.channels().size()).append("):\n").append(ch);
+    return sb.toString();
+  }
+}

@@ -1,0 +1,144 @@
+package fivepp.runtime;
+
+import java.util.HashMap;
+import java.util.Map;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+
+/**
+ * One fabric vertex: a CM core (with its {@link CoreEngine}) or, on a vertex no core occupies,
+ * a bare router. It holds channels to its fabric neighbours only; data for a farther core
+ * travels hop by hop along the route it carries, and every hop is counted on its channel.
+ * A channel models the link in virtual time: latency plus serialisation, busy meanwhile.
+ */
+public final class CoreActor extends AbstractBehavior<CoreActor.Command> {
+
+  public interface Command {}
+
+  /** The actor's links: one reference per fabric neighbour, and where outputs go. */
+  public record Wire(Map<Integer, ActorRef<Command>> neighbours, ActorRef<Coordinator.Command> sink)
+      implements Command {}
+
+  /**
+   * Values for port {@code port} of the core at {@code route[route.length-1]}: {@code count}
+   * pixels from column {@code col} of {@code row}, channel-major, ready at virtual time
+   * {@code ready}; {@code hop} indexes this actor's vertex in {@code route}; each value is
+   * {@code bits} wide on the wire.
+   */
+  public record Data(int image, int port, int row, int col, int count, float[] values, double ready,
+      int[] route, int hop, int bits) implements Command {}
+
+  public record GetStats(ActorRef<Stats> replyTo) implements Command {}
+
+  /** What one vertex did: its core's work and its outgoing channels' bits. */
+  public record Stats(int vertex, int core, long mvms, long busyNanos, double virtualBusy,
+      long messagesIn, long messagesOut, Map<Integer, Long> channelBits) {}
+
+  /** Link parameters: bits per second (0 = unlimited) and latency in seconds. */
+  public record LinkModel(double bitsPerSecond, double latencySeconds) {}
+
+  private static final class Channel {
+    final ActorRef<Command> to;
+    long bits;
+    double free;
+
+    Channel(ActorRef<Command> to) {
+      this.to = to;
+    }
+  }
+
+  private final int vertex;
+  private final CorePlan plan;
+  private final LinkModel link;
+  private final CoreEngine engine;
+  private final Map<Integer, Channel> channels = new HashMap<>();
+  private ActorRef<Coordinator.Command> sink;
+  private long messagesIn;
+  private long messagesOut;
+
+  public static Behavior<Command> create(int vertex, CorePlan plan, LinkModel link, double tMvm,
+      boolean pixels) {
+    return Behaviors.setup(ctx -> new CoreActor(ctx, vertex, plan, link, tMvm, pixels));
+  }
+
+  private CoreActor(ActorContext<Command> ctx, int vertex, CorePlan plan, LinkModel link,
+      double tMvm, boolean pixels) {
+    super(ctx);
+    this.vertex = vertex;
+    this.plan = plan;
+    this.link = link;
+    this.engine = plan == null ? null : new CoreEngine(plan, tMvm, pixels, new CoreEngine.Out() {
+      @Override
+      public void send(CorePlan.Send s, int image, int row, int col, int count, float[] values,
+          double ready) {
+        forward(new Data(image, s.port(), row, col, count, values, ready, s.route(), 0, s.bits()));
+      }
+
+      @Override
+      public void sink(int image, int row, int count, float[] values, double ready) {
+        messagesOut++;
+        sink.tell(new Coordinator.Output(image, plan.core.outFrom(), row, count, values, ready));
+      }
+    });
+  }
+
+  @Override
+  public Receive<Command> createReceive() {
+    return newReceiveBuilder()
+        .onMessage(Wire.class, this::onWire)
+        .onMessage(Data.class, this::onData)
+        .onMessage(GetStats.class, this::onStats)
+        .build();
+  }
+
+  private Behavior<Command> onWire(Wire w) {
+    w.neighbours().forEach((v, ref) -> channels.put(v, new Channel(ref)));
+    sink = w.sink();
+    return this;
+  }
+
+  private Behavior<Command> onData(Data d) {
+    messagesIn++;
+    if (d.hop() == d.route().length - 1) {
+      engine.receive(d.image(), d.port(), d.row(), d.col(), d.count(), d.values(), d.ready());
+    } else {
+      forward(d);
+    }
+    return this;
+  }
+
+  /** Sends d one hop further along its route, over the channel to the next vertex. */
+  private void forward(Data d) {
+    int next = d.route()[d.hop() + 1];
+    Channel c = channels.get(next);
+    if (c == null) {
+      throw new IllegalStateException("vertex " + vertex + " has no link to vertex " + next
+          + ": a core may only talk to its fabric neighbours");
+    }
+    long bits = (long) d.values().length * d.bits();
+    c.bits += bits;
+    double start = Math.max(d.ready(), c.free);
+    double serial = link.bitsPerSecond() > 0 ? bits / link.bitsPerSecond() : 0;
+    c.free = start + serial;
+    messagesOut++;
+    c.to.tell(new Data(d.image(), d.port(), d.row(), d.col(), d.count(), d.values(),
+        c.free + link.latencySeconds(), d.route(), d.hop() + 1, d.bits()));
+  }
+
+  private Behavior<Command> onStats(GetStats g) {
+    Map<Integer, Long> bits = new HashMap<>();
+    channels.forEach((v, c) -> {
+      if (c.bits > 0) {
+        bits.put(v, c.bits);
+      }
+    });
+    g.replyTo().tell(new Stats(vertex, plan == null ? -1 : plan.core.id(),
+        engine == null ? 0 : engine.mvms(), engine == null ? 0 : engine.busyNanos(),
+        engine == null ? 0 : engine.virtualBusy(), messagesIn, messagesOut, bits));
+    return this;
+  }
+}

@@ -1,0 +1,509 @@
+package fivepp.runtime;
+
+import fivepp.mapping.Flow;
+import fivepp.model.Activation;
+import fivepp.model.Layer;
+import fivepp.model.Pool;
+import fivepp.model.Shape;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The work of one CM core, free of actors: it assembles its input rows from what arrives on its
+ * ports, runs the digital unit's pre-activation and pre-pool, does one MVM per output pixel on
+ * its weight tile, chains partial sums, adds the residual, bias and activation, pools, and hands
+ * each finished row (or pixel) to {@link Out}. It also passes forwarded concatenations on.
+ *
+ * <p>Virtual time (paper.md B8): every value carries the time it is ready; an MVM starts at the
+ * later of its window's ready times and the core's free time and takes {@code tMvm}. Images are
+ * computed strictly in order, so virtual time does not depend on message timing.
+ */
+public final class CoreEngine {
+
+  /** Where finished data goes. {@code values} are channel-major: [channel][pixel]. */
+  public interface Out {
+    void send(CorePlan.Send send, int image, int row, int col, int count, float[] values, double ready);
+
+    void sink(int image, int row, int count, float[] values, double ready);
+  }
+
+  private static final class RowBuf {
+    final float[] v;
+    final double[] ready;
+    int received;
+    boolean activated;
+
+    RowBuf(int values, int width) {
+      v = new float[values];
+      ready = new double[width];
+    }
+  }
+
+  private final class ImageState {
+    final TreeMap<Integer, RowBuf> raw = new TreeMap<>();
+    final TreeMap<Integer, RowBuf> convIn = new TreeMap<>();
+    final TreeMap<Integer, RowBuf> psum = new TreeMap<>();
+    final TreeMap<Integer, RowBuf> residual = new TreeMap<>();
+    final TreeMap<Integer, RowBuf> post = new TreeMap<>();
+    final Map<String, TreeMap<Integer, RowBuf>> held = new HashMap<>();
+    final Map<String, Integer> heldRowsDone = new HashMap<>();
+    int nextConvIn;
+    int nextOut;
+    int nextPost;
+  }
+
+  private final CorePlan plan;
+  private final Layer layer;
+  private final double tMvm;
+  private final boolean pixels;
+  private final Out out;
+  private final int chIn;
+  private final int cols;
+  private final Shape in;
+  private final Shape conv;
+  private final Shape convOut;
+  private final Shape output;
+  private final int residualChannels;
+  private final Map<String, Integer> heldChannels = new HashMap<>();
+  private final Map<String, Integer> heldHeight = new HashMap<>();
+  private final Map<Integer, ImageState> images = new TreeMap<>();
+  private final float[] acc;
+  private int current;
+  private double free;
+  private long mvms;
+  private long busyNanos;
+
+  public CoreEngine(CorePlan plan, double tMvmSeconds, boolean pixelGranularity, Out out) {
+    this.plan = plan;
+    this.layer = plan.layer;
+    this.tMvm = tMvmSeconds;
+    this.pixels = pixelGranularity;
+    this.out = out;
+    this.chIn = plan.core.inTo() - plan.core.inFrom();
+    this.cols = plan.core.outTo() - plan.core.outFrom();
+    this.in = layer.input();
+    this.conv = layer.convInput();
+    this.convOut = layer.convOutput();
+    this.output = layer.output();
+    int act = 0, res = 0;
+    for (CorePlan.Port p : plan.ports) {
+      switch (p.kind()) {
+        case ACTIVATION -> act += p.channels();
+        case RESIDUAL -> res += p.channels();
+        case FORWARD -> {
+          heldChannels.merge(p.source(), p.channels(), Integer::sum);
+          heldHeight.put(p.source(), p.sourceShape().height());
+        }
+        default -> { }
+      }
+    }
+    if (act != chIn) {
+      throw new IllegalStateException("core " + plan.core.id() + " receives " + act
+          + " input channels on its ports but reads " + chIn);
+    }
+    this.residualChannels = res;
+    this.acc = new float[cols];
+  }
+
+  public long mvms() {
+    return mvms;
+  }
+
+  public long busyNanos() {
+    return busyNanos;
+  }
+
+  /** Virtual time at which the core finishes its last MVM so far. */
+  public double virtualBusyUntil() {
+    return free;
+  }
+
+  /** Virtual seconds spent in MVMs. */
+  public double virtualBusy() {
+    return mvms * tMvm;
+  }
+
+  /** Data on {@code port}: channels x count values for pixels [col, col+count) of {@code row}. */
+  public void receive(int image, int port, int row, int col, int count, float[] values, double ready) {
+    ImageState s = images.computeIfAbsent(image, i -> new ImageState());
+    CorePlan.Port p = plan.ports.get(port);
+    switch (p.kind()) {
+      case ACTIVATION -> {
+        RowBuf r = s.raw.computeIfAbsent(row, y -> new RowBuf(chIn * in.width(), in.width()));
+        put(r, p.destChannel() - plan.core.inFrom(), p.channels(), in.width(), col, count, values, ready);
+      }
+      case PARTIAL_SUM -> {
+        RowBuf r = s.psum.computeIfAbsent(row, y -> new RowBuf(cols * convOut.width(), convOut.width()));
+        put(r, 0, cols, convOut.width(), col, count, values, ready);
+      }
+      case RESIDUAL -> {
+        RowBuf r = s.residual.computeIfAbsent(row, y -> new RowBuf(cols * convOut.width(), convOut.width()));
+        put(r, p.destChannel() - plan.core.outFrom(), p.channels(), convOut.width(), col, count, values, ready);
+      }
+      case FORWARD -> {
+        Shape src = p.sourceShape();
+        TreeMap<Integer, RowBuf> held = s.held.computeIfAbsent(p.source(), k -> new TreeMap<>());
+        RowBuf r = held.computeIfAbsent(row, y -> new RowBuf(src.channels() * src.width(), src.width()));
+        put(r, p.sourceFrom(), p.channels(), src.width(), col, count, values, ready);
+        if (r.received == heldChannels.get(p.source()) * src.width()) {
+          held.remove(row);
+          for (CorePlan.Send send : plan.sends) {
+            if (send.source().equals(p.source())) {
+              emit(send, image, row, r.v, r.ready, src.width());
+            }
+          }
+          s.heldRowsDone.merge(p.source(), 1, Integer::sum);
+        }
+      }
+    }
+    advance();
+  }
+
+  private static void put(RowBuf r, int channel0, int channels, int width, int col, int count,
+      float[] values, double ready) {
+    for (int c = 0; c < channels; c++) {
+      System.arraycopy(values, c * count, r.v, (channel0 + c) * width + col, count);
+    }
+    for (int x = col; x < col + count; x++) {
+      r.ready[x] = Math.max(r.ready[x], ready);
+    }
+    r.received += channels * count;
+  }
+
+  // ---- the pipeline ---------------------------------------------------------------------
+
+  private void advance() {
+    while (true) {
+      ImageState s = images.get(current);
+      if (s == null) {
+        return;
+      }
+      long t0 = System.nanoTime();
+      progress(current, s);
+      busyNanos += System.nanoTime() - t0;
+      if (!done(s)) {
+        return;
+      }
+      images.remove(current);
+      current++;
+    }
+  }
+
+  private boolean done(ImageState s) {
+    if (s.nextOut < convOut.height() || (plan.core.accumulator() && s.nextPost < output.height())) {
+      return false;
+    }
+    for (Map.Entry<String, Integer> e : heldChannels.entrySet()) {
+      if (s.heldRowsDone.getOrDefault(e.getKey(), 0) < heldHeight.get(e.getKey())) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private void progress(int image, ImageState s) {
+    // 1. raw input rows -> pre-activation -> pre-pool -> conv input rows
+    while (s.nextConvIn < conv.height() && convInReady(s, s.nextConvIn)) {
+      s.convIn.put(s.nextConvIn, convInRow(s, s.nextConvIn));
+      s.nextConvIn++;
+    }
+    // 2. conv output rows
+    while (s.nextOut < convOut.height() && outReady(s, s.nextOut)) {
+      computeRow(image, s, s.nextOut);
+      s.nextOut++;
+      int keep = s.nextOut * layer.strideH() - layer.padTop();
+      s.convIn.headMap(keep).clear();
+    }
+  }
+
+  // -- input side
+
+  private boolean rawComplete(ImageState s, int y) {
+    RowBuf r = s.raw.get(y);
+    return r != null && r.received == chIn * in.width();
+  }
+
+  private boolean convInReady(ImageState s, int row) {
+    Pool p = layer.prePool();
+    if (p == null) {
+      return rawComplete(s, row);
+    }
+    int[] span = poolRows(p, row, in.height());
+    for (int y = span[0]; y < span[1]; y++) {
+      if (!rawComplete(s, y)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private RowBuf convInRow(ImageState s, int row) {
+    Pool p = layer.prePool();
+    if (p == null) {
+      RowBuf r = s.raw.remove(row);
+      activateInput(r, in.width());
+      return r;
+    }
+    int[] span = poolRows(p, row, in.height());
+    for (int y = span[0]; y < span[1]; y++) {
+      RowBuf r = s.raw.get(y);
+      if (!r.activated) {
+        activateInput(r, in.width());
+        r.activated = true;
+      }
+    }
+    RowBuf pooled = pool(p, s.raw, row, chIn, in.height(), in.width(), conv.width());
+    int nextStart = poolRows(p, row + 1, in.height())[0];
+    s.raw.headMap(Math.min(nextStart, span[1])).clear();
+    return pooled;
+  }
+
+  private void activateInput(RowBuf r, int width) {
+    if (layer.inputActivation() == Activation.NONE) {
+      return;
+    }
+    for (int c = 0; c < chIn; c++) {
+      float scale = plan.inScale[c];
+      float shift = plan.inShift[c];
+      for (int x = 0; x < width; x++) {
+        int i = c * width + x;
+        r.v[i] = activate(layer.inputActivation(), r.v[i] * scale + shift);
+      }
+    }
+  }
+
+  static float activate(Activation a, float v) {
+    return switch (a) {
+      case NONE -> v;
+      case RELU -> Math.max(v, 0f);
+      case RELU6 -> Math.min(Math.max(v, 0f), 6f);
+    };
+  }
+
+  /** Input rows [from, to) that pooled row {@code row} reads. */
+  private static int[] poolRows(Pool p, int row, int height) {
+    if (p.kind() == Pool.Kind.GLOBAL_AVG) {
+      return new int[] {0, height};
+    }
+    int y0 = row * p.stride() - p.pad();
+    return new int[] {Math.max(0, y0), Math.min(height, y0 + p.kernel())};
+  }
+
+  /** One pooled row from complete rows of {@code rows}. */
+  private static RowBuf pool(Pool p, TreeMap<Integer, RowBuf> rows, int row, int channels,
+      int height, int width, int outWidth) {
+    RowBuf o = new RowBuf(channels * outWidth, outWidth);
+    int[] span = poolRows(p, row, height);
+    boolean global = p.kind() == Pool.Kind.GLOBAL_AVG;
+    for (int ox = 0; ox < outWidth; ox++) {
+      int x0 = global ? 0 : ox * p.stride() - p.pad();
+      int x1 = global ? width : x0 + p.kernel();
+      int lo = Math.max(0, x0), hi = Math.min(width, x1);
+      double ready = 0;
+      for (int y = span[0]; y < span[1]; y++) {
+        for (int x = lo; x < hi; x++) {
+          ready = Math.max(ready, rows.get(y).ready[x]);
+        }
+      }
+      o.ready[ox] = ready;
+      int inside = (span[1] - span[0]) * (hi - lo);
+      int divisor;
+      if (global) {
+        divisor = height * width;
+      } else if (p.countIncludePad()) {
+        int ph0 = row * p.stride() - p.pad();
+        int ph1 = Math.min(ph0 + p.kernel(), height + p.pad());
+        int pw1 = Math.min(x1, width + p.pad());
+        divisor = (ph1 - ph0) * (pw1 - x0);
+      } else {
+        divisor = inside;
+      }
+      for (int c = 0; c < channels; c++) {
+        float m = Float.NEGATIVE_INFINITY;
+        float sum = 0;
+        for (int y = span[0]; y < span[1]; y++) {
+          float[] v = rows.get(y).v;
+          for (int x = lo; x < hi; x++) {
+            float a = v[c * width + x];
+            m = Math.max(m, a);
+            sum += a;
+          }
+        }
+        o.v[c * outWidth + ox] = p.kind() == Pool.Kind.MAX ? m : sum / divisor;
+      }
+    }
+    return o;
+  }
+
+  // -- the MVMs
+
+  private boolean outReady(ImageState s, int yo) {
+    int last = yo * layer.strideH() - layer.padTop() + layer.dilationH() * (layer.kernelH() - 1);
+    if (Math.min(last, conv.height() - 1) >= s.nextConvIn) {
+      return false;
+    }
+    if (plan.core.rowTile() > 0) {
+      RowBuf p = s.psum.get(yo);
+      if (p == null || p.received < cols * convOut.width()) {
+        return false;
+      }
+    }
+    if (plan.core.rowTile() == 0 && residualChannels > 0) {
+      RowBuf r = s.residual.get(yo);
+      if (r == null || r.received < residualChannels * convOut.width()) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private void computeRow(int image, ImageState s, int yo) {
+    int wo = convOut.width();
+    int wc = conv.width();
+    RowBuf psum = plan.core.rowTile() > 0 ? s.psum.remove(yo) : null;
+    RowBuf res = plan.core.rowTile() == 0 && residualChannels > 0 ? s.residual.remove(yo) : null;
+    RowBuf o = new RowBuf(cols * wo, wo);
+    int yBase = yo * layer.strideH() - layer.padTop();
+    for (int xo = 0; xo < wo; xo++) {
+      int xBase = xo * layer.strideW() - layer.padLeft();
+      java.util.Arrays.fill(acc, 0f);
+      double ready = 0;
+      for (int ky = 0; ky < layer.kernelH(); ky++) {
+        RowBuf r = s.convIn.get(yBase + ky * layer.dilationH());
+        if (r == null) {
+          continue;
+        }
+        for (int kx = 0; kx < layer.kernelW(); kx++) {
+          int x = xBase + kx * layer.dilationW();
+          if (x >= 0 && x < wc) {
+            ready = Math.max(ready, r.ready[x]);
+          }
+        }
+      }
+      for (CorePlan.Block b : plan.blocks) {
+        int off = b.colFrom() - plan.core.outFrom();
+        int n = b.colTo() - b.colFrom();
+        for (int i = 0; i < b.channel().length; i++) {
+          RowBuf r = s.convIn.get(yBase + b.dy()[i]);
+          int x = xBase + b.dx()[i];
+          if (r == null || x < 0 || x >= wc) {
+            continue;
+          }
+          float v = r.v[b.channel()[i] * wc + x];
+          if (v == 0f) {
+            continue;
+          }
+          float[] w = b.weights()[i];
+          for (int c = 0; c < n; c++) {
+            acc[off + c] += v * w[c];
+          }
+        }
+      }
+      if (psum != null) {
+        ready = Math.max(ready, psum.ready[xo]);
+        for (int c = 0; c < cols; c++) {
+          acc[c] += psum.v[c * wo + xo];
+        }
+      }
+      if (res != null) {
+        ready = Math.max(ready, res.ready[xo]);
+        for (int c = 0; c < cols; c++) {
+          acc[c] += res.v[c * wo + xo];
+        }
+      }
+      double start = Math.max(free, ready);
+      free = start + tMvm;
+      mvms++;
+      o.ready[xo] = free;
+      for (int c = 0; c < cols; c++) {
+        o.v[c * wo + xo] = acc[c];
+      }
+    }
+    if (!plan.core.accumulator()) {
+      for (CorePlan.Send send : plan.sends) {
+        if (send.kind() == Flow.Kind.PARTIAL_SUM) {
+          emit(send, image, yo, o.v, o.ready, wo);
+        }
+      }
+      return;
+    }
+    for (int c = 0; c < cols; c++) {
+      float bias = plan.bias[c];
+      for (int x = 0; x < wo; x++) {
+        o.v[c * wo + x] = activate(layer.activation(), o.v[c * wo + x] + bias);
+      }
+    }
+    Pool p = layer.postPool();
+    if (p == null) {
+      finished(image, yo, o, wo);
+      s.nextPost++;
+      return;
+    }
+    s.post.put(yo, o);
+    while (s.nextPost < output.height()) {
+      int[] span = poolRows(p, s.nextPost, convOut.height());
+      if (span[1] > s.nextOut + 1) {
+        break;
+      }
+      RowBuf pooled = pool(p, s.post, s.nextPost, cols, convOut.height(), wo, output.width());
+      finished(image, s.nextPost, pooled, output.width());
+      s.nextPost++;
+      s.post.headMap(Math.min(poolRows(p, s.nextPost, convOut.height())[0], span[1])).clear();
+    }
+  }
+
+  /** A finished output row of this core's channels: send it to every consumer. */
+  private void finished(int image, int row, RowBuf r, int width) {
+    for (CorePlan.Send send : plan.sends) {
+      if (send.kind() != Flow.Kind.PARTIAL_SUM && send.source().equals(layer.name())) {
+        emit(send, image, row, r.v, r.ready, width);
+      }
+    }
+    if (plan.sink) {
+      double ready = 0;
+      for (double d : r.ready) {
+        ready = Math.max(ready, d);
+      }
+      out.sink(image, row, width, r.v, ready);
+    }
+  }
+
+  /**
+   * Sends channels [send.sourceFrom, send.sourceTo) of a row (values [channel][width]; this
+   * core's own output and partial sums start at channel outFrom, forwarded rows at 0),
+   * subsampled for residuals, as one row or one message per pixel.
+   */
+  private void emit(CorePlan.Send send, int image, int row, float[] v, double[] ready, int width) {
+    int base = send.source().equals(layer.name()) ? plan.core.outFrom() : 0;
+    int s = send.stride();
+    if (row % s != 0) {
+      return;
+    }
+    int ch = send.sourceTo() - send.sourceFrom();
+    int outW = (width + s - 1) / s;
+    int c0 = send.sourceFrom() - base;
+    if (pixels) {
+      for (int x = 0; x < outW; x++) {
+        float[] m = new float[ch];
+        for (int c = 0; c < ch; c++) {
+          m[c] = v[(c0 + c) * width + x * s];
+        }
+        out.send(send, image, row / s, x, 1, m, ready[x * s]);
+      }
+      return;
+    }
+    float[] m = new float[ch * outW];
+    double rd = 0;
+    for (int c = 0; c < ch; c++) {
+      for (int x = 0; x < outW; x++) {
+        m[c * outW + x] = v[(c0 + c) * width + x * s];
+      }
+    }
+    for (int x = 0; x < outW; x++) {
+      rd = Math.max(rd, ready[x * s]);
+    }
+    out.send(send, image, row / s, 0, outW, m, rd);
+  }
+}

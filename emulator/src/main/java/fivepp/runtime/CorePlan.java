@@ -1,0 +1,152 @@
+package fivepp.runtime;
+
+import fivepp.mapping.Core;
+import fivepp.mapping.CoreGraph;
+import fivepp.mapping.Flow;
+import fivepp.mapping.Transfer;
+import fivepp.model.Input;
+import fivepp.model.Layer;
+import fivepp.model.Network;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What one core actor needs to know, derived from the core graph and the weights: its weight
+ * tile, its digital unit's parameters, what it receives on which port, and what it sends where.
+ *
+ * <p>Ports number what a core receives: the transfers addressed to it, in core-graph order, then
+ * the image channels the coordinator injects (for layers that read the image).
+ */
+public final class CorePlan {
+  /** A rectangle of one group's crossbar matrix: rows [rowFrom, rowTo) of group {@code group}
+   *  (channel-major (ci, ky, kx)), output channels [colFrom, colTo), weights row-major. */
+  public record Block(int group, int rowFrom, int rowTo, int colFrom, int colTo, float[][] weights,
+      int[] channel, int[] dy, int[] dx) {}
+
+  /** An input port: what arrives on it and where it goes. */
+  public record Port(Flow.Kind kind, String source, int sourceFrom, int channels, int destChannel,
+      int stride, fivepp.model.Shape sourceShape) {}
+
+  /** An outgoing transfer: send channels [sourceFrom, sourceTo) of {@code source} to core
+   *  {@code to}, port {@code port}, along {@code route} (fabric vertices, both ends included). */
+  public record Send(Flow.Kind kind, String source, int sourceFrom, int sourceTo, int to, int port,
+      int stride, int bits, int[] route) {}
+
+  public final Core core;
+  public final Layer layer;
+  public final List<Block> blocks;
+  /** Bias of the output channels [core.outFrom, core.outTo); used by the accumulator only. */
+  public final float[] bias;
+  /** Pre-activation scale and shift per input channel [core.inFrom, core.inTo), or null. */
+  public final float[] inScale;
+  public final float[] inShift;
+  public final List<Port> ports;
+  public final List<Send> sends;
+  /** True when the layer's output goes to the coordinator (the classifier's accumulators). */
+  public final boolean sink;
+
+  private CorePlan(Core core, Layer layer, List<Block> blocks, float[] bias, float[] inScale,
+      float[] inShift, List<Port> ports, List<Send> sends, boolean sink) {
+    this.core = core;
+    this.layer = layer;
+    this.blocks = blocks;
+    this.bias = bias;
+    this.inScale = inScale;
+    this.inShift = inShift;
+    this.ports = ports;
+    this.sends = sends;
+    this.sink = sink;
+  }
+
+  /** Channels [inFrom, inTo) of the core's input that come straight from the image. */
+  public List<Port> imagePorts() {
+    return ports.stream().filter(p -> p.source().equals(Network.INPUT)).toList();
+  }
+
+  /**
+   * Plans every core. {@code vertexOf[core]} places cores on the fabric and {@code route}
+   * gives the path between two vertices.
+   */
+  public static List<CorePlan> of(CoreGraph g, Weights w, int[] vertexOf,
+      java.util.function.BiFunction<Integer, Integer, int[]> route) {
+    Network net = g.network();
+    List<List<Port>> ports = new ArrayList<>();
+    List<List<Send>> sends = new ArrayList<>();
+    for (int i = 0; i < g.cores().size(); i++) {
+      ports.add(new ArrayList<>());
+      sends.add(new ArrayList<>());
+    }
+    for (Transfer t : g.transfers()) {
+      List<Port> in = ports.get(t.to());
+      in.add(new Port(t.kind(), t.source(), t.sourceFrom(), t.channels(), t.destChannel(), t.stride(),
+          t.kind() == Flow.Kind.PARTIAL_SUM ? net.layer(t.source()).convOutput() : net.outputOf(t.source())));
+      sends.get(t.from()).add(new Send(t.kind(), t.source(), t.sourceFrom(), t.sourceTo(), t.to(),
+          in.size() - 1, t.stride(), t.bits(), route.apply(vertexOf[t.from()], vertexOf[t.to()])));
+    }
+    List<CorePlan> plans = new ArrayList<>();
+    for (Core c : g.cores()) {
+      Layer l = net.layer(c.layer());
+      int offset = 0;
+      for (Input in : l.inputs()) {
+        if (in.from().equals(Network.INPUT)) {
+          int lo = Math.max(c.inFrom(), offset);
+          int hi = Math.min(c.inTo(), offset + in.channels());
+          if (lo < hi) {
+            ports.get(c.id()).add(new Port(Flow.Kind.ACTIVATION, Network.INPUT,
+                in.firstChannel() + lo - offset, hi - lo, lo, 1, net.input()));
+          }
+        }
+        offset += in.channels();
+      }
+      LayerWeights lw = w.of(l.name());
+      plans.add(new CorePlan(c, l, blocks(l, c, lw, g.tiling().crossbar().rows()),
+          java.util.Arrays.copyOfRange(lw.bias(), c.outFrom(), c.outTo()),
+          lw.inScale() == null ? null : java.util.Arrays.copyOfRange(lw.inScale(), c.inFrom(), c.inTo()),
+          lw.inShift() == null ? null : java.util.Arrays.copyOfRange(lw.inShift(), c.inFrom(), c.inTo()),
+          List.copyOf(ports.get(c.id())), List.copyOf(sends.get(c.id())),
+          l == net.output() && c.accumulator()));
+    }
+    return plans;
+  }
+
+  /** The weight blocks of core c: whole groups packed block-diagonally, or one group's tile. */
+  private static List<Block> blocks(Layer l, Core c, LayerWeights lw, int crossbarRows) {
+    int g = l.groups();
+    int cg = l.outChannels() / g;
+    int rg = l.rows();
+    List<Block> out = new ArrayList<>();
+    int firstGroup = c.outFrom() / cg;
+    int lastGroup = (c.outTo() - 1) / cg;
+    boolean packed = c.outFrom() % cg == 0 && c.outTo() % cg == 0 && c.rows() == (lastGroup - firstGroup + 1) * rg;
+    for (int grp = firstGroup; grp <= lastGroup; grp++) {
+      int r0 = packed ? 0 : (int) Math.min((long) c.rowTile() * crossbarRows, rg);
+      int r1 = packed ? rg : r0 + c.rows();
+      int c0 = Math.max(c.outFrom(), grp * cg);
+      int c1 = Math.min(c.outTo(), (grp + 1) * cg);
+      out.add(block(l, lw, grp, r0, r1, c0, c1, c.inFrom()));
+    }
+    return out;
+  }
+
+  private static Block block(Layer l, LayerWeights lw, int grp, int r0, int r1, int c0, int c1, int inFrom) {
+    int kk = l.kernelH() * l.kernelW();
+    int cinG = l.input().channels() / l.groups();
+    int rg = l.rows();
+    float[][] wt = new float[r1 - r0][c1 - c0];
+    int[] channel = new int[r1 - r0];
+    int[] dy = new int[r1 - r0];
+    int[] dx = new int[r1 - r0];
+    for (int r = r0; r < r1; r++) {
+      int ci = r / kk;
+      int ky = (r % kk) / l.kernelW();
+      int kx = r % l.kernelW();
+      channel[r - r0] = grp * cinG + ci - inFrom;
+      dy[r - r0] = ky * l.dilationH();
+      dx[r - r0] = kx * l.dilationW();
+      for (int co = c0; co < c1; co++) {
+        wt[r - r0][co - c0] = lw.weights()[co * rg + r];
+      }
+    }
+    return new Block(grp, r0, r1, c0, c1, wt, channel, dy, dx);
+  }
+}

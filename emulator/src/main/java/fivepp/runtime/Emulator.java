@@ -1,0 +1,49 @@
+package fivepp.runtime;
+
+import fivepp.fabric.Fabric;
+import fivepp.mapping.CoreGraph;
+import fivepp.mapping.Placement;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.function.IntConsumer;
+import org.apache.pekko.actor.typed.ActorSystem;
+
+/** Runs a mapped network on an array of core actors in one JVM and returns the report. */
+public final class Emulator {
+  private Emulator() {}
+
+  /**
+   * Runs {@code images} through the array and returns the report.
+   *
+   * @throws java.io.IOException when an image cannot be read
+   */
+  public static RunReport run(CoreGraph g, Weights w, Fabric fabric, Placement placement,
+      Images.Source images, RunOptions options, IntConsumer progress) throws java.io.IOException {
+    List<CorePlan> plans = CorePlan.of(g, w, placement.vertexOf(), fabric::route);
+    CompletableFuture<RunReport> result = new CompletableFuture<>();
+    ActorSystem<Coordinator.Command> system = ActorSystem.create(
+        Coordinator.create(new Coordinator.Setup(g, plans, fabric, placement.vertexOf(), images,
+            options, progress, result)), "fivepp");
+    system.getWhenTerminated().whenComplete((done, err) -> {
+      if (!result.isDone()) {
+        result.completeExceptionally(new IllegalStateException("the actor system stopped before the run finished"
+            + (err == null ? "" : ": " + err)));
+      }
+    });
+    try {
+      return result.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof java.io.IOException io) {
+        throw io;
+      }
+      throw new IllegalStateException(e.getCause().getMessage(), e.getCause());
+    } finally {
+      system.terminate();
+      system.getWhenTerminated().toCompletableFuture().join();
+    }
+  }
+}

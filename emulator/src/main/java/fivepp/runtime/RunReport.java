@@ -1,0 +1,43 @@
+package fivepp.runtime;
+
+import java.util.List;
+
+/**
+ * What a run measured: wall clock (how fast the emulator ran) and virtual time (how fast the
+ * modelled hardware would run, paper.md B8).
+ */
+public record RunReport(
+    String model,
+    String fabric,
+    String crossbar,
+    String granularity,
+    int images,
+    double wallSeconds,
+    double wallImagesPerSecond,
+    double latencyP50Ms,
+    double latencyP99Ms,
+    double virtualImagesPerSecond,
+    double virtualLatencyP50Us,
+    double maxAbsDiffVsReference,
+    double logitRange,
+    List<CoreReport> cores,
+    List<ChannelReport> channels,
+    int[] top1,
+    @com.fasterxml.jackson.annotation.JsonIgnore float[][] logits) {
+
+  /**
+   * One core: MVMs per image, wall-clock busy time, virtual utilisation (MVM time over the
+   * virtual span of the run) and messages in and out of its vertex.
+   */
+  public record CoreReport(int id, String layer, int vertex, long mvms, double busyFraction,
+      double wallBusyFraction, long messagesIn, long messagesOut) {}
+
+  /** One channel (a direction of a link between two fabric vertices) and its measured load. */
+  public record ChannelReport(int from, int to, double bytesPerImage) {}
+
+  public RunReport withDiff(double maxAbsDiff, double range) {
+    return new RunReport(model, fabric, crossbar, granularity, images, wallSeconds,
+        wallImagesPerSecond, latencyP50Ms, latencyP99Ms, virtualImagesPerSecond,
+        virtualLatencyP50Us, maxAbsDiff, range, cores, channels, top1, logits);
+  }
+}
