@@ -53,6 +53,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   private final Histogram latency = new Histogram(3);
   private final List<CoreActor.Stats> stats = new ArrayList<>();
   private int injected;
+  private int maxInFlight;
   private int completed;
   private long t0;
   private long t1;
@@ -119,6 +120,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
 
   private void inject() {
     int i = injected++;
+    maxInFlight = Math.max(maxInFlight, injected - completed);
     Tensor image;
     try {
       image = setup.images().next();
@@ -252,6 +254,8 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     return new RunReport(g.network().name(), setup.fabric().spec(), g.tiling().crossbar().toString(),
         setup.options().pixels() ? "pixel" : "row", total, wall, total / wall,
         latency.getValueAtPercentile(50) / 1e6, latency.getValueAtPercentile(99) / 1e6,
-        virtualRate, vlat[total / 2] * 1e6, Double.NaN, Double.NaN, cores, channels, top1, logits);
+        virtualRate, vlat[total / 2] * 1e6, Double.NaN, Double.NaN, maxInFlight,
+        stats.stream().mapToInt(CoreActor.Stats::maxImagesHeld).max().orElse(0), cores, channels,
+        top1, logits);
   }
 }

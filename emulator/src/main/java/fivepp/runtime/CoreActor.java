@@ -36,7 +36,7 @@ public final class CoreActor extends AbstractBehavior<CoreActor.Command> {
 
   /** What one vertex did: its core's work and its outgoing channels' bits. */
   public record Stats(int vertex, int core, long mvms, long busyNanos, double virtualBusy,
-      long messagesIn, long messagesOut, Map<Integer, Long> channelBits) {}
+      long messagesIn, long messagesOut, int maxImagesHeld, Map<Integer, Long> channelBits) {}
 
   /** Link parameters: bits per second (0 = unlimited) and latency in seconds. */
   public record LinkModel(double bitsPerSecond, double latencySeconds) {}
@@ -138,7 +138,8 @@ public final class CoreActor extends AbstractBehavior<CoreActor.Command> {
     });
     g.replyTo().tell(new Stats(vertex, plan == null ? -1 : plan.core.id(),
         engine == null ? 0 : engine.mvms(), engine == null ? 0 : engine.busyNanos(),
-        engine == null ? 0 : engine.virtualBusy(), messagesIn, messagesOut, bits));
+        engine == null ? 0 : engine.virtualBusy(), messagesIn, messagesOut,
+        engine == null ? 0 : engine.maxImagesHeld(), bits));
     return this;
   }
 }

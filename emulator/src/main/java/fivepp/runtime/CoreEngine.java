@@ -69,8 +69,9 @@ public final class CoreEngine {
   private final Map<String, Integer> heldChannels = new HashMap<>();
   private final Map<String, Integer> heldHeight = new HashMap<>();
   private final Map<Integer, ImageState> images = new TreeMap<>();
-  private final float[] acc;
+  private final float[][] scratch = {new float[0], new float[0]};
   private int current;
+  private int maxHeld;
   private double free;
   private long mvms;
   private long busyNanos;
@@ -104,7 +105,11 @@ public final class CoreEngine {
           + " input channels on its ports but reads " + chIn);
     }
     this.residualChannels = res;
-    this.acc = new float[cols];
+  }
+
+  /** The most images this core has held state for at once (bounded by the window). */
+  public int maxImagesHeld() {
+    return maxHeld;
   }
 
   public long mvms() {
@@ -128,6 +133,7 @@ public final class CoreEngine {
   /** Data on {@code port}: channels x count values for pixels [col, col+count) of {@code row}. */
   public void receive(int image, int port, int row, int col, int count, float[] values, double ready) {
     ImageState s = images.computeIfAbsent(image, i -> new ImageState());
+    maxHeld = Math.max(maxHeld, images.size());
     CorePlan.Port p = plan.ports.get(port);
     switch (p.kind()) {
       case ACTIVATION -> {
@@ -362,16 +368,58 @@ public final class CoreEngine {
   private void computeRow(int image, ImageState s, int yo) {
     int wo = convOut.width();
     int wc = conv.width();
+    int sw = layer.strideW();
     RowBuf psum = plan.core.rowTile() > 0 ? s.psum.remove(yo) : null;
     RowBuf res = plan.core.rowTile() == 0 && residualChannels > 0 ? s.residual.remove(yo) : null;
     RowBuf o = new RowBuf(cols * wo, wo);
     int yBase = yo * layer.strideH() - layer.padTop();
+    RowBuf[] win = new RowBuf[layer.kernelH()];
+    for (int ky = 0; ky < win.length; ky++) {
+      win[ky] = s.convIn.get(yBase + ky * layer.dilationH());
+    }
+    // the row's MVMs as one small GEMM per block: the input vector of every output pixel
+    // (gathered from the line buffer) times the block's weights
+    float[] ov = o.v;
+    int padL = layer.padLeft();
+    for (CorePlan.Block b : plan.blocks) {
+      int rows = b.channel().length;
+      int stride = b.stride();
+      float[] xs = scratch(0, wo * rows);
+      for (int i = 0; i < rows; i++) {
+        RowBuf r = win[b.ky()[i]];
+        int rowBase = b.channel()[i] * wc;
+        int x0 = b.dx()[i] - padL;
+        for (int xo = 0, xi = i; xo < wo; xo++, xi += rows) {
+          int x = x0 + xo * sw;
+          xs[xi] = r != null && x >= 0 && x < wc ? r.v[rowBase + x] : 0f;
+        }
+      }
+      float[] ys = scratch(1, wo * stride);
+      Kernels.gemm(xs, wo, rows, b.weights(), stride, ys);
+      int off = b.colFrom() - plan.core.outFrom();
+      int n = b.colTo() - b.colFrom();
+      for (int c = 0; c < n; c++) {
+        int base = (off + c) * wo;
+        for (int xo = 0, yi = c; xo < wo; xo++, yi += stride) {
+          ov[base + xo] += ys[yi];
+        }
+      }
+    }
+    if (psum != null) {
+      for (int i = 0; i < o.v.length; i++) {
+        o.v[i] += psum.v[i];
+      }
+    }
+    if (res != null) {
+      for (int i = 0; i < o.v.length; i++) {
+        o.v[i] += res.v[i];
+      }
+    }
+    // virtual time: one MVM per pixel, in raster order, once its window is ready
     for (int xo = 0; xo < wo; xo++) {
-      int xBase = xo * layer.strideW() - layer.padLeft();
-      java.util.Arrays.fill(acc, 0f);
+      int xBase = xo * sw - layer.padLeft();
       double ready = 0;
-      for (int ky = 0; ky < layer.kernelH(); ky++) {
-        RowBuf r = s.convIn.get(yBase + ky * layer.dilationH());
+      for (RowBuf r : win) {
         if (r == null) {
           continue;
         }
@@ -382,45 +430,16 @@ public final class CoreEngine {
           }
         }
       }
-      for (CorePlan.Block b : plan.blocks) {
-        int off = b.colFrom() - plan.core.outFrom();
-        int n = b.colTo() - b.colFrom();
-        for (int i = 0; i < b.channel().length; i++) {
-          RowBuf r = s.convIn.get(yBase + b.dy()[i]);
-          int x = xBase + b.dx()[i];
-          if (r == null || x < 0 || x >= wc) {
-            continue;
-          }
-          float v = r.v[b.channel()[i] * wc + x];
-          if (v == 0f) {
-            continue;
-          }
-          float[] w = b.weights()[i];
-          for (int c = 0; c < n; c++) {
-            acc[off + c] += v * w[c];
-          }
-        }
-      }
       if (psum != null) {
         ready = Math.max(ready, psum.ready[xo]);
-        for (int c = 0; c < cols; c++) {
-          acc[c] += psum.v[c * wo + xo];
-        }
       }
       if (res != null) {
         ready = Math.max(ready, res.ready[xo]);
-        for (int c = 0; c < cols; c++) {
-          acc[c] += res.v[c * wo + xo];
-        }
       }
-      double start = Math.max(free, ready);
-      free = start + tMvm;
-      mvms++;
+      free = Math.max(free, ready) + tMvm;
       o.ready[xo] = free;
-      for (int c = 0; c < cols; c++) {
-        o.v[c * wo + xo] = acc[c];
-      }
     }
+    mvms += wo;
     if (!plan.core.accumulator()) {
       for (CorePlan.Send send : plan.sends) {
         if (send.kind() == Flow.Kind.PARTIAL_SUM) {
@@ -452,6 +471,13 @@ public final class CoreEngine {
       s.nextPost++;
       s.post.headMap(Math.min(poolRows(p, s.nextPost, convOut.height())[0], span[1])).clear();
     }
+  }
+
+  private float[] scratch(int which, int size) {
+    if (scratch[which].length < size) {
+      scratch[which] = new float[size];
+    }
+    return scratch[which];
   }
 
   /** A finished output row of this core's channels: send it to every consumer. */

@@ -18,10 +18,19 @@ import java.util.List;
  * the image channels the coordinator injects (for layers that read the image).
  */
 public final class CorePlan {
-  /** A rectangle of one group's crossbar matrix: rows [rowFrom, rowTo) of group {@code group}
-   *  (channel-major (ci, ky, kx)), output channels [colFrom, colTo), weights row-major. */
-  public record Block(int group, int rowFrom, int rowTo, int colFrom, int colTo, float[][] weights,
-      int[] channel, int[] dy, int[] dx) {}
+  /**
+   * A rectangle of one group's crossbar matrix: rows [rowFrom, rowTo) of group {@code group}
+   * (channel-major (ci, ky, kx)), output channels [colFrom, colTo), weights row-major with rows
+   * padded to whole vectors ({@link #stride()}); for each
+   * row, the core-input channel it reads, its kernel row and its column offset (kx * dilation).
+   */
+  public record Block(int group, int rowFrom, int rowTo, int colFrom, int colTo, float[] weights,
+      int[] channel, int[] ky, int[] dx) {
+    /** Columns of {@link #weights()} per row: the block's columns padded to whole vectors. */
+    public int stride() {
+      return Kernels.padded(colTo - colFrom);
+    }
+  }
 
   /** An input port: what arrives on it and where it goes. */
   public record Port(Flow.Kind kind, String source, int sourceFrom, int channels, int destChannel,
@@ -132,21 +141,22 @@ public final class CorePlan {
     int kk = l.kernelH() * l.kernelW();
     int cinG = l.input().channels() / l.groups();
     int rg = l.rows();
-    float[][] wt = new float[r1 - r0][c1 - c0];
+    int stride = Kernels.padded(c1 - c0);
+    float[] wt = new float[(r1 - r0) * stride];
     int[] channel = new int[r1 - r0];
-    int[] dy = new int[r1 - r0];
+    int[] kys = new int[r1 - r0];
     int[] dx = new int[r1 - r0];
     for (int r = r0; r < r1; r++) {
       int ci = r / kk;
       int ky = (r % kk) / l.kernelW();
       int kx = r % l.kernelW();
       channel[r - r0] = grp * cinG + ci - inFrom;
-      dy[r - r0] = ky * l.dilationH();
+      kys[r - r0] = ky;
       dx[r - r0] = kx * l.dilationW();
       for (int co = c0; co < c1; co++) {
-        wt[r - r0][co - c0] = lw.weights()[co * rg + r];
+        wt[(r - r0) * stride + co - c0] = lw.weights()[co * rg + r];
       }
     }
-    return new Block(grp, r0, r1, c0, c1, wt, channel, dy, dx);
+    return new Block(grp, r0, r1, c0, c1, wt, channel, kys, dx);
   }
 }

@@ -21,6 +21,8 @@ public final class Emulator {
   public static RunReport run(CoreGraph g, Weights w, Fabric fabric, Placement placement,
       Images.Source images, RunOptions options, IntConsumer progress) throws java.io.IOException {
     List<CorePlan> plans = CorePlan.of(g, w, placement.vertexOf(), fabric::route);
+    org.slf4j.LoggerFactory.getILoggerFactory();
+    Kernels.warmUp();
     CompletableFuture<RunReport> result = new CompletableFuture<>();
     ActorSystem<Coordinator.Command> system = ActorSystem.create(
         Coordinator.create(new Coordinator.Setup(g, plans, fabric, placement.vertexOf(), images,

@@ -20,6 +20,8 @@ public record RunReport(
     double virtualLatencyP50Us,
     double maxAbsDiffVsReference,
     double logitRange,
+    int maxImagesInFlight,
+    int maxImagesHeldByACore,
     List<CoreReport> cores,
     List<ChannelReport> channels,
     int[] top1,
@@ -38,6 +40,7 @@ public record RunReport(
   public RunReport withDiff(double maxAbsDiff, double range) {
     return new RunReport(model, fabric, crossbar, granularity, images, wallSeconds,
         wallImagesPerSecond, latencyP50Ms, latencyP99Ms, virtualImagesPerSecond,
-        virtualLatencyP50Us, maxAbsDiff, range, cores, channels, top1, logits);
+        virtualLatencyP50Us, maxAbsDiff, range, maxImagesInFlight, maxImagesHeldByACore, cores,
+        channels, top1, logits);
   }
 }
