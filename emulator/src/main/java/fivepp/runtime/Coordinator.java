@@ -74,10 +74,19 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     this.virtualStart = new double[total];
     this.wallStart = new long[total];
     build(ctx);
+    ctx.getSelf().tell(Start.INSTANCE);
+  }
+
+  private enum Start implements Command { INSTANCE }
+
+  private Behavior<Command> onStart() {
     t0 = System.nanoTime();
-    while (injected < Math.min(total, s.options().window())) {
-      inject();
+    while (injected < Math.min(total, setup.options().window())) {
+      if (!inject()) {
+        return Behaviors.stopped();
+      }
     }
+    return this;
   }
 
   private void build(ActorContext<Command> ctx) {
@@ -118,7 +127,8 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     }
   }
 
-  private void inject() {
+  /** Injects the next image; false (and the run failed) when it cannot be read. */
+  private boolean inject() {
     int i = injected++;
     maxInFlight = Math.max(maxInFlight, injected - completed);
     Tensor image;
@@ -126,7 +136,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
       image = setup.images().next();
     } catch (IOException e) {
       setup.result().completeExceptionally(e);
-      throw new java.io.UncheckedIOException(e);
+      return false;
     }
     int w = setup.options().window();
     double ready = i >= w ? virtualDone[i - w] : 0;
@@ -159,11 +169,13 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         }
       }
     }
+    return true;
   }
 
   @Override
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
+        .onMessageEquals(Start.INSTANCE, this::onStart)
         .onMessage(Output.class, this::onOutput)
         .onMessage(GotStats.class, this::onStats)
         .onSignal(org.apache.pekko.actor.typed.Terminated.class, t -> {
@@ -192,8 +204,8 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
       latency.recordValue(Math.max(1, System.nanoTime() - wallStart[i]));
       completed++;
       setup.progress().accept(completed);
-      if (injected < total) {
-        inject();
+      if (injected < total && !inject()) {
+        return Behaviors.stopped();
       }
       if (completed == total) {
         t1 = System.nanoTime();

@@ -387,12 +387,29 @@ public final class CoreEngine {
       float[] xs = scratch(0, wo * rows);
       for (int i = 0; i < rows; i++) {
         RowBuf r = win[b.ky()[i]];
+        int at = i * wo;
+        if (r == null) {
+          java.util.Arrays.fill(xs, at, at + wo, 0f);
+          continue;
+        }
         int rowBase = b.channel()[i] * wc;
         int x0 = b.dx()[i] - padL;
-        for (int xo = 0, xi = i; xo < wo; xo++, xi += rows) {
-          int x = x0 + xo * sw;
-          xs[xi] = r != null && x >= 0 && x < wc ? r.v[rowBase + x] : 0f;
+        // output pixels whose input column lies inside the row: [lo, hi)
+        int lo = x0 >= 0 ? 0 : (-x0 + sw - 1) / sw;
+        int hi = Math.min(wo, x0 >= wc ? 0 : (wc - 1 - x0) / sw + 1);
+        if (hi <= lo) {
+          java.util.Arrays.fill(xs, at, at + wo, 0f);
+          continue;
         }
+        java.util.Arrays.fill(xs, at, at + lo, 0f);
+        if (sw == 1) {
+          System.arraycopy(r.v, rowBase + x0 + lo, xs, at + lo, hi - lo);
+        } else {
+          for (int xo = lo, x = x0 + lo * sw; xo < hi; xo++, x += sw) {
+            xs[at + xo] = r.v[rowBase + x];
+          }
+        }
+        java.util.Arrays.fill(xs, at + hi, at + wo, 0f);
       }
       float[] ys = scratch(1, wo * stride);
       Kernels.gemm(xs, wo, rows, b.weights(), stride, ys);

@@ -19,23 +19,22 @@ final class Kernels {
   }
 
   /**
-   * y[p][0..nPad) = sum over r of x[p][r] * w[r][0..nPad) for p < pixels: x is [pixels][rows]
-   * (one input vector per pixel), w is [rows][nPad] and y is [pixels][nPad], all flat.
-   * Four pixels share each weight load.
+   * y[p][0..nPad) = sum over r of x[r][p] * w[r][0..nPad) for p < pixels: x is [rows][pixels]
+   * (the input vectors of a row of pixels, side by side), w is [rows][nPad] and y is
+   * [pixels][nPad], all flat. Four pixels share each weight load.
    */
   static void gemm(float[] x, int pixels, int rows, float[] w, int nPad, float[] y) {
     int p = 0;
     for (; p + 4 <= pixels; p += 4) {
-      int x0 = p * rows, x1 = x0 + rows, x2 = x1 + rows, x3 = x2 + rows;
       for (int j = 0; j < nPad; j += LANES) {
         FloatVector a0 = FloatVector.zero(SPECIES);
         FloatVector a1 = a0, a2 = a0, a3 = a0;
-        for (int r = 0, wi = j; r < rows; r++, wi += nPad) {
+        for (int r = 0, wi = j, xi = p; r < rows; r++, wi += nPad, xi += pixels) {
           FloatVector wv = FloatVector.fromArray(SPECIES, w, wi);
-          a0 = wv.fma(FloatVector.broadcast(SPECIES, x[x0 + r]), a0);
-          a1 = wv.fma(FloatVector.broadcast(SPECIES, x[x1 + r]), a1);
-          a2 = wv.fma(FloatVector.broadcast(SPECIES, x[x2 + r]), a2);
-          a3 = wv.fma(FloatVector.broadcast(SPECIES, x[x3 + r]), a3);
+          a0 = wv.fma(FloatVector.broadcast(SPECIES, x[xi]), a0);
+          a1 = wv.fma(FloatVector.broadcast(SPECIES, x[xi + 1]), a1);
+          a2 = wv.fma(FloatVector.broadcast(SPECIES, x[xi + 2]), a2);
+          a3 = wv.fma(FloatVector.broadcast(SPECIES, x[xi + 3]), a3);
         }
         a0.intoArray(y, p * nPad + j);
         a1.intoArray(y, (p + 1) * nPad + j);
@@ -44,11 +43,10 @@ final class Kernels {
       }
     }
     for (; p < pixels; p++) {
-      int xp = p * rows;
       for (int j = 0; j < nPad; j += LANES) {
         FloatVector a = FloatVector.zero(SPECIES);
-        for (int r = 0, wi = j; r < rows; r++, wi += nPad) {
-          a = FloatVector.fromArray(SPECIES, w, wi).fma(FloatVector.broadcast(SPECIES, x[xp + r]), a);
+        for (int r = 0, wi = j, xi = p; r < rows; r++, wi += nPad, xi += pixels) {
+          a = FloatVector.fromArray(SPECIES, w, wi).fma(FloatVector.broadcast(SPECIES, x[xi]), a);
         }
         a.intoArray(y, p * nPad + j);
       }

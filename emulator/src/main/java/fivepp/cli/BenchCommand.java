@@ -1,0 +1,110 @@
+package fivepp.cli;
+
+import fivepp.fabric.Fabric;
+import fivepp.mapping.CoreGraph;
+import fivepp.mapping.LinearOrder;
+import fivepp.mapping.Placement;
+import fivepp.model.Network;
+import fivepp.runtime.Emulator;
+import fivepp.runtime.Images;
+import fivepp.runtime.Reference;
+import fivepp.runtime.RunOptions;
+import fivepp.runtime.RunReport;
+import fivepp.runtime.Tensor;
+import fivepp.runtime.Weights;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code fivepp bench}: speed measurements, side by side in one process. */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+    description = "Measure the emulator's speed against the reference inference.",
+    subcommands = {BenchCommand.Run.class})
+final class BenchCommand {
+
+  /** {@code fivepp bench run}: emulator (row and pixel granularity) against the reference. */
+  @Command(name = "run", mixinStandardHelpOptions = true,
+      description = {"Images/s of the emulator and of the single-threaded reference inference,",
+          "on the same weights and images, in one process, each after a warm-up."})
+  static final class Run implements Callable<Integer> {
+    @Spec CommandSpec spec;
+
+    @Option(names = "--model", defaultValue = "resnet32", paramLabel = "M", description = "Network (default: ${DEFAULT-VALUE}).")
+    String model;
+
+    @Option(names = "--fabric", defaultValue = "5pp", paramLabel = "F", description = "Fabric (default: ${DEFAULT-VALUE}).")
+    String fabric;
+
+    @Mixin Inputs.TilingOptions options;
+
+    @Option(names = "--images", defaultValue = "400", paramLabel = "N",
+        description = "Images per emulator leg (default: ${DEFAULT-VALUE}); the reference runs a quarter of them.")
+    int images;
+
+    @Option(names = "--warmup", defaultValue = "200", paramLabel = "N",
+        description = "Images of the warm-up run before each measured leg (default: ${DEFAULT-VALUE}).")
+    int warmup;
+
+    @Override
+    public Integer call() throws IOException {
+      if (images < 4 || warmup < 0) {
+        throw new UserError("bench: --images must be >= 4 and --warmup >= 0");
+      }
+      Network net = Inputs.model(model);
+      CoreGraph g = CoreGraph.of(net, options.tiling());
+      Fabric f = Inputs.fabric(fabric, g.cores().size());
+      Placement p = Placement.along(LinearOrder.search(g), f);
+      Weights w = Weights.he(net, 1);
+      PrintWriter out = spec.commandLine().getOut();
+      out.printf("%s on %s, crossbar %s, %d cores; %d images per emulator leg after %d warm-up images%n",
+          net.name(), f.describe(), g.tiling().crossbar(), g.cores().size(), images, warmup);
+      out.flush();
+      List<String[]> rows = new ArrayList<>();
+      double ref = reference(net, w, Math.max(4, images / 4));
+      for (boolean pixels : new boolean[] {false, true}) {
+        RunOptions o = new RunOptions(options.tMvmSeconds(), 0, 0, pixels, RunOptions.DEFAULT.window());
+        if (warmup > 0) {
+          Emulator.run(g, w, f, p, Images.synthetic(net.input(), 2, warmup), o, i -> { });
+        }
+        RunReport r = Emulator.run(g, w, f, p, Images.synthetic(net.input(), 1, images), o, i -> { });
+        long messages = r.cores().stream().mapToLong(RunReport.CoreReport::messagesIn).sum();
+        rows.add(new String[] {"emulator, " + (pixels ? "pixel" : "row") + " granularity",
+            Table.format(r.wallImagesPerSecond()), String.format("%.2f", r.wallImagesPerSecond() / ref),
+            Table.format(messages / images)});
+      }
+      rows.add(new String[] {"reference inference, 1 thread", Table.format(ref), "1.00", "-"});
+      Table t = new Table("leg", "images/s", "vs reference", "messages/image");
+      rows.forEach(r -> t.row((Object[]) r));
+      out.print(t);
+      out.println("ONNX Runtime leg: arrives with the ONNX issue (test-scope dependency).");
+      out.flush();
+      return 0;
+    }
+
+    /** Reference images/s over n images, after a warm-up of n/4. */
+    private static double reference(Network net, Weights w, int n) throws IOException {
+      try (Images.Source warm = Images.synthetic(net.input(), 2, Math.max(1, n / 4));
+           Images.Source src = Images.synthetic(net.input(), 1, n)) {
+        for (int i = 0; i < warm.count(); i++) {
+          Reference.logits(net, w, warm.next());
+        }
+        List<Tensor> batch = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+          batch.add(src.next());
+        }
+        long t0 = System.nanoTime();
+        for (Tensor img : batch) {
+          Reference.logits(net, w, img);
+        }
+        return n / ((System.nanoTime() - t0) / 1e9);
+      }
+    }
+  }
+}

@@ -1,0 +1,87 @@
+package fivepp.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class RunCommandTest {
+  @TempDir Path dir;
+
+  private static void assertBadInput(MainTest.Result r, String expected) {
+    assertThat(r.status()).isEqualTo(2);
+    assertThat(r.err()).contains(expected);
+    assertThat(r.err().strip().lines().filter(l -> l.startsWith("fivepp:"))).hasSize(1);
+    assertThat(r.out()).isEmpty();
+  }
+
+  @Test
+  void runReportsWallAndVirtualSpeedPerCoreAndPerChannelAsJson() throws Exception {
+    MainTest.Result r = MainTest.run("run", "--model", "resnet20", "--crossbar", "layer", "--images", "3",
+        "--format", "json");
+    assertThat(r.status()).isZero();
+    JsonNode j = new ObjectMapper().readTree(r.out());
+    assertThat(j.get("images").asInt()).isEqualTo(3);
+    assertThat(j.get("wallImagesPerSecond").asDouble()).isPositive();
+    assertThat(j.get("virtualImagesPerSecond").asDouble()).isPositive();
+    assertThat(j.get("latencyP50Ms").asDouble()).isPositive();
+    assertThat(j.get("latencyP99Ms").asDouble()).isGreaterThanOrEqualTo(j.get("latencyP50Ms").asDouble());
+    assertThat(j.get("maxAbsDiffVsReference").asDouble()).isLessThanOrEqualTo(1e-4 * j.get("logitRange").asDouble());
+    assertThat(j.get("cores")).hasSize(20);
+    JsonNode core0 = j.get("cores").get(0);
+    assertThat(core0.get("layer").asText()).isEqualTo("conv1");
+    assertThat(core0.get("mvms").asLong()).isEqualTo(3 * 1024);
+    assertThat(core0.get("busyFraction").asDouble()).isBetween(0.0, 1.0);
+    JsonNode ch = j.get("channels").get(0);
+    assertThat(ch.has("from") && ch.has("to")).isTrue();
+    assertThat(ch.get("bytesPerImage").asDouble()).isEqualTo(16 * 32 * 32);
+    assertThat(j.has("logits")).isFalse();
+  }
+
+  @Test
+  void tooFewImagesAreRefused() {
+    assertBadInput(MainTest.run("run", "--model", "resnet20", "--images", "0"), "--images 0");
+  }
+
+  @Test
+  void aFabricTooSmallIsRefused() {
+    assertBadInput(MainTest.run("run", "--model", "resnet32", "--fabric", "mesh:2x2"), "too few for 60 cores");
+  }
+
+  @Test
+  void cifarImagesOnAnImageNetNetworkAreTheWrongSize() throws Exception {
+    Path bin = Files.write(dir.resolve("batch.bin"), new byte[3073 * 2]);
+    assertBadInput(MainTest.run("run", "--model", "resnet18", "--images-from", bin.toString()),
+        "CIFAR-10 images are 3x32x32");
+  }
+
+  @Test
+  void aTruncatedCifarFileIsRefused() throws Exception {
+    Path bin = Files.write(dir.resolve("cut.bin"), new byte[5000]);
+    assertBadInput(MainTest.run("run", "--model", "resnet20", "--images-from", bin.toString()),
+        "not a whole number of CIFAR-10 records");
+  }
+
+  @Test
+  void anUnreadableImageIsNamed() throws Exception {
+    Path folder = Files.createDirectory(dir.resolve("imgs"));
+    Files.writeString(folder.resolve("cat.png"), "not an image");
+    assertBadInput(MainTest.run("run", "--model", "resnet20", "--images-from", folder.toString(), "--images", "2"),
+        "cannot read image");
+  }
+
+  @Test
+  void aCifarFileFeedsTheRun() throws Exception {
+    byte[] data = new byte[3073 * 3];
+    new java.util.Random(1).nextBytes(data);
+    Path bin = Files.write(dir.resolve("batch.bin"), data);
+    MainTest.Result r = MainTest.run("run", "--model", "resnet20", "--images-from", bin.toString(), "--images", "5",
+        "--format", "json");
+    assertThat(r.status()).isZero();
+    assertThat(new ObjectMapper().readTree(r.out()).get("images").asInt()).isEqualTo(3);
+  }
+}
