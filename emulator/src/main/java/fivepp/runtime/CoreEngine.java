@@ -401,7 +401,9 @@ public final class CoreEngine {
           java.util.Arrays.fill(xs, at, at + wo, 0f);
           continue;
         }
-        java.util.Arrays.fill(xs, at, at + lo, 0f);
+        for (int k = at; k < at + lo; k++) {
+          xs[k] = 0f;
+        }
         if (sw == 1) {
           System.arraycopy(r.v, rowBase + x0 + lo, xs, at + lo, hi - lo);
         } else {
@@ -409,7 +411,9 @@ public final class CoreEngine {
             xs[at + xo] = r.v[rowBase + x];
           }
         }
-        java.util.Arrays.fill(xs, at + hi, at + wo, 0f);
+        for (int k = at + hi; k < at + wo; k++) {
+          xs[k] = 0f;
+        }
       }
       float[] ys = scratch(1, wo * stride);
       Kernels.gemm(xs, wo, rows, b.weights(), stride, ys);
@@ -465,10 +469,26 @@ public final class CoreEngine {
       }
       return;
     }
+    Activation act = layer.activation();
     for (int c = 0; c < cols; c++) {
       float bias = plan.bias[c];
-      for (int x = 0; x < wo; x++) {
-        o.v[c * wo + x] = activate(layer.activation(), o.v[c * wo + x] + bias);
+      int base = c * wo;
+      switch (act) {
+        case NONE -> {
+          for (int x = base; x < base + wo; x++) {
+            o.v[x] += bias;
+          }
+        }
+        case RELU -> {
+          for (int x = base; x < base + wo; x++) {
+            o.v[x] = Math.max(o.v[x] + bias, 0f);
+          }
+        }
+        case RELU6 -> {
+          for (int x = base; x < base + wo; x++) {
+            o.v[x] = Math.min(Math.max(o.v[x] + bias, 0f), 6f);
+          }
+        }
       }
     }
     Pool p = layer.postPool();
@@ -537,13 +557,18 @@ public final class CoreEngine {
       }
       return;
     }
-    float[] m = new float[ch * outW];
-    double rd = 0;
-    for (int c = 0; c < ch; c++) {
-      for (int x = 0; x < outW; x++) {
-        m[c * outW + x] = v[(c0 + c) * width + x * s];
+    float[] m;
+    if (s == 1) {
+      m = java.util.Arrays.copyOfRange(v, c0 * width, (c0 + ch) * width);
+    } else {
+      m = new float[ch * outW];
+      for (int c = 0; c < ch; c++) {
+        for (int x = 0; x < outW; x++) {
+          m[c * outW + x] = v[(c0 + c) * width + x * s];
+        }
       }
     }
+    double rd = 0;
     for (int x = 0; x < outW; x++) {
       rd = Math.max(rd, ready[x * s]);
     }
