@@ -44,12 +44,13 @@ final class BenchCommand {
 
     @Mixin Inputs.TilingOptions options;
 
-    @Option(names = "--images", defaultValue = "400", paramLabel = "N",
-        description = "Images per emulator leg (default: ${DEFAULT-VALUE}); the reference runs a quarter of them.")
+    @Option(names = "--images", defaultValue = "2000", paramLabel = "N",
+        description = "Images per emulator leg (default: ${DEFAULT-VALUE}); the reference runs a quarter of them, 100 at most.")
     int images;
 
-    @Option(names = "--warmup", defaultValue = "200", paramLabel = "N",
-        description = "Images of the warm-up run before each measured leg (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--warmup", defaultValue = "1000", paramLabel = "N",
+        description = "Images of the warm-up run before each measured leg, so that the JIT has"
+            + " compiled the kernels (default: ${DEFAULT-VALUE}).")
     int warmup;
 
     @Override
@@ -67,7 +68,7 @@ final class BenchCommand {
           net.name(), f.describe(), g.tiling().crossbar(), g.cores().size(), images, warmup);
       out.flush();
       List<String[]> rows = new ArrayList<>();
-      double ref = reference(net, w, Math.max(4, images / 4));
+      double ref = reference(net, w, Math.max(4, Math.min(images / 4, 100)));
       for (boolean pixels : new boolean[] {false, true}) {
         RunOptions o = new RunOptions(options.tMvmSeconds(), 0, 0, pixels, RunOptions.DEFAULT.window());
         if (warmup > 0) {

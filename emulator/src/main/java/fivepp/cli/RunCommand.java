@@ -36,7 +36,8 @@ import picocli.CommandLine.Model.CommandSpec;
 final class RunCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
-  @Option(names = "--model", required = true, paramLabel = "M", description = "A zoo network (see 'fivepp models').")
+  @Option(names = "--model", defaultValue = "resnet32", paramLabel = "M",
+      description = "A zoo network (see 'fivepp models'; default: ${DEFAULT-VALUE}).")
   String model;
 
   @Option(names = "--input", paramLabel = "HxW",
