@@ -1,5 +1,6 @@
 package fivepp.cli;
 
+import fivepp.model.Weights;
 import fivepp.fabric.Fabric;
 import fivepp.mapping.CoreGraph;
 import fivepp.mapping.LinearOrder;
@@ -11,7 +12,6 @@ import fivepp.runtime.Images;
 import fivepp.runtime.ReferenceCheck;
 import fivepp.runtime.RunOptions;
 import fivepp.runtime.RunReport;
-import fivepp.runtime.Weights;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;

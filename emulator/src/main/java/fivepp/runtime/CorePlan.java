@@ -1,5 +1,7 @@
 package fivepp.runtime;
 
+import fivepp.model.Weights;
+import fivepp.model.LayerWeights;
 import fivepp.mapping.Core;
 import fivepp.mapping.CoreGraph;
 import fivepp.mapping.Flow;

@@ -1,5 +1,6 @@
 package fivepp.runtime;
 
+import fivepp.model.Weights;
 import fivepp.fabric.Fabric;
 import fivepp.mapping.CoreGraph;
 import fivepp.mapping.Placement;

@@ -1,5 +1,7 @@
 package fivepp.runtime;
 
+import fivepp.model.Weights;
+import fivepp.model.LayerWeights;
 import fivepp.model.Activation;
 import fivepp.model.Input;
 import fivepp.model.Layer;

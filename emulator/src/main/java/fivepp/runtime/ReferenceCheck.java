@@ -1,5 +1,6 @@
 package fivepp.runtime;
 
+import fivepp.model.Weights;
 import fivepp.model.Network;
 import java.io.IOException;
 

@@ -1,5 +1,6 @@
 package fivepp.runtime;
 
+import fivepp.model.Weights;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 

@@ -1,5 +1,7 @@
 package fivepp.runtime;
 
+import fivepp.model.Weights;
+import fivepp.model.LayerWeights;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;

@@ -1,4 +1,4 @@
-package fivepp.runtime;
+package fivepp.model;
 
 /**
  * The parameters of one weight layer, batch-norm already folded in.

@@ -1,15 +1,9 @@
-package fivepp.runtime;
+package fivepp.model;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
-import fivepp.model.Activation;
-import fivepp.model.Layer;
-import fivepp.model.Network;
-import fivepp.model.NetworkBuilder;
-import fivepp.model.Shape;
-import fivepp.model.Zoo;
 import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;

@@ -1,8 +1,5 @@
-package fivepp.runtime;
+package fivepp.model;
 
-import fivepp.model.Activation;
-import fivepp.model.Layer;
-import fivepp.model.Network;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
