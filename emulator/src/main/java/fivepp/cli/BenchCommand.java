@@ -81,12 +81,45 @@ final class BenchCommand {
             Table.format(messages / images)});
       }
       rows.add(new String[] {"reference inference, 1 thread", Table.format(ref), "1.00", "-"});
+      List<BenchLeg> legs = new ArrayList<>();
+      java.util.ServiceLoader.load(BenchLeg.class).forEach(legs::add);
+      for (BenchLeg leg : legs) {
+        List<Tensor> warm = tensors(net, 2, Math.max(1, warmup / 4));
+        List<Tensor> measured = tensors(net, 1, images);
+        double rate;
+        try {
+          rate = leg.imagesPerSecond(net, w, warm, measured);
+        } catch (Exception e) {
+          throw new IllegalStateException(leg.name() + " failed: " + e.getMessage(), e);
+        }
+        rows.add(new String[] {leg.name(), Table.format(rate), String.format("%.2f", rate / ref), "-"});
+      }
       Table t = new Table("leg", "images/s", "vs reference", "messages/image");
       rows.forEach(r -> t.row((Object[]) r));
       out.print(t);
-      out.println("ONNX Runtime leg: arrives with the ONNX issue (test-scope dependency).");
+      if (legs.isEmpty()) {
+        out.println("ONNX Runtime is not on this classpath (it is test-scope, kept out of the jar);"
+            + " its leg runs with: mvn -q -Pbench -pl emulator -am verify");
+      } else {
+        Table ratios = new Table("emulator, row granularity, against", "ratio");
+        double row = Double.parseDouble(rows.get(0)[1].replace(",", ""));
+        for (int i = 3; i < rows.size(); i++) {
+          ratios.row(rows.get(i)[0], String.format("%.2f", row / Double.parseDouble(rows.get(i)[1].replace(",", ""))));
+        }
+        out.print(ratios);
+      }
       out.flush();
       return 0;
+    }
+
+    private static List<Tensor> tensors(Network net, long seed, int n) throws IOException {
+      List<Tensor> out = new ArrayList<>();
+      try (Images.Source src = Images.synthetic(net.input(), seed, n)) {
+        for (int i = 0; i < n; i++) {
+          out.add(src.next());
+        }
+      }
+      return out;
     }
 
     /** Reference images/s over n images, after a warm-up of n/4. */
