@@ -281,11 +281,7 @@ public final class CoreEngine {
   }
 
   static float activate(Activation a, float v) {
-    return switch (a) {
-      case NONE -> v;
-      case RELU -> Math.max(v, 0f);
-      case RELU6 -> Math.min(Math.max(v, 0f), 6f);
-    };
+    return a.apply(v);
   }
 
   /** Input rows [from, to) that pooled row {@code row} reads. */
@@ -473,7 +469,7 @@ public final class CoreEngine {
     for (int c = 0; c < cols; c++) {
       float bias = plan.bias[c];
       int base = c * wo;
-      switch (act) {
+      switch (act.kind()) {
         case NONE -> {
           for (int x = base; x < base + wo; x++) {
             o.v[x] += bias;
@@ -487,6 +483,11 @@ public final class CoreEngine {
         case RELU6 -> {
           for (int x = base; x < base + wo; x++) {
             o.v[x] = Math.min(Math.max(o.v[x] + bias, 0f), 6f);
+          }
+        }
+        default -> {
+          for (int x = base; x < base + wo; x++) {
+            o.v[x] = act.apply(o.v[x] + bias);
           }
         }
       }

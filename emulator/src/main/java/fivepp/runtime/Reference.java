@@ -136,7 +136,7 @@ public final class Reference {
   }
 
   private static void activate(float[] d, Activation act) {
-    switch (act) {
+    switch (act.kind()) {
       case NONE -> { }
       case RELU -> {
         for (int i = 0; i < d.length; i++) {
@@ -148,7 +148,11 @@ public final class Reference {
           d[i] = Math.min(Math.max(d[i], 0f), 6f);
         }
       }
-      default -> throw new IllegalStateException("unknown activation " + act);
+      default -> {
+        for (int i = 0; i < d.length; i++) {
+          d[i] = act.apply(d[i]);
+        }
+      }
     }
   }
 

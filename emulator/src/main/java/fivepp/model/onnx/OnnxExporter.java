@@ -305,10 +305,15 @@ public final class OnnxExporter {
     }
 
     private Value activation(Value x, Activation a) {
-      return switch (a) {
+      return switch (a.kind()) {
         case NONE -> x;
         case RELU -> new Value(node("Relu", List.of(x.name()), List.of()), x.shape(), x.flat());
         case RELU6 -> new Value(node("Clip", List.of(x.name(), scalar(0f), scalar(6f)), List.of()),
+            x.shape(), x.flat());
+        case LEAKY_RELU -> new Value(node("LeakyRelu", List.of(x.name()), List.of(AttributeProto.newBuilder().setName("alpha")
+            .setType(AttributeProto.AttributeType.FLOAT).setF(a.alpha()).build())),
+            x.shape(), x.flat());
+        case CLIP -> new Value(node("Clip", List.of(x.name(), scalar(a.min()), scalar(a.max())), List.of()),
             x.shape(), x.flat());
       };
     }

@@ -1,0 +1,57 @@
+package fivepp.model.onnx;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+
+/** ONNX's own backend tests through the importer and the emulator (5PP, 256x256). */
+class ConformanceTest {
+
+  @Test
+  void onnxBackendTestsPassOnTheEmulator() throws IOException {
+    Path dir = Conformance.DEFAULT_DIR;
+    if (!Files.isDirectory(dir.resolve("node"))) {
+      fail("ONNX's backend test data is not installed at " + dir
+          + ": install it with `apt-get update && apt-get install -y libonnx-testdata`");
+    }
+    Path logFile = Path.of("target", "onnx-conformance.log");
+    Files.createDirectories(logFile.getParent());
+    Conformance.Result r;
+    try (PrintWriter log = new PrintWriter(Files.newBufferedWriter(logFile))) {
+      r = Conformance.run(dir, log);
+    }
+    System.out.println(r.summary() + " (log: " + logFile.toAbsolutePath() + ")");
+    r.failedTests().forEach(t -> System.out.println("FAILED " + t));
+    assertThat(r.failedTests()).isEmpty();
+    assertThat(r.failed()).isZero();
+    assertThat(r.passedTests()).contains(
+        "node/test_conv_with_strides_padding",
+        "node/test_conv_with_autopad_same",
+        "node/test_conv_with_strides_and_asymmetric_padding",
+        "node/test_gemm_all_attributes",
+        "node/test_maxpool_2d_pads",
+        "node/test_averagepool_2d_pads_count_include_pad",
+        "node/test_globalaveragepool",
+        "node/test_batchnorm_example",
+        "pytorch-converted/test_Conv2d_groups",
+        "pytorch-converted/test_Conv2d_depthwise_padded",
+        "pytorch-converted/test_Conv2d_dilated",
+        "pytorch-converted/test_Linear");
+    assertThat(r.passed() + r.failed() + r.unsupported()).isGreaterThan(900);
+  }
+
+  @Test
+  void aMissingDataDirectorySaysHowToInstallIt() {
+    try {
+      Conformance.run(Path.of("/nonexistent/onnx-data"), new PrintWriter(System.out));
+      fail("expected an IOException");
+    } catch (IOException e) {
+      assertThat(e.getMessage()).contains("apt-get install -y libonnx-testdata").doesNotContain("\n");
+    }
+  }
+}
