@@ -33,8 +33,18 @@ final class CompareCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
-  @Option(names = "--models", paramLabel = "a,b,...", description = "Networks (default: the whole zoo).")
+  @Option(names = "--models", paramLabel = "a,b,...", description = "Zoo networks (default: the whole zoo, unless --onnx is given).")
   String models;
+
+  @Option(names = "--onnx", paramLabel = "FILE", description = "An ONNX model to compare too (repeatable).")
+  List<java.nio.file.Path> onnx;
+
+  @Option(names = "--input-shape", paramLabel = "NxCxHxW", description = "Input shape for ONNX models with symbolic dimensions.")
+  String inputShape;
+
+  @Option(names = "--max-model-size", defaultValue = "2147483648", paramLabel = "BYTES",
+      description = "Refuse ONNX files larger than this (default: 2 GiB).")
+  long maxModelBytes;
 
   @Option(names = "--fabrics", defaultValue = ALL_FABRICS, paramLabel = "f,g,...",
       description = "Fabrics (default: ${DEFAULT-VALUE}).")
@@ -64,10 +74,13 @@ final class CompareCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     List<Network> nets = new ArrayList<>();
-    if (models == null) {
+    if (models == null && onnx == null) {
       Zoo.names().forEach(n -> nets.add(Zoo.get(n)));
-    } else {
+    } else if (models != null) {
       Inputs.list(models).forEach(n -> nets.add(Inputs.model(n)));
+    }
+    if (onnx != null) {
+      onnx.forEach(f -> nets.add(Inputs.onnx(f, inputShape, maxModelBytes).network()));
     }
     List<String> specs = Inputs.list(fabrics);
     Tiling tiling = options.tiling();

@@ -5,7 +5,10 @@ import fivepp.fabric.Fabrics;
 import fivepp.mapping.Crossbar;
 import fivepp.mapping.Tiling;
 import fivepp.model.Network;
+import fivepp.model.Weights;
 import fivepp.model.Zoo;
+import fivepp.model.onnx.OnnxImportOptions;
+import fivepp.model.onnx.OnnxImporter;
 import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine.Option;
@@ -41,6 +44,84 @@ final class Inputs {
       throw new UserError("empty list '" + csv + "'");
     }
     return out;
+  }
+
+  /** A network with its weights: a zoo network (seeded weights) or one read from ONNX. */
+  record Loaded(Network network, Weights weights, java.util.List<String> notes) {}
+
+  /** Reads an ONNX file; every problem becomes one line. */
+  static Loaded onnx(java.nio.file.Path file, String inputShape, long maxBytes) {
+    try {
+      OnnxImportOptions o = OnnxImportOptions.DEFAULT.withMaxBytes(maxBytes);
+      if (inputShape != null) {
+        String[] parts = inputShape.toLowerCase(java.util.Locale.ROOT).split("x", -1);
+        int[] dims = new int[parts.length];
+        for (int i = 0; i < parts.length; i++) {
+          dims[i] = Integer.parseInt(parts[i].trim());
+        }
+        o = o.withInputShape(dims);
+      }
+      OnnxImporter.Imported m = OnnxImporter.read(file, o);
+      return new Loaded(m.network(), m.weights(), m.notes());
+    } catch (NumberFormatException e) {
+      throw new UserError("--input-shape '" + inputShape + "': give the dimensions as NxCxHxW, e.g. 1x3x32x32");
+    } catch (java.io.IOException | IllegalArgumentException e) {
+      throw new UserError(e.getMessage());
+    }
+  }
+
+  /** The options that choose a network: a zoo name or an ONNX file. */
+  static final class NetworkOptions {
+    @Option(names = "--model", paramLabel = "M", description = "A zoo network (see 'fivepp models').")
+    String model;
+
+    @Option(names = "--onnx", paramLabel = "FILE", description = "An ONNX model file, with its weights.")
+    java.nio.file.Path onnx;
+
+    @Option(names = "--input", paramLabel = "HxW", description = "Run a zoo network at another input size (e.g. 64x64).")
+    String input;
+
+    @Option(names = "--input-shape", paramLabel = "NxCxHxW",
+        description = "The input shape of an ONNX model whose input has symbolic dimensions.")
+    String inputShape;
+
+    @Option(names = "--max-model-size", defaultValue = "2147483648", paramLabel = "BYTES",
+        description = "Refuse ONNX files (with their external data) larger than this (default: 2 GiB).")
+    long maxModelBytes;
+
+    /** The chosen network; {@code fallback} names the zoo network used when neither option is given. */
+    Loaded load(String fallback, long seed) {
+      if (model != null && onnx != null) {
+        throw new UserError("give --model or --onnx, not both");
+      }
+      if (onnx != null) {
+        if (input != null) {
+          throw new UserError("--input resizes zoo networks; for an ONNX model use --input-shape");
+        }
+        return onnx(onnx, inputShape, maxModelBytes);
+      }
+      String name = model != null ? model : fallback;
+      if (name == null) {
+        throw new UserError("give a network: --model M (see 'fivepp models') or --onnx FILE");
+      }
+      if (inputShape != null) {
+        throw new UserError("--input-shape is for ONNX models; resize a zoo network with --input HxW");
+      }
+      Network net = input == null ? model(name) : resized(name, input);
+      return new Loaded(net, Weights.he(net, seed), java.util.List.of());
+    }
+  }
+
+  static Network resized(String name, String hw) {
+    Network base = model(name);
+    String[] parts = hw.toLowerCase(java.util.Locale.ROOT).split("x", -1);
+    try {
+      return Zoo.get(base.name(), Integer.parseInt(parts[0].trim()), Integer.parseInt(parts[1].trim()));
+    } catch (NumberFormatException | ArrayIndexOutOfBoundsException e) {
+      throw new UserError("--input '" + hw + "': give HEIGHTxWIDTH, e.g. 64x64");
+    } catch (IllegalArgumentException e) {
+      throw new UserError(e.getMessage());
+    }
   }
 
   /** Output formats. */

@@ -36,8 +36,7 @@ import picocli.CommandLine.Model.CommandSpec;
 final class MapCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
-  @Option(names = "--model", required = true, paramLabel = "M", description = "A zoo network (see 'fivepp models').")
-  String model;
+  @Mixin Inputs.NetworkOptions network;
 
   @Option(names = "--fabric", defaultValue = "5pp", paramLabel = "F",
       description = "5pp, kpp:K, mesh, mesh:RxC, torus, torus:RxC, ring, hypercube, full or file:PATH (default: ${DEFAULT-VALUE}).")
@@ -58,7 +57,7 @@ final class MapCommand implements Callable<Integer> {
     if (format == Inputs.Format.csv) {
       throw new UserError("map: --format csv is not offered; use table or json");
     }
-    Network net = Inputs.model(model);
+    Network net = network.load(null, 1).network();
     var tiling = options.tiling();
     CoreGraph g = CoreGraph.of(net, tiling);
     var fab = Inputs.fabric(fabric, g.cores().size());

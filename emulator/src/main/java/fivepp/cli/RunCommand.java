@@ -6,7 +6,6 @@ import fivepp.mapping.CoreGraph;
 import fivepp.mapping.LinearOrder;
 import fivepp.mapping.Placement;
 import fivepp.model.Network;
-import fivepp.model.Zoo;
 import fivepp.runtime.Emulator;
 import fivepp.runtime.Images;
 import fivepp.runtime.ReferenceCheck;
@@ -32,17 +31,12 @@ import picocli.CommandLine.Model.CommandSpec;
         "speed (the emulator's) and virtual speed (the modelled hardware's, from",
         "--t-mvm and the link model), per-core work and per-channel bytes, and the",
         "largest difference from a plain reference inference of the same weights."},
-    footer = {"", "Example: fivepp run --model resnet32 --fabric 5pp --images 200"})
+    footer = {"", "Without --model or --onnx it runs ResNet-32.",
+        "Example: fivepp run --model resnet32 --fabric 5pp --images 200"})
 final class RunCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
-  @Option(names = "--model", defaultValue = "resnet32", paramLabel = "M",
-      description = "A zoo network (see 'fivepp models'; default: ${DEFAULT-VALUE}).")
-  String model;
-
-  @Option(names = "--input", paramLabel = "HxW",
-      description = "Run the network at another input size (e.g. 64x64 for the ImageNet networks).")
-  String input;
+  @Mixin Inputs.NetworkOptions network;
 
   @Option(names = "--fabric", defaultValue = "5pp", paramLabel = "F", description = "The fabric (default: ${DEFAULT-VALUE}).")
   String fabric;
@@ -95,11 +89,12 @@ final class RunCommand implements Callable<Integer> {
       case "pixel" -> true;
       default -> throw new UserError("--granularity '" + granularity + "': use 'row' or 'pixel'");
     };
-    Network net = network();
+    Inputs.Loaded loaded = network.load("resnet32", seed);
+    Network net = loaded.network();
+    Weights w = loaded.weights();
     CoreGraph g = CoreGraph.of(net, options.tiling());
     Fabric f = Inputs.fabric(fabric, g.cores().size());
     Placement p = Placement.along(LinearOrder.search(g), f);
-    Weights w = Weights.he(net, seed);
     RunOptions o = new RunOptions(options.tMvmSeconds(), linkGbps * 1e9, linkLatencyNs * 1e-9, pixels, window);
     PrintWriter err = spec.commandLine().getErr();
     Progress bar = new Progress(err, images, System.console() != null);
@@ -115,21 +110,6 @@ final class RunCommand implements Callable<Integer> {
     out.print(format == Inputs.Format.json ? Json.write(r) + "\n" : table(r, o));
     out.flush();
     return 0;
-  }
-
-  private Network network() {
-    Network base = Inputs.model(model);
-    if (input == null) {
-      return base;
-    }
-    String[] hw = input.toLowerCase(java.util.Locale.ROOT).split("x", -1);
-    try {
-      return Zoo.get(base.name(), Integer.parseInt(hw[0].trim()), Integer.parseInt(hw[1].trim()));
-    } catch (NumberFormatException | ArrayIndexOutOfBoundsException e) {
-      throw new UserError("--input '" + input + "': give HEIGHTxWIDTH, e.g. 64x64");
-    } catch (IllegalArgumentException e) {
-      throw new UserError(e.getMessage());
-    }
   }
 
   private Images.Source source(Network net) throws IOException {

@@ -61,7 +61,7 @@ public final class OnnxImporter {
   /** The operators the importer places. */
   public static final List<String> SUPPORTED = List.of("Add", "AveragePool", "BatchNormalization",
       "Clip", "Concat", "Constant", "Conv", "Dropout", "Flatten", "Gemm", "GlobalAveragePool",
-      "GlobalMaxPool", "Identity", "LeakyRelu", "MatMul", "MaxPool", "Pad", "Relu", "Reshape",
+      "GlobalMaxPool", "Identity", "LeakyRelu", "MatMul", "MaxPool", "Mul", "Pad", "Relu", "Reshape",
       "Slice", "Softmax", "Squeeze");
 
   private OnnxImporter() {}
@@ -186,6 +186,8 @@ public final class OnnxImporter {
     List<Input> inputs;
     Shape input;
     Activation inputAct = Activation.NONE;
+    float[] inScale;
+    float[] inShift;
     Pool prePool;
     int out;
     int kh = 1, kw = 1, sh = 1, sw = 1, pt, pl, pb, pr, dh = 1, dw = 1, groups = 1;
@@ -215,13 +217,19 @@ public final class OnnxImporter {
    * channels zero-padded to {@code padTo}).
    */
   record Val(List<Input> parts, Shape base, int rank, Activation act, Pool pool, int[] pad,
-      int strideH, int strideW, int padTo, boolean softmax) {
+      int strideH, int strideW, int padTo, boolean softmax, float[] scale, float[] shift) {
     static Val of(List<Input> parts, Shape base, int rank) {
-      return new Val(parts, base, rank, Activation.NONE, null, null, 1, 1, base.channels(), false);
+      return new Val(parts, base, rank, Activation.NONE, null, null, 1, 1, base.channels(), false,
+          null, null);
     }
 
     boolean plain() {
-      return act == Activation.NONE && pool == null && pad == null && !marked();
+      return act == Activation.NONE && pool == null && pad == null && !marked() && scale == null;
+    }
+
+    /** The same value with a pending per-channel affine x * scale + shift before the rest. */
+    Val withAffine(float[] s, float[] t) {
+      return new Val(parts, base, rank, act, pool, pad, strideH, strideW, padTo, softmax, s, t);
     }
 
     boolean marked() {
@@ -237,7 +245,7 @@ public final class OnnxImporter {
     }
 
     Val withRank(int r) {
-      return new Val(parts, base, r, act, pool, pad, strideH, strideW, padTo, softmax);
+      return new Val(parts, base, r, act, pool, pad, strideH, strideW, padTo, softmax, scale, shift);
     }
   }
 
@@ -323,14 +331,18 @@ public final class OnnxImporter {
         Layer l = d.layer();
         layers.add(l);
         boolean pre = d.inputAct != Activation.NONE;
-        float[] ones = null;
-        float[] zeros = null;
+        float[] scale = null;
+        float[] shift = null;
         if (pre) {
-          ones = new float[l.input().channels()];
-          Arrays.fill(ones, 1f);
-          zeros = new float[l.input().channels()];
+          scale = d.inScale;
+          shift = d.inShift;
+          if (scale == null) {
+            scale = new float[l.input().channels()];
+            Arrays.fill(scale, 1f);
+            shift = new float[l.input().channels()];
+          }
         }
-        weights.put(d.name, new LayerWeights(d.w, d.b, ones, zeros));
+        weights.put(d.name, new LayerWeights(d.w, d.b, scale, shift));
       }
       if (softmax) {
         notes.add("the final Softmax runs on the host over the array's outputs");
@@ -504,6 +516,7 @@ public final class OnnxImporter {
         case "Gemm" -> gemm(n);
         case "MatMul" -> matmul(n);
         case "Add" -> add(n);
+        case "Mul" -> mul(n);
         case "Concat" -> concat(n);
         case "Flatten" -> flatten(n);
         case "Reshape" -> reshape(n);
@@ -578,8 +591,9 @@ public final class OnnxImporter {
         d.act = a;
         return outputOf(d, v.rank());
       }
-      if (v.plain()) {
-        return new Val(v.parts(), v.base(), v.rank(), a, null, null, 1, 1, v.base().channels(), false);
+      if (v.act() == Activation.NONE && v.pool() == null && v.pad() == null && !v.marked()) {
+        return new Val(v.parts(), v.base(), v.rank(), a, null, null, 1, 1, v.base().channels(), false,
+            v.scale(), v.shift());
       }
       Draft h = host(v, n.getName().isEmpty() ? n.getOpType() : n.getName());
       notes.add(node(n) + " runs in host layer " + h.name);
@@ -604,15 +618,52 @@ public final class OnnxImporter {
         s[i] = (float) (gamma[i] / Math.sqrt((double) var[i] + eps));
         t[i] = (float) (beta[i] - (double) mean[i] * s[i]);
       }
+      return affine(n, v, s, t);
+    }
+
+    /**
+     * y = x * s + t per channel: folded into the producing layer's weights when it can take it,
+     * else left pending for the consumer's digital unit (a pre-activation, as in BN-ReLU-Conv).
+     */
+    Val affine(NodeProto n, Val v, float[] s, float[] t) {
       Draft d = attachable(n.getInput(0), v);
       if (d != null && d.convStage()) {
         notes.add(node(n) + " folded into " + d.name);
-      } else {
-        d = host(v, n.getName().isEmpty() ? "bn" : n.getName());
-        notes.add(node(n) + " folded into host layer " + d.name);
+        scale(d, s, t);
+        return outputOf(d, v.rank());
       }
+      if (v.plain() && v.rank() == 4) {
+        return v.withAffine(s, t);
+      }
+      if (v.scale() != null && v.act() == Activation.NONE && v.pool() == null && v.pad() == null
+          && !v.marked()) {
+        float[] s2 = new float[s.length];
+        float[] t2 = new float[s.length];
+        for (int i = 0; i < s.length; i++) {
+          s2[i] = v.scale()[i] * s[i];
+          t2[i] = v.shift()[i] * s[i] + t[i];
+        }
+        return v.withAffine(s2, t2);
+      }
+      d = host(v, n.getName().isEmpty() ? "affine" : n.getName());
+      notes.add(node(n) + " folded into host layer " + d.name);
       scale(d, s, t);
       return outputOf(d, v.rank());
+    }
+
+    /** Mul by a per-channel constant. */
+    Val mul(NodeProto n) throws IOException {
+      String a = n.getInput(0);
+      String b = n.getInput(1);
+      boolean ca = !values.containsKey(a) && isConst(a);
+      boolean cb = !values.containsKey(b) && isConst(b);
+      if (ca == cb) {
+        throw unsupported(n, "Mul of " + (ca ? "two constants" : "two tensors") + " (only by a per-channel constant)");
+      }
+      int i = ca ? 1 : 0;
+      Val v = data(n, i);
+      float[] s = channelVector(n, ca ? 0 : 1, v);
+      return affine(n.toBuilder().setInput(0, n.getInput(i)).build(), v, s, new float[s.length]);
     }
 
     /** w' = w * s[co], b' = b * s[co] + t[co]. */
@@ -678,7 +729,8 @@ public final class OnnxImporter {
         return outputOf(d, 4);
       }
       if (v.pool() == null && v.pad() == null && !v.marked()) {
-        return new Val(v.parts(), v.base(), 4, v.act(), p, null, 1, 1, v.base().channels(), false);
+        return new Val(v.parts(), v.base(), 4, v.act(), p, null, 1, 1, v.base().channels(), false,
+            v.scale(), v.shift());
       }
       Draft h = host(v, n.getName().isEmpty() ? n.getOpType() : n.getName());
       notes.add(node(n) + " runs in host layer " + h.name);
@@ -877,6 +929,11 @@ public final class OnnxImporter {
           v = outputOf(host(v, "shortcut"), v.rank());
         }
         float[] c = channelVector(n, ca ? 0 : 1, v);
+        if (v.scale() != null) {
+          float[] ones = new float[c.length];
+          Arrays.fill(ones, 1f);
+          return affine(n.toBuilder().setInput(0, n.getInput(i)).build(), v, ones, c);
+        }
         Draft d = attachable(n.getInput(i), v);
         if (d == null || !d.convStage()) {
           d = host(v, n.getName().isEmpty() ? "bias" : n.getName());
@@ -918,7 +975,7 @@ public final class OnnxImporter {
 
     /** A value usable as a residual source: one whole producer output, maybe subsampled/padded. */
     boolean shortcut(Val r) {
-      return r.act() == Activation.NONE && r.pool() == null && r.pad() == null
+      return r.act() == Activation.NONE && r.pool() == null && r.pad() == null && r.scale() == null
           && r.strideH() == r.strideW();
     }
 
@@ -1038,7 +1095,7 @@ public final class OnnxImporter {
         throw unsupported(n, "Softmax that is not the last operation");
       }
       return new Val(v.parts(), v.base(), v.rank(), v.act(), v.pool(), v.pad(), v.strideH(), v.strideW(),
-          v.padTo(), true);
+          v.padTo(), true, v.scale(), v.shift());
     }
 
     Val slice(NodeProto n) throws IOException {
@@ -1082,7 +1139,8 @@ public final class OnnxImporter {
       if (!v.plain()) {
         v = outputOf(host(v, "slice_in"), 4);
       }
-      return new Val(v.parts(), v.base(), 4, Activation.NONE, null, null, sh, sw, v.base().channels(), false);
+      return new Val(v.parts(), v.base(), 4, Activation.NONE, null, null, sh, sw, v.base().channels(), false,
+          null, null);
     }
 
     Val pad(NodeProto n) throws IOException {
@@ -1123,13 +1181,14 @@ public final class OnnxImporter {
           v = outputOf(host(v, "pad_in"), 4);
         }
         return new Val(v.parts(), v.base(), 4, Activation.NONE, null, null, v.strideH(), v.strideW(),
-            toInt(v.base().channels() + p[5]), false);
+            toInt(v.base().channels() + p[5]), false, null, null);
       }
       if (v.pad() != null || v.marked()) {
         v = outputOf(host(v, "pad_in"), 4);
       }
       int[] pad = {toInt(p[2]), toInt(p[3]), toInt(p[6]), toInt(p[7])};
-      return new Val(v.parts(), v.base(), 4, v.act(), v.pool(), pad, 1, 1, v.base().channels(), false);
+      return new Val(v.parts(), v.base(), 4, v.act(), v.pool(), pad, 1, 1, v.base().channels(), false,
+          v.scale(), v.shift());
     }
 
     // -- layers
@@ -1160,14 +1219,31 @@ public final class OnnxImporter {
 
     /** A draft consuming {@code v}: its pending activation, pool and pad become the layer's. */
     Draft newDraft(NodeProto n, Layer.Kind kind, Val v) {
+      v = affineOnly(v);
       Draft d = new Draft();
       d.name = unique(n.getName().isEmpty() ? n.getOpType().toLowerCase() : n.getName());
       d.kind = kind;
       d.inputs = v.parts();
       d.input = v.base();
       d.inputAct = v.act();
+      d.inScale = v.scale();
+      d.inShift = v.shift();
       d.prePool = v.pool();
       return d;
+    }
+
+    /**
+     * A pending affine runs in a consumer's digital unit only together with its input activation
+     * (Layer's pre-activation); alone it becomes a host layer whose depthwise weights and bias
+     * are the affine itself.
+     */
+    Val affineOnly(Val v) {
+      if (v.scale() == null || v.act() != Activation.NONE) {
+        return v;
+      }
+      Val out = outputOf(affineHost(v, "affine"), v.rank());
+      return new Val(out.parts(), out.base(), v.rank(), v.act(), v.pool(), v.pad(), v.strideH(),
+          v.strideW(), v.padTo(), v.softmax(), null, null);
     }
 
     void add(Draft d) {
@@ -1175,13 +1251,34 @@ public final class OnnxImporter {
     }
 
     /** A host layer: a 1x1 identity convolution running {@code v}'s pending operations. */
+    /** A host layer whose depthwise weights and bias are v's pending affine. */
+    Draft affineHost(Val v, String label) {
+      Val bare = new Val(v.parts(), v.base(), v.rank(), Activation.NONE, null, null, 1, 1,
+          v.base().channels(), false, null, null);
+      Draft h = host(bare, label);
+      notes.add("a per-channel scale and shift with no activation after it runs in host layer " + h.name);
+      for (int c = 0; c < h.out; c++) {
+        h.w[c] = v.scale()[c];
+        h.b[c] = v.shift()[c];
+      }
+      h.bias = true;
+      return h;
+    }
+
     Draft host(Val v, String label) {
+      if (v.scale() != null && v.act() == Activation.NONE && v.pool() == null && v.pad() == null
+          && !v.marked()) {
+        return affineHost(v, label);
+      }
+      v = affineOnly(v);
       Draft d = new Draft();
       d.name = unique("host_" + label);
       d.host = true;
       d.inputs = v.parts();
       d.input = v.base();
       d.inputAct = v.act();
+      d.inScale = v.scale();
+      d.inShift = v.shift();
       d.prePool = v.pool();
       int c = v.base().channels();
       d.out = v.padTo();
