@@ -66,10 +66,23 @@ public final class CoreEngine {
   private final Shape convOut;
   private final Shape output;
   private final int residualChannels;
+  /** Unit horizontal stride and whole vectors of pixels: MVMs by direct convolution. */
+  private final boolean direct;
   private final Map<String, Integer> heldChannels = new HashMap<>();
   private final Map<String, Integer> heldHeight = new HashMap<>();
   private final Map<Integer, ImageState> images = new TreeMap<>();
   private final float[][] scratch = {new float[0], new float[0]};
+  private float[][] srcs = new float[0][];
+  private int[] offs = new int[0];
+  private float[] zeros = new float[0];
+
+  /** A row of zeros at least {@code n} long: the padding rows above and below the image. */
+  private float[] zeros(int n) {
+    if (zeros.length < n) {
+      zeros = new float[n];
+    }
+    return zeros;
+  }
   private int current;
   private int maxHeld;
   private double free;
@@ -105,6 +118,7 @@ public final class CoreEngine {
           + " input channels on its ports but reads " + chIn);
     }
     this.residualChannels = res;
+    this.direct = layer.strideW() == 1 && convOut.width() % Kernels.LANES == 0;
   }
 
   /** The most images this core has held state for at once (bounded by the window). */
@@ -212,7 +226,8 @@ public final class CoreEngine {
   private void progress(int image, ImageState s) {
     // 1. raw input rows -> pre-activation -> pre-pool -> conv input rows
     while (s.nextConvIn < conv.height() && convInReady(s, s.nextConvIn)) {
-      s.convIn.put(s.nextConvIn, convInRow(s, s.nextConvIn));
+      RowBuf r = convInRow(s, s.nextConvIn);
+      s.convIn.put(s.nextConvIn, direct ? padded(r) : r);
       s.nextConvIn++;
     }
     // 2. conv output rows
@@ -282,6 +297,26 @@ public final class CoreEngine {
 
   static float activate(Activation a, float v) {
     return a.apply(v);
+  }
+
+  /**
+   * The conv input row with {@code padLeft} zeros before and {@code padRight} after every channel,
+   * so that the direct kernel reads every window without bounds checks; ready times stay unpadded.
+   */
+  private RowBuf padded(RowBuf r) {
+    int pl = layer.padLeft();
+    int pr = layer.padRight();
+    if (pl == 0 && pr == 0) {
+      return r;
+    }
+    int wc = conv.width();
+    int pitch = wc + pl + pr;
+    RowBuf p = new RowBuf(chIn * pitch, wc);
+    for (int c = 0; c < chIn; c++) {
+      System.arraycopy(r.v, c * wc, p.v, c * pitch + pl, wc);
+    }
+    System.arraycopy(r.ready, 0, p.ready, 0, wc);
+    return p;
   }
 
   /** Input rows [from, to) that pooled row {@code row} reads. */
@@ -373,11 +408,30 @@ public final class CoreEngine {
     for (int ky = 0; ky < win.length; ky++) {
       win[ky] = s.convIn.get(yBase + ky * layer.dilationH());
     }
-    // the row's MVMs as one small GEMM per block: the input vector of every output pixel
-    // (gathered from the line buffer) times the block's weights
     float[] ov = o.v;
     int padL = layer.padLeft();
-    for (CorePlan.Block b : plan.blocks) {
+    if (direct) {
+      // unit stride: each crossbar row reads the input of all the row's pixels as one slice of
+      // its zero-padded line-buffer row
+      int pitch = wc + layer.padLeft() + layer.padRight();
+      for (CorePlan.Block b : plan.blocks) {
+        int rows = b.channel().length;
+        if (srcs.length < rows) {
+          srcs = new float[rows][];
+          offs = new int[rows];
+        }
+        for (int i = 0; i < rows; i++) {
+          RowBuf r = win[b.ky()[i]];
+          srcs[i] = r == null ? zeros(pitch) : r.v;
+          offs[i] = r == null ? 0 : b.channel()[i] * pitch + b.dx()[i];
+        }
+        Kernels.direct(srcs, offs, rows, wo, b.weights(), b.stride(), b.colTo() - b.colFrom(), ov,
+            (b.colFrom() - plan.core.outFrom()) * wo);
+      }
+    }
+    // otherwise the row's MVMs as one small GEMM per block, the input vector of every output
+    // pixel gathered from the line buffer
+    for (CorePlan.Block b : direct ? List.<CorePlan.Block>of() : plan.blocks) {
       int rows = b.channel().length;
       int stride = b.stride();
       float[] xs = scratch(0, wo * rows);
