@@ -2,7 +2,6 @@ package fivepp.cli;
 
 import fivepp.model.Network;
 import fivepp.model.Weights;
-import fivepp.model.Zoo;
 import fivepp.model.onnx.OnnxExporter;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -75,21 +74,7 @@ final class ExportCommand implements Callable<Integer> {
   }
 
   private Network network() {
-    Network base = Inputs.model(model);
-    if (input == null) {
-      return base;
-    }
-    String[] hw = input.toLowerCase(Locale.ROOT).split("x", -1);
-    try {
-      if (hw.length != 2) {
-        throw new NumberFormatException();
-      }
-      return Zoo.get(base.name(), Integer.parseInt(hw[0].trim()), Integer.parseInt(hw[1].trim()));
-    } catch (NumberFormatException e) {
-      throw new UserError("--input '" + input + "': give HEIGHTxWIDTH, e.g. 64x64");
-    } catch (IllegalArgumentException e) {
-      throw new UserError(e.getMessage());
-    }
+    return input == null ? Inputs.model(model) : Inputs.resized(model, input);
   }
 
   /** An I/O failure in a few words: the JDK's messages are often just the path. */

@@ -116,8 +116,11 @@ final class Inputs {
     Network base = model(name);
     String[] parts = hw.toLowerCase(java.util.Locale.ROOT).split("x", -1);
     try {
+      if (parts.length != 2) {
+        throw new NumberFormatException();
+      }
       return Zoo.get(base.name(), Integer.parseInt(parts[0].trim()), Integer.parseInt(parts[1].trim()));
-    } catch (NumberFormatException | ArrayIndexOutOfBoundsException e) {
+    } catch (NumberFormatException e) {
       throw new UserError("--input '" + hw + "': give HEIGHTxWIDTH, e.g. 64x64");
     } catch (IllegalArgumentException e) {
       throw new UserError(e.getMessage());

@@ -15,12 +15,6 @@ import org.junit.jupiter.api.io.TempDir;
 class ExportCommandTest {
   @TempDir Path dir;
 
-  private static void assertBadInput(MainTest.Result r, String expected) {
-    assertThat(r.status()).isEqualTo(2);
-    assertThat(r.err()).contains(expected);
-    assertThat(r.err().strip().lines().filter(l -> l.startsWith("fivepp:"))).hasSize(1);
-    assertThat(r.out()).isEmpty();
-  }
 
   @Test
   void exportWritesTheSeededNetworkAndSaysSoInOneLine() throws Exception {
@@ -45,7 +39,7 @@ class ExportCommandTest {
   @Test
   void anUnknownModelIsRefusedAndNothingIsWritten() throws Exception {
     Path file = dir.resolve("x.onnx");
-    assertBadInput(MainTest.run("export", "--model", "resnet33", "-o", file.toString()), "unknown model 'resnet33'");
+    MainTest.assertBadInput(MainTest.run("export", "--model", "resnet33", "-o", file.toString()), "unknown model 'resnet33'");
     try (Stream<Path> files = Files.list(dir)) {
       assertThat(files).isEmpty();
     }
@@ -54,15 +48,15 @@ class ExportCommandTest {
   @Test
   void aMissingFolderIsRefused() {
     Path file = dir.resolve("nowhere").resolve("x.onnx");
-    assertBadInput(MainTest.run("export", "--model", "resnet20", "-o", file.toString()), "does not exist");
+    MainTest.assertBadInput(MainTest.run("export", "--model", "resnet20", "-o", file.toString()), "does not exist");
     assertThat(file).doesNotExist();
   }
 
   @Test
   void aBadInputSizeIsRefused() {
-    assertBadInput(MainTest.run("export", "--model", "resnet18", "--input", "64", "-o", dir.resolve("a.onnx").toString()),
+    MainTest.assertBadInput(MainTest.run("export", "--model", "resnet18", "--input", "64", "-o", dir.resolve("a.onnx").toString()),
         "give HEIGHTxWIDTH");
-    assertBadInput(MainTest.run("export", "--model", "vgg16", "--input", "8x8", "-o", dir.resolve("a.onnx").toString()),
+    MainTest.assertBadInput(MainTest.run("export", "--model", "vgg16", "--input", "8x8", "-o", dir.resolve("a.onnx").toString()),
         "too small");
   }
 }

@@ -18,6 +18,14 @@ class MainTest {
 
   record Result(int status, String out, String err) {}
 
+  /** A user's mistake: exit status 2, one line on stderr containing {@code expected}, nothing on stdout. */
+  static void assertBadInput(Result r, String expected) {
+    assertThat(r.status()).isEqualTo(2);
+    assertThat(r.err()).contains(expected);
+    assertThat(r.err().strip().lines()).hasSize(1);
+    assertThat(r.out()).isEmpty();
+  }
+
   static Result run(String... args) {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();

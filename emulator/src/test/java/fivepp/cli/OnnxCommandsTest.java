@@ -22,12 +22,6 @@ class OnnxCommandsTest {
     assertThat(MainTest.run("export", "--model", "resnet20", "--seed", "3", "-o", model.toString()).status()).isZero();
   }
 
-  private static void assertBadInput(MainTest.Result r, String expected) {
-    assertThat(r.status()).isEqualTo(2);
-    assertThat(r.err()).contains(expected);
-    assertThat(r.err().strip().lines()).hasSize(1);
-    assertThat(r.out()).isEmpty();
-  }
 
   @Test
   void mapCompareAndRunTakeAnOnnxFile() throws Exception {
@@ -51,29 +45,29 @@ class OnnxCommandsTest {
   void aTruncatedFileIsRefusedInOneLine() throws Exception {
     byte[] all = Files.readAllBytes(model);
     Path cut = Files.write(dir.resolve("cut.onnx"), Arrays.copyOf(all, all.length / 2));
-    assertBadInput(MainTest.run("map", "--onnx", cut.toString(), "--svg", "none"), "cut.onnx");
+    MainTest.assertBadInput(MainTest.run("map", "--onnx", cut.toString(), "--svg", "none"), "cut.onnx");
   }
 
   @Test
   void aFileOverTheSizeLimitIsRefused() {
-    assertBadInput(MainTest.run("run", "--onnx", model.toString(), "--max-model-size", "1000"), "1000");
+    MainTest.assertBadInput(MainTest.run("run", "--onnx", model.toString(), "--max-model-size", "1000"), "1000");
   }
 
   @Test
   void modelAndOnnxTogetherAreRefused() {
-    assertBadInput(MainTest.run("map", "--onnx", model.toString(), "--model", "resnet20"), "not both");
+    MainTest.assertBadInput(MainTest.run("map", "--onnx", model.toString(), "--model", "resnet20"), "not both");
   }
 
   @Test
   void conformanceWithoutTestDataSaysHowToGetIt() {
-    assertBadInput(MainTest.run("conformance", dir.toString()), "libonnx-testdata");
+    MainTest.assertBadInput(MainTest.run("conformance", dir.toString()), "libonnx-testdata");
   }
 
   @Test
   void noPictureIsWrittenWhenTheModelIsBad() throws Exception {
     Path cut = Files.write(dir.resolve("bad.onnx"), new byte[] {1, 2, 3});
     Path svg = dir.resolve("bad.svg");
-    assertBadInput(MainTest.run("map", "--onnx", cut.toString(), "--svg", svg.toString()), "bad.onnx");
+    MainTest.assertBadInput(MainTest.run("map", "--onnx", cut.toString(), "--svg", svg.toString()), "bad.onnx");
     assertThat(svg).doesNotExist();
   }
 }

@@ -12,12 +12,6 @@ import org.junit.jupiter.api.io.TempDir;
 class RunCommandTest {
   @TempDir Path dir;
 
-  private static void assertBadInput(MainTest.Result r, String expected) {
-    assertThat(r.status()).isEqualTo(2);
-    assertThat(r.err()).contains(expected);
-    assertThat(r.err().strip().lines().filter(l -> l.startsWith("fivepp:"))).hasSize(1);
-    assertThat(r.out()).isEmpty();
-  }
 
   @Test
   void runReportsWallAndVirtualSpeedPerCoreAndPerChannelAsJson() throws Exception {
@@ -44,25 +38,25 @@ class RunCommandTest {
 
   @Test
   void tooFewImagesAreRefused() {
-    assertBadInput(MainTest.run("run", "--model", "resnet20", "--images", "0"), "--images 0");
+    MainTest.assertBadInput(MainTest.run("run", "--model", "resnet20", "--images", "0"), "--images 0");
   }
 
   @Test
   void aFabricTooSmallIsRefused() {
-    assertBadInput(MainTest.run("run", "--model", "resnet32", "--fabric", "mesh:2x2"), "too few for 60 cores");
+    MainTest.assertBadInput(MainTest.run("run", "--model", "resnet32", "--fabric", "mesh:2x2"), "too few for 60 cores");
   }
 
   @Test
   void cifarImagesOnAnImageNetNetworkAreTheWrongSize() throws Exception {
     Path bin = Files.write(dir.resolve("batch.bin"), new byte[3073 * 2]);
-    assertBadInput(MainTest.run("run", "--model", "resnet18", "--images-from", bin.toString()),
+    MainTest.assertBadInput(MainTest.run("run", "--model", "resnet18", "--images-from", bin.toString()),
         "CIFAR-10 images are 3x32x32");
   }
 
   @Test
   void aTruncatedCifarFileIsRefused() throws Exception {
     Path bin = Files.write(dir.resolve("cut.bin"), new byte[5000]);
-    assertBadInput(MainTest.run("run", "--model", "resnet20", "--images-from", bin.toString()),
+    MainTest.assertBadInput(MainTest.run("run", "--model", "resnet20", "--images-from", bin.toString()),
         "not a whole number of CIFAR-10 records");
   }
 
@@ -70,7 +64,7 @@ class RunCommandTest {
   void anUnreadableImageIsNamed() throws Exception {
     Path folder = Files.createDirectory(dir.resolve("imgs"));
     Files.writeString(folder.resolve("cat.png"), "not an image");
-    assertBadInput(MainTest.run("run", "--model", "resnet20", "--images-from", folder.toString(), "--images", "2"),
+    MainTest.assertBadInput(MainTest.run("run", "--model", "resnet20", "--images-from", folder.toString(), "--images", "2"),
         "cannot read image");
   }
 
