@@ -96,7 +96,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     Map<Integer, CorePlan> byVertex = new HashMap<>();
     for (CorePlan p : setup.plans()) {
       byVertex.put(setup.vertexOf()[p.core.id()], p);
-      if (!p.imagePorts().isEmpty()) {
+      if (p.imagePorts().length > 0) {
         inputCores.add(p);
       }
     }
@@ -147,8 +147,8 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
       int vertex = setup.vertexOf()[p.core.id()];
       ActorRef<CoreActor.Command> ref = actors.get(vertex);
       int[] route = {vertex};
-      for (CorePlan.Port port : p.imagePorts()) {
-        int portId = p.ports.indexOf(port);
+      for (int portId : p.imagePorts()) {
+        CorePlan.Port port = p.ports.get(portId);
         int h = image.height(), wd = image.width();
         for (int y = 0; y < h; y++) {
           if (pixels) {

@@ -134,11 +134,6 @@ public final class CoreEngine {
     return busyNanos;
   }
 
-  /** Virtual time at which the core finishes its last MVM so far. */
-  public double virtualBusyUntil() {
-    return free;
-  }
-
   /** Virtual seconds spent in MVMs. */
   public double virtualBusy() {
     return mvms * tMvm;

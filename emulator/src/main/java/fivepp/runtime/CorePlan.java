@@ -69,9 +69,10 @@ public final class CorePlan {
     this.sink = sink;
   }
 
-  /** Channels [inFrom, inTo) of the core's input that come straight from the image. */
-  public List<Port> imagePorts() {
-    return ports.stream().filter(p -> p.source().equals(Network.INPUT)).toList();
+  /** The ports on which the core receives channels straight from the image. */
+  public int[] imagePorts() {
+    return java.util.stream.IntStream.range(0, ports.size())
+        .filter(i -> ports.get(i).source().equals(Network.INPUT)).toArray();
   }
 
   /**
