@@ -27,7 +27,7 @@ public final class Emulator {
     CompletableFuture<RunReport> result = new CompletableFuture<>();
     ActorSystem<Coordinator.Command> system = ActorSystem.create(
         Coordinator.create(new Coordinator.Setup(g, plans, fabric, placement.vertexOf(), images,
-            options, progress, result)), "fivepp");
+            options, progress, result, Deployment.local(options))), "fivepp");
     system.getWhenTerminated().whenComplete((done, err) -> {
       if (!result.isDone()) {
         result.completeExceptionally(new IllegalStateException("the actor system stopped before the run finished"
