@@ -142,6 +142,7 @@ final class Deployer extends AbstractBehavior<Deployer.Command> {
         up.add(m.address().hostPort());
       }
     });
+    up.removeAll(gone);
     List<Member.Info> live = new ArrayList<>();
     for (Member.Info i : members.values()) {
       if (!gone.contains(i.address())) {
@@ -204,7 +205,7 @@ final class Deployer extends AbstractBehavior<Deployer.Command> {
       coordinator.tell(new Coordinator.Lost(epoch, "member " + g.address() + " " + g.why()
           + " (it ran array " + epoch + ")"));
     }
-    return this;
+    return tryDeploy();
   }
 
   private Behavior<Command> onTimeout(Timeout t) {

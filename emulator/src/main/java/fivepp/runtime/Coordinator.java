@@ -184,7 +184,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   }
 
   private Behavior<Command> onFailed(DeployFailed f) {
-    setup.result().completeExceptionally(new IllegalStateException(f.reason()));
+    setup.result().completeExceptionally(new Deployment.Failed(f.reason()));
     return Behaviors.stopped();
   }
 

@@ -20,6 +20,13 @@ public interface Deployment {
    */
   void deploy(ActorContext<Coordinator.Command> ctx, int epoch, SortedMap<Integer, CorePlan> plans);
 
+  /** The array cannot be built (no members, too little capacity, ...): the user's to fix. */
+  final class Failed extends RuntimeException {
+    public Failed(String reason) {
+      super(reason);
+    }
+  }
+
   /** The run is over: stop whatever {@link #deploy} created elsewhere. */
   default void finish(ActorContext<Coordinator.Command> ctx) {}
 
