@@ -24,21 +24,23 @@ public final class ClusterDeployment implements Deployment {
    */
   public ClusterDeployment(ArraySpec spec, int membersWanted, Duration wait, Map<String, int[]> explicit) {
     this.settings = new Deployer.Settings(new java.security.SecureRandom().nextLong() & Long.MAX_VALUE, spec,
-        membersWanted, wait, Map.copyOf(explicit));
+        membersWanted, wait, Map.copyOf(explicit), java.util.concurrent.ConcurrentHashMap.newKeySet());
   }
 
   @Override
   public void deploy(ActorContext<Coordinator.Command> ctx, int epoch, SortedMap<Integer, CorePlan> plans) {
     if (deployer == null) {
       deployer = ctx.spawn(Deployer.create(ctx.getSelf(), settings), "deployer");
+      ctx.watch(deployer); // should it fail, the run fails instead of waiting for ever
     }
     deployer.tell(new Deployer.Deploy(epoch, plans.keySet().stream().mapToInt(Integer::intValue).toArray()));
   }
 
   @Override
   public void finish(ActorContext<Coordinator.Command> ctx) {
-    if (deployer != null) {
-      deployer.tell(new Deployer.Finish());
+    // straight to the members: the deployer, a child of the coordinator, stops with it
+    for (ActorRef<Member.Command> m : settings.known()) {
+      m.tell(new Member.StopRun(settings.run(), Integer.MAX_VALUE));
     }
   }
 }

@@ -36,8 +36,6 @@ final class Deployer extends AbstractBehavior<Deployer.Command> {
 
   record Deploy(int epoch, int[] vertices) implements Command {}
 
-  record Finish() implements Command {}
-
   private record Listing(Receptionist.Listing listing) implements Command {}
 
   private record GotInfo(Member.Info info) implements Command {}
@@ -51,7 +49,8 @@ final class Deployer extends AbstractBehavior<Deployer.Command> {
   private record Ignore() implements Command {}
 
   /** What a cluster run asks for. */
-  record Settings(long run, ArraySpec spec, int membersWanted, Duration patience, Map<String, int[]> explicit) {}
+  record Settings(long run, ArraySpec spec, int membersWanted, Duration patience, Map<String, int[]> explicit,
+      Set<ActorRef<Member.Command>> known) {}
 
   private final ActorRef<Coordinator.Command> coordinator;
   private final Settings settings;
@@ -105,10 +104,6 @@ final class Deployer extends AbstractBehavior<Deployer.Command> {
         .onMessage(GotSpawned.class, this::onSpawned)
         .onMessage(MemberGone.class, this::onGone)
         .onMessage(Timeout.class, this::onTimeout)
-        .onMessage(Finish.class, f -> {
-          stopOlderThan(Integer.MAX_VALUE);
-          return Behaviors.stopped();
-        })
         .onMessage(Ignore.class, i -> this)
         .build();
   }
@@ -116,6 +111,7 @@ final class Deployer extends AbstractBehavior<Deployer.Command> {
   private Behavior<Command> onListing(Listing l) {
     for (ActorRef<Member.Command> m : l.listing().getServiceInstances(Member.KEY)) {
       if (asked.add(m)) {
+        settings.known().add(m);
         m.tell(new Member.GetInfo(infoAdapter));
       }
     }
@@ -160,7 +156,7 @@ final class Deployer extends AbstractBehavior<Deployer.Command> {
           pending.vertices(), live, settings.explicit());
     } catch (IllegalArgumentException e) {
       coordinator.tell(new Coordinator.DeployFailed(e.getMessage()));
-      return Behaviors.stopped();
+      return Behaviors.same();
     }
     assignment = plan;
     actors.clear();
@@ -180,7 +176,7 @@ final class Deployer extends AbstractBehavior<Deployer.Command> {
     }
     if (!s.error().isEmpty()) {
       coordinator.tell(new Coordinator.DeployFailed(s.error()));
-      return Behaviors.stopped();
+      return Behaviors.same();
     }
     actors.putAll(s.actors());
     s.actors().keySet().forEach(v -> memberOf.put(v, s.address()));
@@ -216,7 +212,7 @@ final class Deployer extends AbstractBehavior<Deployer.Command> {
     coordinator.tell(new Coordinator.DeployFailed("waited " + settings.patience().toSeconds() + " s for "
         + (t.epoch() == 0 ? settings.membersWanted() : 1) + " cluster member(s) hosting cores; members found: "
         + have + " (start members with 'fivepp node', or raise --cluster-wait)"));
-    return Behaviors.stopped();
+    return Behaviors.same();
   }
 
   private void stopOlderThan(int epoch) {

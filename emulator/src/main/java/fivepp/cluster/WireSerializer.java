@@ -91,7 +91,8 @@ public final class WireSerializer extends SerializerWithStringManifest {
       }
       return b.build().toByteArray();
     } else if (o instanceof CoreActor.Wire w) {
-      fivepp.proto.wire.Wire.Builder b = fivepp.proto.wire.Wire.newBuilder().setSink(ref(w.sink())).setEpoch(w.epoch());
+      fivepp.proto.wire.Wire.Builder b = fivepp.proto.wire.Wire.newBuilder().setSink(ref(w.sink())).setEpoch(w.epoch())
+          .setFirstImage(w.firstImage());
       w.neighbours().forEach((v, r) -> b.putNeighbours(v, ref(r)));
       return b.build().toByteArray();
     } else if (o instanceof CoreActor.GetStats g) {
@@ -147,7 +148,7 @@ public final class WireSerializer extends SerializerWithStringManifest {
           fivepp.proto.wire.Wire w = fivepp.proto.wire.Wire.parseFrom(bytes);
           Map<Integer, ActorRef<CoreActor.Command>> n = new HashMap<>();
           w.getNeighboursMap().forEach((v, r) -> n.put(v, ref(r)));
-          return new CoreActor.Wire(n, ref(w.getSink()), w.getEpoch());
+          return new CoreActor.Wire(n, ref(w.getSink()), w.getEpoch(), w.getFirstImage());
         }
         case "GS":
           return new CoreActor.GetStats(ref(fivepp.proto.wire.GetStats.parseFrom(bytes).getReplyTo()));

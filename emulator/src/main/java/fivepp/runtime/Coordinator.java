@@ -131,6 +131,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     memberOf = d.memberOf();
     ready = 0;
     Fabric f = setup.fabric();
+    int first = pending.isEmpty() ? injected : java.util.Collections.min(pending.keySet());
     for (int v : byVertex.keySet()) {
       Map<Integer, ActorRef<CoreActor.Command>> neighbours = new HashMap<>();
       for (int n : f.neighbors(v)) {
@@ -139,7 +140,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
           neighbours.put(n, ref);
         }
       }
-      actors.get(v).tell(new CoreActor.Wire(neighbours, getContext().getSelf(), epoch));
+      actors.get(v).tell(new CoreActor.Wire(neighbours, getContext().getSelf(), epoch, first));
     }
     return this;
   }

@@ -20,11 +20,12 @@ public final class CoreActor extends AbstractBehavior<CoreActor.Command> {
   public interface Command {}
 
   /**
-   * The actor's links: one reference per fabric neighbour, where outputs go, and the epoch of
-   * the array it belongs to (an array rebuilt after a member's loss has a new epoch).
+   * The actor's links: one reference per fabric neighbour, where outputs go, the epoch of the
+   * array it belongs to (an array rebuilt after a member's loss has a new epoch) and the first
+   * image that array computes.
    */
   public record Wire(Map<Integer, ActorRef<Command>> neighbours, ActorRef<Coordinator.Command> sink,
-      int epoch) implements Command {}
+      int epoch, int firstImage) implements Command {}
 
   /**
    * Values for port {@code port} of the core at {@code route[route.length-1]}: {@code count}
@@ -103,6 +104,9 @@ public final class CoreActor extends AbstractBehavior<CoreActor.Command> {
     w.neighbours().forEach((v, ref) -> channels.put(v, new Channel(ref)));
     sink = w.sink();
     epoch = w.epoch();
+    if (engine != null) {
+      engine.startAt(w.firstImage());
+    }
     sink.tell(new Coordinator.Ready(vertex, epoch));
     return this;
   }

@@ -134,6 +134,14 @@ public final class CoreEngine {
     return busyNanos;
   }
 
+  /**
+   * The first image this core will see: 0 for a new run, or the oldest image redone by an array
+   * rebuilt after a loss (images are computed strictly in order from there).
+   */
+  public void startAt(int image) {
+    current = image;
+  }
+
   /** Virtual seconds spent in MVMs. */
   public double virtualBusy() {
     return mvms * tMvm;

@@ -1,0 +1,204 @@
+package fivepp.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import fivepp.cli.Main;
+import fivepp.fabric.Fabric;
+import fivepp.fabric.Fabrics;
+import fivepp.mapping.CoreGraph;
+import fivepp.mapping.LinearOrder;
+import fivepp.mapping.Placement;
+import fivepp.mapping.Tiling;
+import fivepp.model.Network;
+import fivepp.model.Weights;
+import fivepp.model.Zoo;
+import fivepp.runtime.Deployment;
+import fivepp.runtime.Emulator;
+import fivepp.runtime.Images;
+import fivepp.runtime.RunOptions;
+import fivepp.runtime.RunReport;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * ResNet-32 on 5PP across three member JVMs on 127.0.0.1 (each started with {@code fivepp node},
+ * capacity 30 vertices), coordinated from this JVM: bit-identical to the single-JVM run with the
+ * same seed, refused when the members are too small, and completed after one member is killed
+ * with SIGKILL mid-run.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@org.junit.jupiter.api.Timeout(value = 5, unit = TimeUnit.MINUTES)
+class ClusterRunTest {
+  static final int CAPACITY = 30;
+  static final long SEED = 7;
+  static final int IMAGES = 240;
+  static final List<Process> MEMBERS = new ArrayList<>();
+  static final List<String> ADDRESSES = new ArrayList<>();
+  static Network net;
+  static Weights weights;
+  static CoreGraph graph;
+  static Fabric fabric;
+  static Placement placement;
+  static RunReport single;
+
+  @BeforeAll
+  static void start() throws Exception {
+    int[] ports = new int[3];
+    for (int i = 0; i < 3; i++) {
+      try (ServerSocket s = new ServerSocket(0)) {
+        ports[i] = s.getLocalPort();
+      }
+    }
+    CountDownLatch up = new CountDownLatch(3);
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    for (int i = 0; i < 3; i++) {
+      Process p = new ProcessBuilder(java, "--add-modules", "jdk.incubator.vector", "-Xmx1g",
+          "-Dpekko.actor.serialize-messages=on", "-cp", System.getProperty("java.class.path"),
+          Main.class.getName(), "node", "--port", Integer.toString(ports[i]),
+          "--seed", "127.0.0.1:" + ports[0], "--capacity", Integer.toString(CAPACITY))
+          .redirectErrorStream(true).start();
+      MEMBERS.add(p);
+      ADDRESSES.add("fivepp@127.0.0.1:" + ports[i]);
+      Thread t = new Thread(() -> {
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+          for (String line; (line = r.readLine()) != null; ) {
+            if (line.contains(" up, capacity")) {
+              up.countDown();
+            }
+          }
+        } catch (java.io.IOException e) {
+          // the member is gone
+        }
+      });
+      t.setDaemon(true);
+      t.start();
+    }
+    net = Zoo.get("resnet32");
+    weights = Weights.he(net, SEED);
+    graph = CoreGraph.of(net, Tiling.DEFAULT);
+    fabric = Fabrics.parse("5pp", graph.cores().size());
+    placement = Placement.along(LinearOrder.search(graph), fabric);
+    single = Emulator.run(graph, weights, fabric, placement, Images.synthetic(net.input(), SEED, IMAGES),
+        RunOptions.DEFAULT, i -> { });
+    assertThat(up.await(180, TimeUnit.SECONDS)).as("three members up").isTrue();
+  }
+
+  @AfterAll
+  static void stop() {
+    MEMBERS.forEach(Process::destroyForcibly);
+  }
+
+  static ArraySpec spec(String model) {
+    return new ArraySpec(model, null, null, null, null, 0, SEED, "256x256", Tiling.Concat.FORWARD, 8, 16, "5pp",
+        placement.vertexOf(), RunOptions.DEFAULT);
+  }
+
+  static MemberSettings coordinator() {
+    return MemberSettings.of("127.0.0.1", 0, List.of(ADDRESSES.get(0).substring("fivepp@".length())));
+  }
+
+  static void assertBitIdentical(RunReport r, int images) {
+    assertThat(r.images()).isEqualTo(images);
+    for (int i = 0; i < images; i++) {
+      assertThat(r.logits()[i]).as("image %d", i).containsExactly(single.logits()[i]);
+    }
+  }
+
+  @Test
+  @Order(1)
+  void threeMembersComputeExactlyWhatOneJvmComputes() throws Exception {
+    RunReport r = ClusterRun.run(spec("resnet32"), graph, weights, fabric, placement,
+        Images.synthetic(net.input(), SEED, 200), RunOptions.DEFAULT, i -> { }, coordinator(), 3,
+        Duration.ofSeconds(120), Map.of());
+    assertBitIdentical(r, 200);
+    // 60 vertices in three contiguous segments of 20, one per member (equal capacities)
+    assertThat(r.members()).extracting(RunReport.MemberReport::address).containsExactlyElementsOf(
+        ADDRESSES.stream().sorted().toList());
+    assertThat(r.members()).extracting(RunReport.MemberReport::cores).containsExactly(20, 20, 20);
+    assertThat(r.incidents()).isEmpty();
+    assertThat(r.imagesRedone()).isZero();
+    // what crosses members is what the channels between segments carry, and the pipeline's cut
+    // flows are a fraction of all channel traffic
+    double all = r.channels().stream().mapToDouble(RunReport.ChannelReport::bytesPerImage).sum();
+    assertThat(r.crossMemberBytesPerImage()).isEqualTo(
+        r.members().stream().mapToDouble(RunReport.MemberReport::bytesOutPerImage).sum());
+    assertThat(r.crossMemberBytesPerImage()).isPositive().isLessThan(all / 4);
+    // channel bytes are those of the single-JVM run, channel by channel
+    assertThat(r.channels()).containsExactlyElementsOf(single.channels());
+  }
+
+  @Test
+  @Order(2)
+  void anArrayLargerThanTheMembersIsRefusedInOneLine() {
+    Network n56 = Zoo.get("resnet56");
+    CoreGraph g = CoreGraph.of(n56, Tiling.DEFAULT);
+    Fabric f = Fabrics.parse("5pp", g.cores().size());
+    Placement p = Placement.along(LinearOrder.search(g), f);
+    ArraySpec s = new ArraySpec("resnet56", null, null, null, null, 0, SEED, "256x256", Tiling.Concat.FORWARD, 8, 16,
+        "5pp", p.vertexOf(), RunOptions.DEFAULT);
+    assertThatThrownBy(() -> ClusterRun.run(s, g, Weights.he(n56, SEED), f, p,
+        Images.synthetic(n56.input(), SEED, 1), RunOptions.DEFAULT, i -> { }, coordinator(), 3,
+        Duration.ofSeconds(120), Map.of()))
+        .isInstanceOf(Deployment.Failed.class)
+        .hasMessage("the cluster's 3 member(s) host at most 90 vertices and the array needs 108:"
+            + " start more members or raise their --capacity");
+  }
+
+  @Test
+  @Order(3)
+  void unreachableSeedsAreOneLineAndExitStatus2() throws Exception {
+    int free;
+    try (ServerSocket s = new ServerSocket(0)) {
+      free = s.getLocalPort();
+    }
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int code = Main.run(new PrintWriter(out), new PrintWriter(err), "run", "--model", "resnet20", "--images", "1",
+        "--cluster", "127.0.0.1:" + free, "--cluster-wait", "2");
+    assertThat(code).isEqualTo(2);
+    assertThat(out.toString()).isEmpty();
+    assertThat(err.toString().lines().filter(l -> l.startsWith("fivepp: ")).toList()).containsExactly(
+        "fivepp: waited 2 s for 1 cluster member(s) hosting cores; members found: none"
+            + " (start members with 'fivepp node', or raise --cluster-wait)");
+  }
+
+  @Test
+  @Order(4)
+  void aMemberKilledMidRunIsReplacedAndEveryImageIsReportedOnce() throws Exception {
+    Process victim = MEMBERS.get(1);
+    RunReport r = ClusterRun.run(spec("resnet32"), graph, weights, fabric, placement,
+        Images.synthetic(net.input(), SEED, IMAGES), RunOptions.DEFAULT, done -> {
+          if (done == 60) {
+            victim.destroyForcibly(); // SIGKILL
+          }
+        }, coordinator(), 3, Duration.ofSeconds(120), Map.of());
+    assertThat(victim.waitFor(10, TimeUnit.SECONDS)).isTrue();
+    assertBitIdentical(r, IMAGES);
+    assertThat(r.incidents()).hasSize(1);
+    assertThat(r.incidents().get(0)).startsWith("member " + ADDRESSES.get(1) + " ");
+    // the images in flight when the member died were redone: at most a window's worth
+    assertThat(r.imagesRedone()).isBetween(1, RunOptions.DEFAULT.window());
+    // the array was rebuilt on the two survivors: 30 + 30 vertices
+    assertThat(r.members()).extracting(RunReport.MemberReport::address)
+        .containsExactlyInAnyOrder(ADDRESSES.get(0), ADDRESSES.get(2));
+    assertThat(r.members()).extracting(RunReport.MemberReport::cores).containsExactly(30, 30);
+  }
+}

@@ -1,0 +1,103 @@
+package fivepp.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import fivepp.mapping.Tiling;
+import fivepp.runtime.Coordinator;
+import fivepp.runtime.CoreActor;
+import fivepp.runtime.RunOptions;
+import java.util.List;
+import java.util.Map;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.serialization.Serialization;
+import org.apache.pekko.serialization.SerializationExtension;
+import org.apache.pekko.serialization.Serializer;
+import org.apache.pekko.serialization.Serializers;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Every message that can cross JVMs goes through fivepp's protobuf serializer and comes back
+ * equal; Java serialization is off; and the whole suite runs with serialize-messages on.
+ */
+class WireSerializerTest {
+  static final ActorTestKit KIT = ActorTestKit.create(com.typesafe.config.ConfigFactory.load());
+
+  @AfterAll
+  static void stop() {
+    KIT.shutdownTestKit();
+  }
+
+  static Serialization serialization() {
+    return SerializationExtension.get(org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(KIT.system()));
+  }
+
+  static Object roundTrip(Object o) {
+    Serialization s = serialization();
+    Serializer ser = s.findSerializerFor(o);
+    assertThat(ser).as(o.getClass().getName()).isInstanceOf(WireSerializer.class);
+    byte[] bytes = ser.toBinary(o);
+    return s.deserialize(bytes, ser.identifier(), Serializers.manifestFor(ser, o)).get();
+  }
+
+  @Test
+  void theSuiteRunsWithSerializeMessagesOnAndJavaSerializationOff() {
+    assertThat(KIT.system().settings().config().getBoolean("pekko.actor.serialize-messages")).isTrue();
+    assertThat(KIT.system().settings().config().getBoolean("pekko.actor.allow-java-serialization")).isFalse();
+    // a plain Serializable finds no serializer: Java serialization cannot carry it
+    java.util.ArrayList<Integer> plain = new java.util.ArrayList<>(List.of(1));
+    assertThat(serialization().findSerializerFor(plain))
+        .isInstanceOf(org.apache.pekko.serialization.DisabledJavaSerializer.class);
+    assertThatThrownBy(() -> serialization().serialize(plain).get())
+        .hasMessageContaining("Attempted to serialize message using Java serialization");
+  }
+
+  @Test
+  void everyDomainMessageRoundTripsThroughProtobuf() {
+    TestProbe<CoreActor.Command> core = KIT.createTestProbe();
+    TestProbe<Coordinator.Command> coordinator = KIT.createTestProbe();
+    TestProbe<CoreActor.Stats> stats = KIT.createTestProbe();
+    TestProbe<Member.Command> member = KIT.createTestProbe();
+    TestProbe<Member.Info> info = KIT.createTestProbe();
+    TestProbe<Member.Spawned> spawned = KIT.createTestProbe();
+
+    CoreActor.Data d = new CoreActor.Data(3, 1, 7, 8, 2, new float[] {1.5f, -0f, Float.MIN_VALUE, 3e38f}, 1.25e-6,
+        new int[] {4, 9, 12}, 1, 16);
+    CoreActor.Data d2 = (CoreActor.Data) roundTrip(d);
+    assertThat(d2.values()).containsExactly(d.values());
+    assertThat(d2.route()).containsExactly(4, 9, 12);
+    assertThat(List.of(d2.image(), d2.port(), d2.row(), d2.col(), d2.count(), d2.hop(), d2.bits()))
+        .containsExactly(3, 1, 7, 8, 2, 1, 16);
+    assertThat(d2.ready()).isEqualTo(1.25e-6);
+
+    CoreActor.Wire w = new CoreActor.Wire(Map.of(2, core.getRef(), 5, core.getRef()), coordinator.getRef(), 4, 61);
+    assertThat(roundTrip(w)).isEqualTo(w);
+    assertThat(roundTrip(new CoreActor.GetStats(stats.getRef()))).isEqualTo(new CoreActor.GetStats(stats.getRef()));
+    CoreActor.Stats st = new CoreActor.Stats(5, 3, 1024, 99, 1.5e-4, 10, 11, 2, Map.of(6, 4096L));
+    assertThat(roundTrip(st)).isEqualTo(st);
+
+    Coordinator.Output o = new Coordinator.Output(9, 0, 0, 1, new float[] {0.25f, -7f}, 3e-5, 2);
+    Coordinator.Output o2 = (Coordinator.Output) roundTrip(o);
+    assertThat(o2.values()).containsExactly(0.25f, -7f);
+    assertThat(List.of(o2.image(), o2.channel0(), o2.row(), o2.count(), o2.epoch())).containsExactly(9, 0, 0, 1, 2);
+    assertThat(roundTrip(new Coordinator.Ready(17, 3))).isEqualTo(new Coordinator.Ready(17, 3));
+
+    assertThat(roundTrip(new Member.GetInfo(info.getRef()))).isEqualTo(new Member.GetInfo(info.getRef()));
+    Member.Info i = new Member.Info("fivepp@127.0.0.1:25521", 30, member.getRef());
+    assertThat(roundTrip(i)).isEqualTo(i);
+    ArraySpec spec = new ArraySpec("resnet32", "64x64", null, null, null, 1L << 31, 7, "256x256",
+        Tiling.Concat.DIRECT, 8, 16, "mesh:8x8", new int[] {0, 1, 2}, new RunOptions(1e-7, 5e8, 2e-9, true, 1));
+    Member.Spawn sp = (Member.Spawn) roundTrip(new Member.Spawn(12, 1, spec, new int[] {0, 2}, spawned.getRef(),
+        coordinator.getRef()));
+    assertThat(sp.spec()).isEqualTo(spec);
+    assertThat(sp.vertices()).containsExactly(0, 2);
+    assertThat(List.of(sp.run(), (long) sp.epoch())).containsExactly(12L, 1L);
+    assertThat(sp.replyTo()).isEqualTo(spawned.getRef());
+    assertThat(sp.coordinator()).isEqualTo(coordinator.getRef());
+    Member.Spawned sd = new Member.Spawned(12, 1, "fivepp@127.0.0.1:25522", Map.of(0, core.getRef()), "");
+    assertThat(roundTrip(sd)).isEqualTo(sd);
+    assertThat(roundTrip(new Member.StopRun(12, 2))).isEqualTo(new Member.StopRun(12, 2));
+  }
+}
