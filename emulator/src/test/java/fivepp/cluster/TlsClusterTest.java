@@ -80,20 +80,18 @@ class TlsClusterTest {
     }
   }
 
-  /** The TLS file a member is given with --config: its own key store and the shared trust store. */
+  /**
+   * The file a member is given with --config: deploy/tls/member-tls.conf itself, included, with the
+   * values it takes from the environment (key store, trust store, password) set in front of it.
+   */
   private Path tlsConfig(String name) throws IOException {
+    Path example = Path.of("..", "deploy", "tls", "member-tls.conf").toAbsolutePath().normalize();
+    assertThat(example).isRegularFile();
     return Files.writeString(dir.resolve(name + ".conf"), String.join("\n",
-        "pekko.remote.artery {",
-        "  transport = tls-tcp",
-        "  ssl.config-ssl-engine {",
-        "    key-store = \"" + dir.resolve(name + ".p12") + "\"",
-        "    trust-store = \"" + dir.resolve("trust.p12") + "\"",
-        "    key-store-password = \"" + PASSWORD + "\"",
-        "    key-password = \"" + PASSWORD + "\"",
-        "    trust-store-password = \"" + PASSWORD + "\"",
-        "    require-mutual-authentication = on",
-        "  }",
-        "}",
+        "FIVEPP_TLS_PASSWORD = \"" + PASSWORD + "\"",
+        "FIVEPP_TLS_KEY_STORE = \"" + dir.resolve(name + ".p12") + "\"",
+        "FIVEPP_TLS_TRUST_STORE = \"" + dir.resolve("trust.p12") + "\"",
+        "include file(\"" + example + "\")",
         ""));
   }
 
@@ -136,6 +134,8 @@ class TlsClusterTest {
     }
     ActorSystem<?> alpha = member("alpha", seedPort, seedPort);
     assertThat(alpha.settings().config().getString("pekko.remote.artery.transport")).isEqualTo("tls-tcp");
+    assertThat(alpha.settings().config().getString("pekko.remote.artery.ssl.config-ssl-engine.key-store"))
+        .isEqualTo(dir.resolve("alpha.p12").toString());
     await("alpha", Duration.ofSeconds(30), () -> upCount(alpha) == 1);
     ActorSystem<?> beta = member("beta", 0, seedPort);
     await("alpha and beta Up, as both see it", Duration.ofSeconds(30),
