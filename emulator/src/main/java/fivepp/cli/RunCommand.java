@@ -6,6 +6,10 @@ import fivepp.mapping.CoreGraph;
 import fivepp.mapping.LinearOrder;
 import fivepp.mapping.Placement;
 import fivepp.model.Network;
+import fivepp.cluster.ArraySpec;
+import fivepp.cluster.ClusterRun;
+import fivepp.cluster.MemberSettings;
+import fivepp.cluster.Segments;
 import fivepp.runtime.Emulator;
 import fivepp.runtime.Images;
 import fivepp.runtime.ReferenceCheck;
@@ -73,6 +77,34 @@ final class RunCommand implements Callable<Integer> {
   @Option(names = "--format", defaultValue = "table", paramLabel = "table|json", description = "Output format (default: ${DEFAULT-VALUE}).")
   Inputs.Format format;
 
+  @Option(names = "--cluster", paramLabel = "HOST:PORT[,...]",
+      description = "Run the cores on the cluster members reached through these seed nodes (start members with 'fivepp node').")
+  String cluster;
+
+  @Option(names = "--members", defaultValue = "1", paramLabel = "N",
+      description = "With --cluster: wait for at least N members hosting cores; all members that are up are used (default: ${DEFAULT-VALUE}).")
+  int members;
+
+  @Option(names = "--cluster-wait", defaultValue = "30", paramLabel = "SECONDS",
+      description = "With --cluster: how long to wait for the members (default: ${DEFAULT-VALUE}).")
+  double clusterWait;
+
+  @Option(names = "--members-placement", paramLabel = "HOST:PORT=FROM-TO[+...],...",
+      description = "With --cluster: the fabric vertices each member hosts; default: contiguous segments sized to the members' capacities.")
+  String membersPlacement;
+
+  @Option(names = "--hostname", defaultValue = "127.0.0.1", paramLabel = "H",
+      description = "With --cluster: the address members reach this coordinator at (default: ${DEFAULT-VALUE}).")
+  String hostname;
+
+  @Option(names = "--port", defaultValue = "0", paramLabel = "P",
+      description = "With --cluster: this coordinator's cluster port; 0 = any free port (default).")
+  int port;
+
+  @Option(names = "--config", paramLabel = "FILE",
+      description = "With --cluster: a HOCON file layered over the member defaults (TLS, tuning), as for 'fivepp node'.")
+  Path config;
+
   @Override
   public Integer call() {
     if (format == Inputs.Format.csv) {
@@ -99,17 +131,45 @@ final class RunCommand implements Callable<Integer> {
     PrintWriter err = spec.commandLine().getErr();
     Progress bar = new Progress(err, images, System.console() != null);
     RunReport r;
+    if (cluster == null && (membersPlacement != null || config != null)) {
+      throw new UserError("--members-placement and --config need --cluster HOST:PORT");
+    }
     try (Images.Source src = source(net); Images.Source again = source(net)) {
-      r = Emulator.run(g, w, f, p, src, o, bar::update);
+      r = cluster == null ? Emulator.run(g, w, f, p, src, o, bar::update) : onCluster(g, w, f, p, src, o, bar);
       bar.done();
       r = ReferenceCheck.check(r, net, w, again, check);
-    } catch (IOException e) {
+    } catch (IOException | fivepp.runtime.Deployment.Failed e) {
       throw new UserError(e.getMessage());
     }
     PrintWriter out = spec.commandLine().getOut();
     out.print(format == Inputs.Format.json ? Json.write(r) + "\n" : table(r, o));
     out.flush();
     return 0;
+  }
+
+  private RunReport onCluster(CoreGraph g, Weights w, Fabric f, Placement p, Images.Source src, RunOptions o,
+      Progress bar) throws IOException {
+    if (members < 1 || !(clusterWait > 0) || Double.isInfinite(clusterWait)) {
+      throw new UserError("--members must be >= 1 and --cluster-wait > 0 seconds");
+    }
+    MemberSettings s;
+    java.util.Map<String, int[]> explicit;
+    String sum = null;
+    try {
+      s = MemberSettings.of(hostname, port, Inputs.list(cluster)).withUserConfig(config);
+      explicit = membersPlacement == null ? java.util.Map.of() : Segments.parse(membersPlacement);
+      if (network.onnx != null) {
+        sum = ArraySpec.sha256(network.onnx.toAbsolutePath());
+      }
+    } catch (IllegalArgumentException e) {
+      throw new UserError(e.getMessage());
+    }
+    ArraySpec spec = new ArraySpec(network.onnx == null ? (network.model == null ? "resnet32" : g.network().name()) : null,
+        network.onnx == null ? network.input : null, network.onnx == null ? null : network.onnx.toAbsolutePath().toString(),
+        sum, network.inputShape, network.maxModelBytes, seed, options.crossbar, options.tiling().concat(),
+        options.actBits, options.psumBits, fabric, p.vertexOf(), o);
+    return ClusterRun.run(spec, g, w, f, p, src, o, bar::update, s, members,
+        java.time.Duration.ofMillis((long) (clusterWait * 1000)), explicit);
   }
 
   private Images.Source source(Network net) throws IOException {

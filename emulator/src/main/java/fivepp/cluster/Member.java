@@ -1,42 +1,147 @@
 package fivepp.cluster;
 
+import fivepp.runtime.Coordinator;
+import fivepp.runtime.CoreActor;
+import fivepp.runtime.CorePlan;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.receptionist.Receptionist;
+import org.apache.pekko.actor.typed.receptionist.ServiceKey;
 
 /**
- * PLACEHOLDER on branch deploy only, so that {@code fivepp node} compiles: the guardian of a
- * cluster member offering {@code capacity} cores. The lead's real host actor (spawning cores,
- * registered with the receptionist) replaces this file when main is merged into this branch.
+ * The host actor of one cluster member: registered with the receptionist, it spawns the core
+ * actors a coordinator places on it, rebuilding their weights from the model, and stops them when
+ * the run ends, when their array is replaced, or when the coordinator is gone.
  */
 public final class Member extends AbstractBehavior<Member.Command> {
-  /** Messages of a member (none yet in this placeholder). */
+
+  /** Under this key every member registers with the receptionist. */
+  public static final ServiceKey<Command> KEY = ServiceKey.create(Command.class, "fivepp-member");
+
   public interface Command {}
 
+  /** Asks for this member's address and capacity. */
+  public record GetInfo(ActorRef<Info> replyTo) implements Command {}
+
+  /** A member's address and how many fabric vertices (cores and routers) it hosts at most. */
+  public record Info(String address, int capacity, ActorRef<Command> member) {}
+
+  /** Spawns the actors of {@code vertices} for array {@code epoch} of run {@code run}. */
+  public record Spawn(long run, int epoch, ArraySpec spec, int[] vertices, ActorRef<Spawned> replyTo,
+      ActorRef<Coordinator.Command> coordinator) implements Command {}
+
+  /** The actors spawned, by vertex, or why none were. */
+  public record Spawned(long run, int epoch, String address, Map<Integer, ActorRef<CoreActor.Command>> actors,
+      String error) {}
+
+  /** Stops the actors of run {@code run} whose array is older than {@code belowEpoch}. */
+  public record StopRun(long run, int belowEpoch) implements Command {}
+
+  private record CoordinatorGone(long run) implements Command, org.apache.pekko.actor.NoSerializationVerificationNeeded {}
+
+  private record Hosted(int epoch, ActorRef<CoreActor.Command> actor) {}
+
   private final int capacity;
+  private final String address;
+  private final Map<Long, List<Hosted>> runs = new HashMap<>();
+  private ArraySpec lastSpec;
+  private ArraySpec.Built lastBuilt;
+
+  public static Behavior<Command> create(int capacity) {
+    return Behaviors.setup(ctx -> new Member(ctx, capacity));
+  }
 
   private Member(ActorContext<Command> ctx, int capacity) {
     super(ctx);
     this.capacity = capacity;
-  }
-
-  /** A member offering {@code capacity} cores. */
-  public static Behavior<Command> create(int capacity) {
-    if (capacity < 1) {
-      throw new IllegalArgumentException("capacity must be at least 1 core, not " + capacity);
-    }
-    return Behaviors.setup(ctx -> new Member(ctx, capacity));
-  }
-
-  /** How many cores this member offers. */
-  int capacity() {
-    return capacity;
+    this.address = ctx.getSystem().address().hostPort();
+    ctx.getSystem().receptionist().tell(Receptionist.register(KEY, ctx.getSelf()));
   }
 
   @Override
   public Receive<Command> createReceive() {
-    return newReceiveBuilder().build();
+    return newReceiveBuilder()
+        .onMessage(GetInfo.class, g -> {
+          g.replyTo().tell(new Info(address, capacity, getContext().getSelf()));
+          return this;
+        })
+        .onMessage(Spawn.class, this::onSpawn)
+        .onMessage(StopRun.class, s -> {
+          stop(s.run(), s.belowEpoch());
+          return this;
+        })
+        .onMessage(CoordinatorGone.class, g -> {
+          stop(g.run(), Integer.MAX_VALUE);
+          return this;
+        })
+        .build();
+  }
+
+  private Behavior<Command> onSpawn(Spawn s) {
+    int hosted = runs.values().stream().mapToInt(List::size).sum();
+    if (hosted + s.vertices().length > capacity) {
+      s.replyTo().tell(new Spawned(s.run(), s.epoch(), address, Map.of(), "member " + address + " hosts "
+          + hosted + " of its " + capacity + " vertices and cannot take " + s.vertices().length + " more"));
+      return this;
+    }
+    ArraySpec.Built built;
+    try {
+      if (!s.spec().equals(lastSpec)) {
+        lastBuilt = s.spec().build();
+        lastSpec = s.spec();
+      }
+      built = lastBuilt;
+    } catch (Exception e) {
+      s.replyTo().tell(new Spawned(s.run(), s.epoch(), address, Map.of(),
+          "member " + address + " cannot build the array: " + e.getMessage()));
+      return this;
+    }
+    Map<Integer, CorePlan> byVertex = new HashMap<>();
+    for (CorePlan p : built.plans()) {
+      byVertex.put(s.spec().vertexOf()[p.core.id()], p);
+    }
+    CoreActor.LinkModel link = new CoreActor.LinkModel(s.spec().options().linkBitsPerSecond(),
+        s.spec().options().linkLatencySeconds());
+    Map<Integer, ActorRef<CoreActor.Command>> actors = new TreeMap<>();
+    List<Hosted> list = runs.computeIfAbsent(s.run(), r -> {
+      getContext().watchWith(s.coordinator(), new CoordinatorGone(r));
+      return new ArrayList<>();
+    });
+    for (int v : s.vertices()) {
+      CorePlan p = byVertex.get(v);
+      ActorRef<CoreActor.Command> a = getContext().spawn(
+          CoreActor.create(v, p, link, s.spec().options().tMvmSeconds(), s.spec().options().pixels()),
+          "run" + s.run() + "-e" + s.epoch() + (p == null ? "-router-" + v : "-core-" + p.core.id()));
+      actors.put(v, a);
+      list.add(new Hosted(s.epoch(), a));
+    }
+    s.replyTo().tell(new Spawned(s.run(), s.epoch(), address, actors, ""));
+    return this;
+  }
+
+  private void stop(long run, int belowEpoch) {
+    List<Hosted> list = runs.get(run);
+    if (list == null) {
+      return;
+    }
+    list.removeIf(h -> {
+      if (h.epoch() < belowEpoch) {
+        getContext().stop(h.actor());
+        return true;
+      }
+      return false;
+    });
+    if (belowEpoch == Integer.MAX_VALUE) {
+      runs.remove(run);
+    }
   }
 }

@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.IntConsumer;
 import org.HdrHistogram.Histogram;
+import org.apache.pekko.actor.NoSerializationVerificationNeeded;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
@@ -28,20 +29,47 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
 
   public interface Command {}
 
-  /** Output values from a classifier core: channels from {@code channel0}, one row. */
-  public record Output(int image, int channel0, int row, int count, float[] values, double ready)
-      implements Command {}
+  /**
+   * Output values from a classifier core of array {@code epoch}: channels from {@code channel0},
+   * one row.
+   */
+  public record Output(int image, int channel0, int row, int count, float[] values, double ready,
+      int epoch) implements Command {}
 
-  private record GotStats(CoreActor.Stats stats) implements Command {}
+  /** A vertex of array {@code epoch} has its links and is ready for data. */
+  public record Ready(int vertex, int epoch) implements Command {}
+
+  /**
+   * The actors of array {@code epoch}, by vertex, and (on a cluster) the member each runs on.
+   * Sent by a {@link Deployment} from within this JVM.
+   */
+  public record Deployed(int epoch, Map<Integer, ActorRef<CoreActor.Command>> actors,
+      Map<Integer, String> memberOf) implements Command, NoSerializationVerificationNeeded {}
+
+  /** The array cannot be built: the run fails with {@code reason}. */
+  public record DeployFailed(String reason) implements Command, NoSerializationVerificationNeeded {}
+
+  /** Actors of array {@code epoch} are gone ({@code what} says why): rebuild and redo. */
+  public record Lost(int epoch, String what) implements Command, NoSerializationVerificationNeeded {}
+
+  private record GotStats(CoreActor.Stats stats) implements Command, NoSerializationVerificationNeeded {}
 
   /** Everything a run needs. */
   public record Setup(CoreGraph graph, List<CorePlan> plans, Fabric fabric, int[] vertexOf,
       Images.Source images, RunOptions options, IntConsumer progress,
-      CompletableFuture<RunReport> result) {}
+      CompletableFuture<RunReport> result, Deployment deployment) {}
 
   private final Setup setup;
-  private final Map<Integer, ActorRef<CoreActor.Command>> actors = new HashMap<>();
+  private final java.util.SortedMap<Integer, CorePlan> byVertex = new java.util.TreeMap<>();
+  private Map<Integer, ActorRef<CoreActor.Command>> actors = Map.of();
+  private Map<Integer, String> memberOf = Map.of();
   private final List<CorePlan> inputCores = new ArrayList<>();
+  private final Map<Integer, Tensor> pending = new HashMap<>();
+  private final List<String> incidents = new ArrayList<>();
+  private int epoch;
+  private int ready;
+  private boolean started;
+  private int redone;
   private final Shape out;
   private final int outValues;
   private final int total;
@@ -73,49 +101,37 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     this.virtualDone = new double[total];
     this.virtualStart = new double[total];
     this.wallStart = new long[total];
-    build(ctx);
-    ctx.getSelf().tell(Start.INSTANCE);
+    plan();
+    s.deployment().deploy(ctx, epoch, java.util.Collections.unmodifiableSortedMap(byVertex));
   }
 
-  private enum Start implements Command { INSTANCE }
-
-  private Behavior<Command> onStart() {
-    t0 = System.nanoTime();
-    while (injected < Math.min(total, setup.options().window())) {
-      if (!inject()) {
-        return Behaviors.stopped();
-      }
-    }
-    return this;
-  }
-
-  private void build(ActorContext<Command> ctx) {
-    Fabric f = setup.fabric();
-    RunOptions o = setup.options();
-    CoreActor.LinkModel link = new CoreActor.LinkModel(o.linkBitsPerSecond(), o.linkLatencySeconds());
-    Map<Integer, CorePlan> byVertex = new HashMap<>();
+  /** Every vertex a core occupies or a route crosses, with its core's plan (null: a router). */
+  private void plan() {
     for (CorePlan p : setup.plans()) {
       byVertex.put(setup.vertexOf()[p.core.id()], p);
       if (p.imagePorts().length > 0) {
         inputCores.add(p);
       }
     }
-    java.util.TreeSet<Integer> vertices = new java.util.TreeSet<>(byVertex.keySet());
     for (CorePlan p : setup.plans()) {
       for (CorePlan.Send s : p.sends) {
         for (int v : s.route()) {
-          vertices.add(v);
+          byVertex.putIfAbsent(v, null);
         }
       }
     }
-    for (int v : vertices) {
-      CorePlan p = byVertex.get(v);
-      ActorRef<CoreActor.Command> a = ctx.spawn(CoreActor.create(v, p, link, o.tMvmSeconds(), o.pixels()),
-          p == null ? "router-" + v : "core-" + p.core.id());
-      ctx.watch(a);
-      actors.put(v, a);
+  }
+
+  /** The actors of the current epoch exist: give each its links to its fabric neighbours. */
+  private Behavior<Command> onDeployed(Deployed d) {
+    if (d.epoch() != epoch) {
+      return this;
     }
-    for (int v : vertices) {
+    actors = d.actors();
+    memberOf = d.memberOf();
+    ready = 0;
+    Fabric f = setup.fabric();
+    for (int v : byVertex.keySet()) {
       Map<Integer, ActorRef<CoreActor.Command>> neighbours = new HashMap<>();
       for (int n : f.neighbors(v)) {
         ActorRef<CoreActor.Command> ref = actors.get(n);
@@ -123,8 +139,53 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
           neighbours.put(n, ref);
         }
       }
-      actors.get(v).tell(new CoreActor.Wire(neighbours, ctx.getSelf()));
+      actors.get(v).tell(new CoreActor.Wire(neighbours, getContext().getSelf(), epoch));
     }
+    return this;
+  }
+
+  /** Once every vertex has its links, images go in: the first ones, or those lost with an array. */
+  private Behavior<Command> onReady(Ready r) {
+    if (r.epoch() != epoch || ++ready < actors.size()) {
+      return this;
+    }
+    if (!started) {
+      started = true;
+      t0 = System.nanoTime();
+      while (injected < Math.min(total, setup.options().window())) {
+        if (!inject()) {
+          return Behaviors.stopped();
+        }
+      }
+    } else {
+      for (int i : new java.util.TreeSet<>(pending.keySet())) {
+        send(i, pending.get(i));
+      }
+    }
+    return this;
+  }
+
+  /** Part of the array is gone: every image not yet complete is redone on a rebuilt array. */
+  private Behavior<Command> onLost(Lost l) {
+    if (l.epoch() != epoch || completed == total) {
+      return this;
+    }
+    epoch++;
+    incidents.add(l.what());
+    actors = Map.of();
+    for (int i : pending.keySet()) {
+      logits[i] = null;
+      received[i] = 0;
+      virtualDone[i] = 0;
+      redone++;
+    }
+    setup.deployment().deploy(getContext(), epoch, java.util.Collections.unmodifiableSortedMap(byVertex));
+    return this;
+  }
+
+  private Behavior<Command> onFailed(DeployFailed f) {
+    setup.result().completeExceptionally(new Deployment.Failed(f.reason()));
+    return Behaviors.stopped();
   }
 
   /** Injects the next image; false (and the run failed) when it cannot be read. */
@@ -138,6 +199,13 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
       setup.result().completeExceptionally(e);
       return false;
     }
+    pending.put(i, image);
+    send(i, image);
+    return true;
+  }
+
+  /** Sends image {@code i} into the cores that read the image. */
+  private void send(int i, Tensor image) {
     int w = setup.options().window();
     double ready = i >= w ? virtualDone[i - w] : 0;
     virtualStart[i] = ready;
@@ -169,13 +237,15 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         }
       }
     }
-    return true;
   }
 
   @Override
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
-        .onMessageEquals(Start.INSTANCE, this::onStart)
+        .onMessage(Deployed.class, this::onDeployed)
+        .onMessage(Ready.class, this::onReady)
+        .onMessage(Lost.class, this::onLost)
+        .onMessage(DeployFailed.class, this::onFailed)
         .onMessage(Output.class, this::onOutput)
         .onMessage(GotStats.class, this::onStats)
         .onSignal(org.apache.pekko.actor.typed.Terminated.class, t -> {
@@ -188,6 +258,9 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
 
   private Behavior<Command> onOutput(Output o) {
     int i = o.image();
+    if (o.epoch() != epoch) {
+      return this;
+    }
     if (logits[i] == null) {
       logits[i] = new float[outValues];
     }
@@ -203,6 +276,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     if (received[i] == outValues) {
       latency.recordValue(Math.max(1, System.nanoTime() - wallStart[i]));
       completed++;
+      pending.remove(i);
       setup.progress().accept(completed);
       if (injected < total && !inject()) {
         return Behaviors.stopped();
@@ -223,7 +297,9 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     if (stats.size() < actors.size()) {
       return this;
     }
-    setup.result().complete(report());
+    RunReport r = report();
+    setup.deployment().finish(getContext());
+    setup.result().complete(r);
     return Behaviors.stopped();
   }
 
@@ -252,6 +328,27 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
           channels.add(new RunReport.ChannelReport(s.vertex(), e.getKey(), e.getValue() / 8.0 / total)));
     }
     cores.sort((a, b) -> Integer.compare(a.id(), b.id()));
+    Map<String, double[]> byMember = new java.util.TreeMap<>();
+    for (CoreActor.Stats st : stats) {
+      String m = memberOf.get(st.vertex());
+      if (m != null) {
+        double[] acc = byMember.computeIfAbsent(m, k -> new double[3]);
+        acc[1]++;
+        if (st.core() >= 0) {
+          acc[0]++;
+        }
+      }
+    }
+    double cross = 0;
+    for (RunReport.ChannelReport c : channels) {
+      String a = memberOf.get(c.from());
+      if (a != null && !a.equals(memberOf.get(c.to()))) {
+        byMember.get(a)[2] += c.bytesPerImage();
+        cross += c.bytesPerImage();
+      }
+    }
+    List<RunReport.MemberReport> members = new ArrayList<>();
+    byMember.forEach((m, acc) -> members.add(new RunReport.MemberReport(m, (int) acc[0], (int) acc[1], acc[2])));
     int[] top1 = new int[total];
     for (int i = 0; i < total; i++) {
       int best = 0;
@@ -268,6 +365,6 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         latency.getValueAtPercentile(50) / 1e6, latency.getValueAtPercentile(99) / 1e6,
         virtualRate, vlat[total / 2] * 1e6, Double.NaN, Double.NaN, maxInFlight,
         stats.stream().mapToInt(CoreActor.Stats::maxImagesHeld).max().orElse(0), cores, channels,
-        top1, logits);
+        members, cross, List.copyOf(incidents), redone, top1, logits);
   }
 }

@@ -19,9 +19,12 @@ public final class CoreActor extends AbstractBehavior<CoreActor.Command> {
 
   public interface Command {}
 
-  /** The actor's links: one reference per fabric neighbour, and where outputs go. */
-  public record Wire(Map<Integer, ActorRef<Command>> neighbours, ActorRef<Coordinator.Command> sink)
-      implements Command {}
+  /**
+   * The actor's links: one reference per fabric neighbour, where outputs go, and the epoch of
+   * the array it belongs to (an array rebuilt after a member's loss has a new epoch).
+   */
+  public record Wire(Map<Integer, ActorRef<Command>> neighbours, ActorRef<Coordinator.Command> sink,
+      int epoch) implements Command {}
 
   /**
    * Values for port {@code port} of the core at {@code route[route.length-1]}: {@code count}
@@ -57,6 +60,7 @@ public final class CoreActor extends AbstractBehavior<CoreActor.Command> {
   private final CoreEngine engine;
   private final Map<Integer, Channel> channels = new HashMap<>();
   private ActorRef<Coordinator.Command> sink;
+  private int epoch;
   private long messagesIn;
   private long messagesOut;
 
@@ -81,7 +85,7 @@ public final class CoreActor extends AbstractBehavior<CoreActor.Command> {
       @Override
       public void sink(int image, int row, int count, float[] values, double ready) {
         messagesOut++;
-        sink.tell(new Coordinator.Output(image, plan.core.outFrom(), row, count, values, ready));
+        sink.tell(new Coordinator.Output(image, plan.core.outFrom(), row, count, values, ready, epoch));
       }
     });
   }
@@ -98,6 +102,8 @@ public final class CoreActor extends AbstractBehavior<CoreActor.Command> {
   private Behavior<Command> onWire(Wire w) {
     w.neighbours().forEach((v, ref) -> channels.put(v, new Channel(ref)));
     sink = w.sink();
+    epoch = w.epoch();
+    sink.tell(new Coordinator.Ready(vertex, epoch));
     return this;
   }
 

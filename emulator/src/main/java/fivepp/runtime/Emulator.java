@@ -21,17 +21,30 @@ public final class Emulator {
    */
   public static RunReport run(CoreGraph g, Weights w, Fabric fabric, Placement placement,
       Images.Source images, RunOptions options, IntConsumer progress) throws java.io.IOException {
+    return run(g, w, fabric, placement, images, options, progress, Deployment.local(options),
+        com.typesafe.config.ConfigFactory.load());
+  }
+
+  /**
+   * Runs {@code images} through an array that {@code deployment} builds, from an actor system
+   * with {@code config} (a cluster member's, for a run across machines), and returns the report.
+   *
+   * @throws java.io.IOException when an image cannot be read
+   */
+  public static RunReport run(CoreGraph g, Weights w, Fabric fabric, Placement placement,
+      Images.Source images, RunOptions options, IntConsumer progress, Deployment deployment,
+      com.typesafe.config.Config config) throws java.io.IOException {
     List<CorePlan> plans = CorePlan.of(g, w, placement.vertexOf(), fabric::route);
     org.slf4j.LoggerFactory.getILoggerFactory();
     Kernels.warmUp();
     CompletableFuture<RunReport> result = new CompletableFuture<>();
     ActorSystem<Coordinator.Command> system = ActorSystem.create(
         Coordinator.create(new Coordinator.Setup(g, plans, fabric, placement.vertexOf(), images,
-            options, progress, result)), "fivepp");
+            options, progress, result, deployment)), "fivepp", config);
     system.getWhenTerminated().whenComplete((done, err) -> {
       if (!result.isDone()) {
-        result.completeExceptionally(new IllegalStateException("the actor system stopped before the run finished"
-            + (err == null ? "" : ": " + err)));
+        result.completeExceptionally(new Deployment.Failed("the actor system stopped before the run finished"
+            + (err == null ? "" : ": " + err) + " (on a cluster: this coordinator was downed or left)"));
       }
     });
     try {
@@ -42,6 +55,9 @@ public final class Emulator {
     } catch (ExecutionException e) {
       if (e.getCause() instanceof java.io.IOException io) {
         throw io;
+      }
+      if (e.getCause() instanceof Deployment.Failed f) {
+        throw new Deployment.Failed(f.getMessage());
       }
       throw new IllegalStateException(e.getCause().getMessage(), e.getCause());
     } finally {

@@ -24,6 +24,10 @@ public record RunReport(
     int maxImagesHeldByACore,
     List<CoreReport> cores,
     List<ChannelReport> channels,
+    List<MemberReport> members,
+    double crossMemberBytesPerImage,
+    List<String> incidents,
+    int imagesRedone,
     int[] top1,
     @com.fasterxml.jackson.annotation.JsonIgnore float[][] logits) {
 
@@ -37,10 +41,16 @@ public record RunReport(
   /** One channel (a direction of a link between two fabric vertices) and its measured load. */
   public record ChannelReport(int from, int to, double bytesPerImage) {}
 
+  /**
+   * One cluster member: its address, the cores and vertices it ran (in the last array, after any
+   * rebuild) and the bytes per image on channels that leave it for another member.
+   */
+  public record MemberReport(String address, int cores, int vertices, double bytesOutPerImage) {}
+
   public RunReport withDiff(double maxAbsDiff, double range) {
     return new RunReport(model, fabric, crossbar, granularity, images, wallSeconds,
         wallImagesPerSecond, latencyP50Ms, latencyP99Ms, virtualImagesPerSecond,
         virtualLatencyP50Us, maxAbsDiff, range, maxImagesInFlight, maxImagesHeldByACore, cores,
-        channels, top1, logits);
+        channels, members, crossMemberBytesPerImage, incidents, imagesRedone, top1, logits);
   }
 }

@@ -28,7 +28,8 @@ class FabricDisciplineTest {
     // a 1 Gbit/s link with 5 ns latency
     ActorRef<CoreActor.Command> router = KIT.spawn(CoreActor.create(0, null,
         new CoreActor.LinkModel(1e9, 5e-9), 1e-7, false));
-    router.tell(new CoreActor.Wire(Map.of(1, next.getRef()), sink.getRef()));
+    router.tell(new CoreActor.Wire(Map.of(1, next.getRef()), sink.getRef(), 0));
+    assertThat(sink.receiveMessage()).isEqualTo(new Coordinator.Ready(0, 0));
     router.tell(new CoreActor.Data(0, 0, 0, 0, 4, new float[] {1, 2, 3, 4}, 1e-6, new int[] {0, 1, 2}, 0, 8));
     CoreActor.Data d = (CoreActor.Data) next.receiveMessage();
     assertThat(d.hop()).isEqualTo(1);
@@ -42,7 +43,7 @@ class FabricDisciplineTest {
     TestProbe<CoreActor.Command> neighbour = KIT.createTestProbe();
     TestProbe<Coordinator.Command> sink = KIT.createTestProbe();
     ActorRef<CoreActor.Command> router = KIT.spawn(CoreActor.create(0, null, FREE, 1e-7, false));
-    router.tell(new CoreActor.Wire(Map.of(1, neighbour.getRef()), sink.getRef()));
+    router.tell(new CoreActor.Wire(Map.of(1, neighbour.getRef()), sink.getRef(), 0));
     TestProbe<Object> watcher = KIT.createTestProbe();
     // a route that jumps from vertex 0 straight to vertex 5
     router.tell(new CoreActor.Data(0, 0, 0, 0, 1, new float[] {1}, 0, new int[] {0, 5}, 0, 8));

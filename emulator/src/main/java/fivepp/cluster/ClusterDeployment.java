@@ -1,0 +1,44 @@
+package fivepp.cluster;
+
+import fivepp.runtime.Coordinator;
+import fivepp.runtime.CorePlan;
+import fivepp.runtime.Deployment;
+import java.time.Duration;
+import java.util.Map;
+import java.util.SortedMap;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+
+/**
+ * A {@link Deployment} on cluster members: the coordinator's {@link Deployer} child places the
+ * array's vertices on the members that are up and watches them for the rest of the run.
+ */
+public final class ClusterDeployment implements Deployment {
+  private final Deployer.Settings settings;
+  private ActorRef<Deployer.Command> deployer;
+
+  /**
+   * @param membersWanted members to wait for before the first array is built
+   * @param wait how long to wait for them (and for a rebuilt array's members)
+   * @param explicit a user's placement of vertices on members (HOST:PORT to vertices), or empty
+   */
+  public ClusterDeployment(ArraySpec spec, int membersWanted, Duration wait, Map<String, int[]> explicit) {
+    this.settings = new Deployer.Settings(new java.security.SecureRandom().nextLong() & Long.MAX_VALUE, spec,
+        membersWanted, wait, Map.copyOf(explicit));
+  }
+
+  @Override
+  public void deploy(ActorContext<Coordinator.Command> ctx, int epoch, SortedMap<Integer, CorePlan> plans) {
+    if (deployer == null) {
+      deployer = ctx.spawn(Deployer.create(ctx.getSelf(), settings), "deployer");
+    }
+    deployer.tell(new Deployer.Deploy(epoch, plans.keySet().stream().mapToInt(Integer::intValue).toArray()));
+  }
+
+  @Override
+  public void finish(ActorContext<Coordinator.Command> ctx) {
+    if (deployer != null) {
+      deployer.tell(new Deployer.Finish());
+    }
+  }
+}

@@ -1,0 +1,230 @@
+package fivepp.cluster;
+
+import fivepp.runtime.Coordinator;
+import fivepp.runtime.CoreActor;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import org.apache.pekko.actor.NoSerializationVerificationNeeded;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.actor.typed.receptionist.Receptionist;
+import org.apache.pekko.cluster.ClusterEvent;
+import org.apache.pekko.cluster.MemberStatus;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Subscribe;
+
+/**
+ * The coordinator's hand on the cluster: it finds the members through the receptionist, cuts the
+ * fabric placement into contiguous segments sized to their capacities, has each member spawn its
+ * segment, and tells the coordinator when a member hosting part of the array becomes unreachable
+ * or leaves, so that the array is rebuilt on the members that remain.
+ */
+final class Deployer extends AbstractBehavior<Deployer.Command> {
+
+  interface Command extends NoSerializationVerificationNeeded {}
+
+  record Deploy(int epoch, int[] vertices) implements Command {}
+
+  record Finish() implements Command {}
+
+  private record Listing(Receptionist.Listing listing) implements Command {}
+
+  private record GotInfo(Member.Info info) implements Command {}
+
+  private record GotSpawned(Member.Spawned spawned) implements Command {}
+
+  private record MemberGone(String address, String why) implements Command {}
+
+  private record Timeout(int epoch) implements Command {}
+
+  private record Ignore() implements Command {}
+
+  /** What a cluster run asks for. */
+  record Settings(long run, ArraySpec spec, int membersWanted, Duration patience, Map<String, int[]> explicit) {}
+
+  private final ActorRef<Coordinator.Command> coordinator;
+  private final Settings settings;
+  private final TimerScheduler<Command> timers;
+  private final ActorRef<Member.Info> infoAdapter;
+  private final ActorRef<Member.Spawned> spawnedAdapter;
+  private final Map<String, Member.Info> members = new TreeMap<>();
+  private final Set<String> gone = new HashSet<>();
+  private final Set<ActorRef<Member.Command>> asked = new HashSet<>();
+  private Deploy pending;
+  private Map<String, int[]> assignment = Map.of();
+  private final Map<Integer, ActorRef<CoreActor.Command>> actors = new HashMap<>();
+  private final Map<Integer, String> memberOf = new HashMap<>();
+  private int replies;
+  private int deployed = -1;
+
+  static Behavior<Command> create(ActorRef<Coordinator.Command> coordinator, Settings s) {
+    return Behaviors.setup(ctx -> Behaviors.withTimers(t -> new Deployer(ctx, t, coordinator, s)));
+  }
+
+  private Deployer(ActorContext<Command> ctx, TimerScheduler<Command> timers,
+      ActorRef<Coordinator.Command> coordinator, Settings s) {
+    super(ctx);
+    this.coordinator = coordinator;
+    this.settings = s;
+    this.timers = timers;
+    this.infoAdapter = ctx.messageAdapter(Member.Info.class, GotInfo::new);
+    this.spawnedAdapter = ctx.messageAdapter(Member.Spawned.class, GotSpawned::new);
+    ctx.getSystem().receptionist().tell(Receptionist.subscribe(Member.KEY,
+        ctx.messageAdapter(Receptionist.Listing.class, Listing::new)));
+    Cluster cluster = Cluster.get(ctx.getSystem());
+    cluster.subscriptions().tell(Subscribe.create(ctx.messageAdapter(ClusterEvent.UnreachableMember.class,
+        u -> new MemberGone(u.member().address().hostPort(), "unreachable")), ClusterEvent.UnreachableMember.class));
+    cluster.subscriptions().tell(Subscribe.create(ctx.messageAdapter(ClusterEvent.MemberRemoved.class,
+        r -> new MemberGone(r.member().address().hostPort(), "removed")), ClusterEvent.MemberRemoved.class));
+    cluster.subscriptions().tell(Subscribe.create(ctx.messageAdapter(ClusterEvent.MemberDowned.class,
+        r -> new MemberGone(r.member().address().hostPort(), "downed")), ClusterEvent.MemberDowned.class));
+  }
+
+  @Override
+  public Receive<Command> createReceive() {
+    return newReceiveBuilder()
+        .onMessage(Deploy.class, this::onDeploy)
+        .onMessage(Listing.class, this::onListing)
+        .onMessage(GotInfo.class, i -> {
+          if (!gone.contains(i.info().address())) {
+            members.put(i.info().address(), i.info());
+          }
+          return tryDeploy();
+        })
+        .onMessage(GotSpawned.class, this::onSpawned)
+        .onMessage(MemberGone.class, this::onGone)
+        .onMessage(Timeout.class, this::onTimeout)
+        .onMessage(Finish.class, f -> {
+          stopOlderThan(Integer.MAX_VALUE);
+          return Behaviors.stopped();
+        })
+        .onMessage(Ignore.class, i -> this)
+        .build();
+  }
+
+  private Behavior<Command> onListing(Listing l) {
+    for (ActorRef<Member.Command> m : l.listing().getServiceInstances(Member.KEY)) {
+      if (asked.add(m)) {
+        m.tell(new Member.GetInfo(infoAdapter));
+      }
+    }
+    return this;
+  }
+
+  private Behavior<Command> onDeploy(Deploy d) {
+    pending = d;
+    if (d.epoch() > 0) {
+      stopOlderThan(d.epoch());
+    }
+    timers.startSingleTimer(new Timeout(d.epoch()), settings.patience());
+    return tryDeploy();
+  }
+
+  /** Spawns the pending array once the members that are up have all answered. */
+  private Behavior<Command> tryDeploy() {
+    if (pending == null || !assignment.isEmpty()) {
+      return this;
+    }
+    Set<String> up = new HashSet<>();
+    Cluster.get(getContext().getSystem()).state().getMembers().forEach(m -> {
+      if (m.status() == MemberStatus.up() && !m.hasRole("coordinator")) {
+        up.add(m.address().hostPort());
+      }
+    });
+    up.removeAll(gone);
+    List<Member.Info> live = new ArrayList<>();
+    for (Member.Info i : members.values()) {
+      if (!gone.contains(i.address())) {
+        live.add(i);
+      }
+    }
+    boolean allUpAnswered = live.stream().map(Member.Info::address).toList().containsAll(up);
+    int wanted = pending.epoch() == 0 ? settings.membersWanted() : 1;
+    if (live.size() < wanted || !allUpAnswered) {
+      return this;
+    }
+    Map<String, int[]> plan;
+    try {
+      plan = settings.explicit().isEmpty() ? Segments.cut(pending.vertices(), live) : Segments.explicit(
+          pending.vertices(), live, settings.explicit());
+    } catch (IllegalArgumentException e) {
+      coordinator.tell(new Coordinator.DeployFailed(e.getMessage()));
+      return Behaviors.stopped();
+    }
+    assignment = plan;
+    actors.clear();
+    memberOf.clear();
+    replies = 0;
+    for (Map.Entry<String, int[]> e : plan.entrySet()) {
+      members.get(e.getKey()).member().tell(new Member.Spawn(settings.run(), pending.epoch(), settings.spec(),
+          e.getValue(), spawnedAdapter, coordinator));
+    }
+    return this;
+  }
+
+  private Behavior<Command> onSpawned(GotSpawned g) {
+    Member.Spawned s = g.spawned();
+    if (pending == null || s.epoch() != pending.epoch() || !assignment.containsKey(s.address())) {
+      return this;
+    }
+    if (!s.error().isEmpty()) {
+      coordinator.tell(new Coordinator.DeployFailed(s.error()));
+      return Behaviors.stopped();
+    }
+    actors.putAll(s.actors());
+    s.actors().keySet().forEach(v -> memberOf.put(v, s.address()));
+    if (++replies == assignment.size()) {
+      deployed = pending.epoch();
+      timers.cancel(new Timeout(deployed));
+      coordinator.tell(new Coordinator.Deployed(deployed, Map.copyOf(actors), Map.copyOf(memberOf)));
+      pending = null;
+    }
+    return this;
+  }
+
+  private Behavior<Command> onGone(MemberGone g) {
+    if (!gone.add(g.address())) {
+      return this;
+    }
+    members.remove(g.address());
+    if (assignment.containsKey(g.address())) {
+      int epoch = pending != null ? pending.epoch() : deployed;
+      assignment = Map.of();
+      pending = null;
+      coordinator.tell(new Coordinator.Lost(epoch, "member " + g.address() + " " + g.why()
+          + " (it ran array " + epoch + ")"));
+    }
+    return tryDeploy();
+  }
+
+  private Behavior<Command> onTimeout(Timeout t) {
+    if (pending == null || pending.epoch() != t.epoch()) {
+      return this;
+    }
+    String have = members.isEmpty() ? "none" : String.join(", ", members.keySet());
+    coordinator.tell(new Coordinator.DeployFailed("waited " + settings.patience().toSeconds() + " s for "
+        + (t.epoch() == 0 ? settings.membersWanted() : 1) + " cluster member(s) hosting cores; members found: "
+        + have + " (start members with 'fivepp node', or raise --cluster-wait)"));
+    return Behaviors.stopped();
+  }
+
+  private void stopOlderThan(int epoch) {
+    for (Member.Info i : members.values()) {
+      i.member().tell(new Member.StopRun(settings.run(), epoch));
+    }
+    if (epoch > 0) {
+      assignment = Map.of();
+    }
+  }
+}

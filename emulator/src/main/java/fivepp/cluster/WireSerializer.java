@@ -1,0 +1,238 @@
+package fivepp.cluster;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
+import fivepp.mapping.Tiling;
+import fivepp.proto.wire.Data;
+import fivepp.runtime.Coordinator;
+import fivepp.runtime.CoreActor;
+import fivepp.runtime.RunOptions;
+import java.io.NotSerializableException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.pekko.actor.ExtendedActorSystem;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorRefResolver;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
+import org.apache.pekko.serialization.SerializerWithStringManifest;
+
+/**
+ * Maps every runtime and member message that can cross JVMs to its protobuf message in
+ * {@code proto/.../wire.proto}: tensors as little-endian float32 bytes, actor references in
+ * Pekko's serialization format. Bound in application.conf; Java serialization stays off.
+ */
+public final class WireSerializer extends SerializerWithStringManifest {
+  private final ExtendedActorSystem system;
+  private volatile ActorRefResolver resolver;
+
+  public WireSerializer(ExtendedActorSystem system) {
+    this.system = system;
+  }
+
+  @Override
+  public int identifier() {
+    return 5055;
+  }
+
+  private ActorRefResolver resolver() {
+    if (resolver == null) {
+      resolver = ActorRefResolver.get(Adapter.toTyped(system));
+    }
+    return resolver;
+  }
+
+  private String ref(ActorRef<?> r) {
+    return resolver().toSerializationFormat(r);
+  }
+
+  private <T> ActorRef<T> ref(String s) {
+    return resolver().resolveActorRef(s);
+  }
+
+  @Override
+  public String manifest(Object o) {
+    if (o instanceof CoreActor.Data) {
+      return "D";
+    } else if (o instanceof CoreActor.Wire) {
+      return "W";
+    } else if (o instanceof CoreActor.GetStats) {
+      return "GS";
+    } else if (o instanceof CoreActor.Stats) {
+      return "S";
+    } else if (o instanceof Coordinator.Output) {
+      return "O";
+    } else if (o instanceof Coordinator.Ready) {
+      return "R";
+    } else if (o instanceof Member.GetInfo) {
+      return "GI";
+    } else if (o instanceof Member.Info) {
+      return "I";
+    } else if (o instanceof Member.Spawn) {
+      return "SP";
+    } else if (o instanceof Member.Spawned) {
+      return "SD";
+    } else if (o instanceof Member.StopRun) {
+      return "ST";
+    }
+    throw new IllegalArgumentException("no wire format for " + o.getClass().getName());
+  }
+
+  @Override
+  public byte[] toBinary(Object o) {
+    if (o instanceof CoreActor.Data d) {
+      Data.Builder b = Data.newBuilder().setImage(d.image()).setPort(d.port()).setRow(d.row())
+          .setCol(d.col()).setCount(d.count()).setValues(floats(d.values())).setReady(d.ready())
+          .setHop(d.hop()).setBits(d.bits());
+      for (int v : d.route()) {
+        b.addRoute(v);
+      }
+      return b.build().toByteArray();
+    } else if (o instanceof CoreActor.Wire w) {
+      fivepp.proto.wire.Wire.Builder b = fivepp.proto.wire.Wire.newBuilder().setSink(ref(w.sink())).setEpoch(w.epoch());
+      w.neighbours().forEach((v, r) -> b.putNeighbours(v, ref(r)));
+      return b.build().toByteArray();
+    } else if (o instanceof CoreActor.GetStats g) {
+      return fivepp.proto.wire.GetStats.newBuilder().setReplyTo(ref(g.replyTo())).build().toByteArray();
+    } else if (o instanceof CoreActor.Stats s) {
+      return fivepp.proto.wire.Stats.newBuilder().setVertex(s.vertex()).setCore(s.core()).setMvms(s.mvms())
+          .setBusyNanos(s.busyNanos()).setVirtualBusy(s.virtualBusy()).setMessagesIn(s.messagesIn())
+          .setMessagesOut(s.messagesOut()).setMaxImagesHeld(s.maxImagesHeld()).putAllChannelBits(s.channelBits())
+          .build().toByteArray();
+    } else if (o instanceof Coordinator.Output out) {
+      return fivepp.proto.wire.Output.newBuilder().setImage(out.image()).setChannel0(out.channel0())
+          .setRow(out.row()).setCount(out.count()).setValues(floats(out.values())).setReady(out.ready())
+          .setEpoch(out.epoch()).build().toByteArray();
+    } else if (o instanceof Coordinator.Ready r) {
+      return fivepp.proto.wire.Ready.newBuilder().setVertex(r.vertex()).setEpoch(r.epoch()).build().toByteArray();
+    } else if (o instanceof Member.GetInfo g) {
+      return fivepp.proto.wire.GetInfo.newBuilder().setReplyTo(ref(g.replyTo())).build().toByteArray();
+    } else if (o instanceof Member.Info i) {
+      return fivepp.proto.wire.Info.newBuilder().setAddress(i.address()).setCapacity(i.capacity())
+          .setMember(ref(i.member())).build().toByteArray();
+    } else if (o instanceof Member.Spawn s) {
+      fivepp.proto.wire.Spawn.Builder b = fivepp.proto.wire.Spawn.newBuilder().setRun(s.run()).setEpoch(s.epoch())
+          .setSpec(spec(s.spec())).setReplyTo(ref(s.replyTo())).setCoordinator(ref(s.coordinator()));
+      for (int v : s.vertices()) {
+        b.addVertices(v);
+      }
+      return b.build().toByteArray();
+    } else if (o instanceof Member.Spawned s) {
+      fivepp.proto.wire.Spawned.Builder b = fivepp.proto.wire.Spawned.newBuilder().setRun(s.run())
+          .setEpoch(s.epoch()).setAddress(s.address()).setError(s.error());
+      s.actors().forEach((v, r) -> b.putActors(v, ref(r)));
+      return b.build().toByteArray();
+    } else if (o instanceof Member.StopRun s) {
+      return fivepp.proto.wire.StopRun.newBuilder().setRun(s.run()).setBelowEpoch(s.belowEpoch()).build().toByteArray();
+    }
+    throw new IllegalArgumentException("no wire format for " + o.getClass().getName());
+  }
+
+  @Override
+  public Object fromBinary(byte[] bytes, String manifest) throws NotSerializableException {
+    try {
+      switch (manifest) {
+        case "D": {
+          Data d = Data.parseFrom(bytes);
+          int[] route = new int[d.getRouteCount()];
+          for (int i = 0; i < route.length; i++) {
+            route[i] = d.getRoute(i);
+          }
+          return new CoreActor.Data(d.getImage(), d.getPort(), d.getRow(), d.getCol(), d.getCount(),
+              floats(d.getValues()), d.getReady(), route, d.getHop(), d.getBits());
+        }
+        case "W": {
+          fivepp.proto.wire.Wire w = fivepp.proto.wire.Wire.parseFrom(bytes);
+          Map<Integer, ActorRef<CoreActor.Command>> n = new HashMap<>();
+          w.getNeighboursMap().forEach((v, r) -> n.put(v, ref(r)));
+          return new CoreActor.Wire(n, ref(w.getSink()), w.getEpoch());
+        }
+        case "GS":
+          return new CoreActor.GetStats(ref(fivepp.proto.wire.GetStats.parseFrom(bytes).getReplyTo()));
+        case "S": {
+          fivepp.proto.wire.Stats s = fivepp.proto.wire.Stats.parseFrom(bytes);
+          return new CoreActor.Stats(s.getVertex(), s.getCore(), s.getMvms(), s.getBusyNanos(), s.getVirtualBusy(),
+              s.getMessagesIn(), s.getMessagesOut(), s.getMaxImagesHeld(), new HashMap<>(s.getChannelBitsMap()));
+        }
+        case "O": {
+          fivepp.proto.wire.Output out = fivepp.proto.wire.Output.parseFrom(bytes);
+          return new Coordinator.Output(out.getImage(), out.getChannel0(), out.getRow(), out.getCount(),
+              floats(out.getValues()), out.getReady(), out.getEpoch());
+        }
+        case "R": {
+          fivepp.proto.wire.Ready r = fivepp.proto.wire.Ready.parseFrom(bytes);
+          return new Coordinator.Ready(r.getVertex(), r.getEpoch());
+        }
+        case "GI":
+          return new Member.GetInfo(ref(fivepp.proto.wire.GetInfo.parseFrom(bytes).getReplyTo()));
+        case "I": {
+          fivepp.proto.wire.Info i = fivepp.proto.wire.Info.parseFrom(bytes);
+          return new Member.Info(i.getAddress(), i.getCapacity(), ref(i.getMember()));
+        }
+        case "SP": {
+          fivepp.proto.wire.Spawn s = fivepp.proto.wire.Spawn.parseFrom(bytes);
+          return new Member.Spawn(s.getRun(), s.getEpoch(), spec(s.getSpec()),
+              s.getVerticesList().stream().mapToInt(Integer::intValue).toArray(), ref(s.getReplyTo()),
+              ref(s.getCoordinator()));
+        }
+        case "SD": {
+          fivepp.proto.wire.Spawned s = fivepp.proto.wire.Spawned.parseFrom(bytes);
+          Map<Integer, ActorRef<CoreActor.Command>> a = new TreeMap<>();
+          s.getActorsMap().forEach((v, r) -> a.put(v, ref(r)));
+          return new Member.Spawned(s.getRun(), s.getEpoch(), s.getAddress(), a, s.getError());
+        }
+        case "ST": {
+          fivepp.proto.wire.StopRun s = fivepp.proto.wire.StopRun.parseFrom(bytes);
+          return new Member.StopRun(s.getRun(), s.getBelowEpoch());
+        }
+        default:
+          throw new NotSerializableException("unknown manifest '" + manifest + "'");
+      }
+    } catch (InvalidProtocolBufferException e) {
+      throw new NotSerializableException(manifest + ": " + e.getMessage());
+    }
+  }
+
+  private static ByteString floats(float[] v) {
+    ByteBuffer b = ByteBuffer.allocate(v.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+    b.asFloatBuffer().put(v);
+    return ByteString.copyFrom(b.array());
+  }
+
+  private static float[] floats(ByteString s) {
+    float[] v = new float[s.size() / 4];
+    s.asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(v);
+    return v;
+  }
+
+  private static fivepp.proto.wire.ArraySpec spec(ArraySpec s) {
+    fivepp.proto.wire.ArraySpec.Builder b = fivepp.proto.wire.ArraySpec.newBuilder()
+        .setModel(nz(s.model())).setInput(nz(s.input())).setOnnx(nz(s.onnx())).setOnnxSha256(nz(s.onnxSha256()))
+        .setInputShape(nz(s.inputShape())).setMaxModelBytes(s.maxModelBytes()).setSeed(s.seed())
+        .setCrossbar(s.crossbar()).setConcat(s.concat().name()).setActBits(s.actBits()).setPsumBits(s.psumBits())
+        .setFabric(s.fabric()).setTMvm(s.options().tMvmSeconds())
+        .setLinkBitsPerSecond(s.options().linkBitsPerSecond()).setLinkLatency(s.options().linkLatencySeconds())
+        .setPixels(s.options().pixels());
+    for (int v : s.vertexOf()) {
+      b.addVertexOf(v);
+    }
+    return b.build();
+  }
+
+  private static ArraySpec spec(fivepp.proto.wire.ArraySpec p) {
+    return new ArraySpec(nn(p.getModel()), nn(p.getInput()), nn(p.getOnnx()), nn(p.getOnnxSha256()),
+        nn(p.getInputShape()), p.getMaxModelBytes(), p.getSeed(), p.getCrossbar(), Tiling.Concat.valueOf(p.getConcat()),
+        p.getActBits(), p.getPsumBits(), p.getFabric(), p.getVertexOfList().stream().mapToInt(Integer::intValue).toArray(),
+        new RunOptions(p.getTMvm(), p.getLinkBitsPerSecond(), p.getLinkLatency(), p.getPixels(), 1));
+  }
+
+  private static String nz(String s) {
+    return s == null ? "" : s;
+  }
+
+  private static String nn(String s) {
+    return s.isEmpty() ? null : s;
+  }
+}

@@ -1,0 +1,47 @@
+package fivepp.runtime;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.SortedMap;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+
+/**
+ * Brings the actors of an array to life, in this JVM or on cluster members. The coordinator calls
+ * {@link #deploy} once per epoch: at the start, and again after part of the array was lost.
+ */
+public interface Deployment {
+
+  /**
+   * Creates one actor per vertex of {@code plans} (a core's plan, or {@code null} for a bare
+   * router) for {@code epoch}, and answers the coordinator ({@code ctx.getSelf()}) with
+   * {@link Coordinator.Deployed} or {@link Coordinator.DeployFailed}; later it tells it
+   * {@link Coordinator.Lost} when some of those actors are gone.
+   */
+  void deploy(ActorContext<Coordinator.Command> ctx, int epoch, SortedMap<Integer, CorePlan> plans);
+
+  /** The array cannot be built (no members, too little capacity, ...): the user's to fix. */
+  final class Failed extends RuntimeException {
+    public Failed(String reason) {
+      super(reason);
+    }
+  }
+
+  /** The run is over: stop whatever {@link #deploy} created elsewhere. */
+  default void finish(ActorContext<Coordinator.Command> ctx) {}
+
+  /** Every actor a child of the coordinator, in this JVM. */
+  static Deployment local(RunOptions o) {
+    return (ctx, epoch, plans) -> {
+      CoreActor.LinkModel link = new CoreActor.LinkModel(o.linkBitsPerSecond(), o.linkLatencySeconds());
+      Map<Integer, ActorRef<CoreActor.Command>> actors = new HashMap<>();
+      plans.forEach((v, p) -> {
+        ActorRef<CoreActor.Command> a = ctx.spawn(CoreActor.create(v, p, link, o.tMvmSeconds(), o.pixels()),
+            (p == null ? "router-" + v : "core-" + p.core.id()) + (epoch == 0 ? "" : "-e" + epoch));
+        ctx.watch(a);
+        actors.put(v, a);
+      });
+      ctx.getSelf().tell(new Coordinator.Deployed(epoch, actors, Map.of()));
+    };
+  }
+}
