@@ -33,17 +33,19 @@ import picocli.CommandLine.Spec;
 @Command(name = "node", mixinStandardHelpOptions = true,
     description = {"Start a cluster member that hosts cores for 'fivepp run --cluster'.",
         "",
-        "The member joins the cluster through the seeds (the first seed that is this member",
-        "itself forms the cluster), prints one line when it is Up and runs until it is",
-        "stopped: SIGTERM (Ctrl-C) makes it leave the cluster gracefully. A member that",
-        "cannot join within --join-timeout says so and exits with status 2.",
+        "The member joins the cluster through the seeds (the first seed, when it is",
+        "this member itself, forms the cluster), prints one line once it is Up and",
+        "runs until it is stopped: SIGTERM (Ctrl-C) makes it leave the cluster",
+        "gracefully. A member that cannot join within --join-timeout says so and",
+        "exits with status 2.",
         "",
-        "A killed member is noticed by the failure detector and downed by the split-brain",
-        "resolver (keep-majority) within seconds. With --management-port, pekko-management's",
-        "HTTP endpoint answers /ready (200 once Up), /alive and /cluster/members, on",
-        "127.0.0.1 unless --management-hostname says otherwise. --config adds a HOCON file",
-        "over fivepp's defaults: TLS between members (see deploy/tls/member-tls.conf) or",
-        "tuning; the addresses given as options win over the file."},
+        "A killed member is noticed by the failure detector and downed by the",
+        "split-brain resolver (keep-majority) within seconds. With --management-port,",
+        "pekko-management's HTTP endpoint answers /ready (200 once Up), /alive and",
+        "/cluster/members, on 127.0.0.1 unless --management-hostname says otherwise.",
+        "--config adds a HOCON file over fivepp's defaults: TLS between members (see",
+        "deploy/tls/member-tls.conf) or tuning; the addresses given as options win",
+        "over the file."},
     footer = {"", "Example, three members on one machine:",
         "  fivepp node --port 25521 --seed 127.0.0.1:25521 --management-port 7627",
         "  fivepp node --port 25522 --seed 127.0.0.1:25521 --management-port 7628",
@@ -65,7 +67,7 @@ final class NodeCommand implements Callable<Integer> {
   String hostname;
 
   @Option(names = "--bind-hostname", paramLabel = "H",
-      description = "Listen on this interface instead of --hostname (e.g. 0.0.0.0 behind NAT).")
+      description = "Listen on this interface instead of --hostname (0.0.0.0: all; behind NAT, in containers).")
   String bindHostname;
 
   @Option(names = "--roles", paramLabel = "r1,r2", description = "Cluster roles of this member.")

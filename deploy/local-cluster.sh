@@ -1,0 +1,144 @@
+#!/usr/bin/env bash
+# A cluster of fivepp members on this machine (127.0.0.1), one JVM each.
+#   deploy/local-cluster.sh N        start N members and wait until all are Up
+#   deploy/local-cluster.sh status   the members as the first one sees them
+#   deploy/local-cluster.sh stop     stop them (SIGTERM: each leaves the cluster gracefully)
+# Member i (1..N) listens on Artery port BASE_PORT+i-1 (default 25521..) and serves
+# pekko-management on MANAGEMENT_BASE+i-1 (default 7627..), both on 127.0.0.1; member 1 is the seed.
+# Environment: FIVEPP_CLUSTER_DIR (logs and pid files; default /tmp/fivepp-local-cluster-UID),
+#   FIVEPP_BASE_PORT, FIVEPP_MANAGEMENT_BASE, FIVEPP_CAPACITY (cores per member, default 256),
+#   FIVEPP_UP_TIMEOUT (seconds to wait for all members, default 120), FIVEPP_JAVA_OPTS,
+#   FIVEPP_NODE_ARGS (more 'fivepp node' options, e.g. "--config deploy/tls/member-tls.conf").
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+jar="$root/emulator/target/fivepp.jar"
+state="${FIVEPP_CLUSTER_DIR:-/tmp/fivepp-local-cluster-$(id -u)}"
+base="${FIVEPP_BASE_PORT:-25521}"
+mbase="${FIVEPP_MANAGEMENT_BASE:-7627}"
+capacity="${FIVEPP_CAPACITY:-256}"
+timeout="${FIVEPP_UP_TIMEOUT:-120}"
+me="local-cluster.sh"
+
+fail() { echo "$me: $1" >&2; exit "${2:-2}"; }
+is_count() { [[ "$1" =~ ^[1-9][0-9]*$ ]]; }
+
+usage() {
+  sed -n '2,5s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
+}
+
+# pids of members this script started and that still run
+live_pids() {
+  local f pid
+  for f in "$state"/member-*.pid; do
+    [ -e "$f" ] || continue
+    pid="$(cat "$f")"
+    if [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null; then echo "$pid"; fi
+  done
+}
+
+# members Up according to the management endpoint on port $1 (0 when it does not answer)
+up_count() {
+  local json
+  json="$(curl -fsS --max-time 2 "http://127.0.0.1:$1/cluster/members" 2>/dev/null)" || { echo 0; return; }
+  grep -o '"status":"Up"' <<<"$json" | wc -l | tr -d ' '
+}
+
+start() {
+  local n="$1"
+  is_count "$n" || fail "the number of members must be a positive integer, not '$n' (e.g. $me 3)"
+  [ "$n" -le 64 ] || fail "$n members on one machine is too many; use at most 64"
+  is_count "$base" && is_count "$mbase" || fail "FIVEPP_BASE_PORT and FIVEPP_MANAGEMENT_BASE must be port numbers"
+  [ $((base + n - 1)) -le 65535 ] && [ $((mbase + n - 1)) -le 65535 ] || fail "the ports would run past 65535"
+  is_count "$capacity" || fail "FIVEPP_CAPACITY must be a positive number of cores, not '$capacity'"
+  is_count "$timeout" || fail "FIVEPP_UP_TIMEOUT must be a positive number of seconds, not '$timeout'"
+  command -v curl >/dev/null || fail "curl is needed to watch the members come up (apt-get install curl)"
+  if [ -n "$(live_pids)" ]; then
+    fail "members started from $state are still running; '$me stop' first"
+  fi
+  local i port mport
+  for ((i = 1; i <= n; i++)); do
+    port=$((base + i - 1)); mport=$((mbase + i - 1))
+    for p in "$port" "$mport"; do
+      if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+        fail "port $p on 127.0.0.1 is already in use; set FIVEPP_BASE_PORT / FIVEPP_MANAGEMENT_BASE to free ranges"
+      fi
+    done
+  done
+  # build the jar when it is missing or stale (the launcher knows how)
+  "$root/deploy/fivepp" --version >/dev/null
+  mkdir -p "$state"
+  rm -f "$state"/member-*.pid "$state"/member-*.log
+  local seed="127.0.0.1:$base"
+  echo "starting $n members (logs in $state) ..."
+  for ((i = 1; i <= n; i++)); do
+    port=$((base + i - 1)); mport=$((mbase + i - 1))
+    # shellcheck disable=SC2086  # FIVEPP_JAVA_OPTS and FIVEPP_NODE_ARGS are lists of words
+    nohup java --add-modules jdk.incubator.vector ${FIVEPP_JAVA_OPTS:-} -jar "$jar" node \
+      --hostname 127.0.0.1 --port "$port" --seed "$seed" --management-port "$mport" \
+      --capacity "$capacity" --join-timeout "$timeout" ${FIVEPP_NODE_ARGS:-} \
+      >"$state/member-$i.log" 2>&1 </dev/null &
+    echo $! >"$state/member-$i.pid"
+  done
+  local deadline=$((SECONDS + timeout)) up=0
+  while :; do
+    up="$(up_count "$mbase")"
+    [ "$up" -ge "$n" ] && break
+    for ((i = 1; i <= n; i++)); do
+      if ! kill -0 "$(cat "$state/member-$i.pid")" 2>/dev/null; then
+        echo "$me: member $i (port $((base + i - 1))) exited; the end of $state/member-$i.log:" >&2
+        tail -n 5 "$state/member-$i.log" >&2
+        stop_all >/dev/null
+        exit 1
+      fi
+    done
+    if [ "$SECONDS" -ge "$deadline" ]; then
+      echo "$me: only $up of $n members Up after ${timeout} s; logs in $state" >&2
+      stop_all >/dev/null
+      exit 1
+    fi
+    sleep 1
+  done
+  echo "$n members Up on 127.0.0.1: Artery ports $base..$((base + n - 1)), management $mbase..$((mbase + n - 1))"
+  echo "run against them:  deploy/fivepp run --model resnet32 --fabric 5pp --cluster $seed"
+  echo "members:           curl -s http://127.0.0.1:$mbase/cluster/members"
+  echo "stop them:         deploy/local-cluster.sh stop"
+}
+
+stop_all() {
+  local pids
+  pids="$(live_pids)"
+  if [ -z "$pids" ]; then
+    echo "no members running from $state"
+    rm -f "$state"/member-*.pid
+    return 0
+  fi
+  # shellcheck disable=SC2086
+  kill -TERM $pids 2>/dev/null || true
+  local deadline=$((SECONDS + 30))
+  while [ -n "$(live_pids)" ] && [ "$SECONDS" -lt "$deadline" ]; do sleep 0.5; done
+  pids="$(live_pids)"
+  if [ -n "$pids" ]; then
+    echo "$me: members still running after 30 s; killing $pids" >&2
+    # shellcheck disable=SC2086
+    kill -KILL $pids 2>/dev/null || true
+  fi
+  rm -f "$state"/member-*.pid
+  echo "stopped; logs in $state"
+}
+
+status() {
+  if [ -z "$(live_pids)" ]; then
+    echo "no members running from $state"
+    return 0
+  fi
+  curl -fsS --max-time 5 "http://127.0.0.1:$mbase/cluster/members" && echo \
+    || fail "member 1 does not answer on http://127.0.0.1:$mbase/cluster/members" 1
+}
+
+case "${1:-}" in
+  stop) stop_all ;;
+  status) status ;;
+  -h | --help | help) usage ;;
+  "") usage >&2; exit 2 ;;
+  *) [ $# -eq 1 ] || fail "give one argument: N, status or stop"; start "$1" ;;
+esac

@@ -1,0 +1,328 @@
+package fivepp.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import fivepp.cluster.MemberSettings;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/**
+ * The files under deploy/: scripts pass {@code bash -n}, the systemd unit passes
+ * {@code systemd-analyze verify}, the Kubernetes manifests parse and agree with each other, the
+ * container file is well formed, and every command line they give is one 'fivepp node' accepts.
+ */
+class DeployFilesTest {
+  static final Path DEPLOY = Path.of("..", "deploy").toAbsolutePath().normalize();
+  static final Path ROOT = DEPLOY.getParent();
+  static final ObjectMapper JSON = new ObjectMapper();
+  @TempDir Path tmp;
+
+  record Ran(int status, String out, String err) {}
+
+  static Ran exec(Map<String, String> env, String... cmd) throws IOException, InterruptedException {
+    ProcessBuilder pb = new ProcessBuilder(cmd).directory(ROOT.toFile());
+    pb.environment().putAll(env);
+    Path out = Files.createTempFile("fivepp-deploy-test", ".out");
+    Path err = Files.createTempFile("fivepp-deploy-test", ".err");
+    try {
+      Process p = pb.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+      assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("%s finished", List.of(cmd)).isTrue();
+      return new Ran(p.exitValue(), Files.readString(out), Files.readString(err));
+    } finally {
+      Files.deleteIfExists(out);
+      Files.deleteIfExists(err);
+    }
+  }
+
+  static boolean onPath(String tool) {
+    return Stream.of(System.getenv().getOrDefault("PATH", "").split(":"))
+        .anyMatch(d -> !d.isEmpty() && Files.isExecutable(Path.of(d, tool)));
+  }
+
+  /** Parses {@code node ARGS} as the command line does; a bad option fails the test with its message. */
+  static MemberSettings nodeSettings(List<String> args) {
+    assertThat(args.get(0)).isEqualTo("node");
+    NodeCommand cmd = new NodeCommand();
+    new CommandLine(cmd).parseArgs(args.subList(1, args.size()).toArray(String[]::new));
+    return cmd.settings();
+  }
+
+  @Test
+  void scriptsAreValidBash() throws Exception {
+    List<Path> scripts = List.of(DEPLOY.resolve("fivepp"), DEPLOY.resolve("test"), DEPLOY.resolve("local-cluster.sh"));
+    for (Path s : scripts) {
+      assertThat(s).isExecutable();
+      Ran r = exec(Map.of(), "bash", "-n", s.toString());
+      assertThat(r.status()).as("bash -n %s: %s", s, r.err()).isZero();
+      if (onPath("shellcheck")) {
+        Ran sc = exec(Map.of(), "shellcheck", "-S", "warning", s.toString());
+        assertThat(sc.status()).as("shellcheck %s: %s", s, sc.out()).isZero();
+      }
+    }
+  }
+
+  @Test
+  void localClusterRejectsBadInputInOneLineAndStopsNothingWhenNothingRuns() throws Exception {
+    Map<String, String> env = Map.of("FIVEPP_CLUSTER_DIR", tmp.resolve("state").toString());
+    String script = DEPLOY.resolve("local-cluster.sh").toString();
+    for (String bad : List.of("0", "three", "-1", "65")) {
+      Ran r = exec(env, script, bad);
+      assertThat(r.status()).as(bad).isEqualTo(2);
+      assertThat(r.err().strip().lines()).as(bad).hasSize(1);
+      assertThat(r.err()).startsWith("local-cluster.sh: ");
+    }
+    Ran ports = exec(Map.of("FIVEPP_CLUSTER_DIR", tmp.toString(), "FIVEPP_BASE_PORT", "65535"), script, "2");
+    assertThat(ports.status()).isEqualTo(2);
+    assertThat(ports.err()).contains("past 65535");
+    Ran usage = exec(env, script);
+    assertThat(usage.status()).isEqualTo(2);
+    assertThat(usage.err()).contains("deploy/local-cluster.sh N").contains("stop");
+    Ran stop = exec(env, script, "stop");
+    assertThat(stop.status()).isZero();
+    assertThat(stop.out()).startsWith("no members running from " + tmp.resolve("state"));
+  }
+
+  /** The unit's ExecStart, as the shell runs it with the example environment file: java's argv. */
+  private List<String> execStartArgv(String unit, Map<String, String> env) throws Exception {
+    String joined = unit.replace("\\\n", " ");
+    Matcher m = Pattern.compile("(?m)^ExecStart=/bin/sh -c '(.*)'$").matcher(joined);
+    assertThat(m.find()).as("ExecStart=/bin/sh -c '...'").isTrue();
+    // systemd expands $VAR itself, quotes or not; $$ hands a $ to the shell, which keeps the quoting
+    assertThat(m.group(1).replace("$$", "")).as("every $ doubled for systemd").doesNotContain("$");
+    String body = m.group(1).replace("$$", "$");
+    assertThat(body).startsWith("exec /usr/bin/java --add-modules jdk.incubator.vector ");
+    // print the arguments instead of starting java: the shell's quoting and expansions decide them
+    Ran r = exec(env, "/bin/sh", "-c", body.replaceFirst("^exec /usr/bin/java", "printf '%s\\\\n'"));
+    assertThat(r.status()).as(r.err()).isZero();
+    return r.out().lines().toList();
+  }
+
+  static Map<String, String> envFile(Path file) throws IOException {
+    Map<String, String> env = new LinkedHashMap<>();
+    for (String line : Files.readAllLines(file)) {
+      if (line.isBlank() || line.startsWith("#")) {
+        continue;
+      }
+      int eq = line.indexOf('=');
+      assertThat(eq).as("KEY=VALUE: %s", line).isPositive();
+      env.put(line.substring(0, eq), line.substring(eq + 1));
+    }
+    return env;
+  }
+
+  @Test
+  void theSystemdUnitIsValidAndItsCommandLineIsOneFivepNodeAccepts() throws Exception {
+    Path unit = DEPLOY.resolve("systemd/fivepp-node.service");
+    String text = Files.readString(unit);
+    Map<String, String> env = envFile(DEPLOY.resolve("systemd/fivepp-node.env"));
+    // every variable the unit uses is set in the example file
+    Set<String> used = new TreeSet<>();
+    Matcher v = Pattern.compile("\\$\\{?(FIVEPP_[A-Z_]+)").matcher(text);
+    while (v.find()) {
+      used.add(v.group(1));
+    }
+    assertThat(env.keySet()).containsAll(used);
+    assertThat(used).contains("FIVEPP_HOSTNAME", "FIVEPP_PORT", "FIVEPP_SEEDS", "FIVEPP_MANAGEMENT_PORT");
+
+    List<String> argv = execStartArgv(text, env);
+    int jar = argv.indexOf("-jar");
+    assertThat(argv.subList(0, 2)).containsExactly("--add-modules", "jdk.incubator.vector");
+    assertThat(argv.get(jar + 1)).isEqualTo("/opt/fivepp/fivepp.jar");
+    assertThat(argv.subList(2, jar)).containsExactly("-Xmx4g");
+    MemberSettings s = nodeSettings(argv.subList(jar + 2, argv.size()));
+    assertThat(s.hostname()).isEqualTo("10.0.0.11");
+    assertThat(s.port()).isEqualTo(25520);
+    assertThat(s.seeds()).containsExactly("10.0.0.11:25520", "10.0.0.12:25520");
+    assertThat(s.managementPort()).isEqualTo(7626);
+    assertThat(s.managementHostname()).isNull();   // so 127.0.0.1
+    assertThat(s.userConfig()).isNull();           // FIVEPP_CONFIG empty: no --config at all
+
+    // with TLS configured the file is passed on
+    Map<String, String> tls = new HashMap<>(env);
+    tls.put("FIVEPP_CONFIG", "/etc/fivepp/member-tls.conf");
+    tls.put("FIVEPP_NODE_ARGS", "--roles cores");
+    List<String> tlsArgv = execStartArgv(text, tls);
+    MemberSettings t = nodeSettings(tlsArgv.subList(tlsArgv.indexOf("-jar") + 2, tlsArgv.size()));
+    assertThat(t.userConfig()).isEqualTo(Path.of("/etc/fivepp/member-tls.conf"));
+    assertThat(t.roles()).containsExactly("cores");
+  }
+
+  @Test
+  void systemdAnalyzeVerifiesTheUnit() throws Exception {
+    assumeTrue(onPath("systemd-analyze"), "systemd-analyze is not installed");
+    Path copy = Files.copy(DEPLOY.resolve("systemd/fivepp-node.service"), tmp.resolve("fivepp-node.service"));
+    Ran r = exec(Map.of("SYSTEMD_LOG_LEVEL", "warning"), "systemd-analyze", "verify", copy.toString());
+    assertThat(r.status()).as(r.err()).isZero();
+    // it reports mistakes (unknown keys, bad values) as warnings about the file, still with status 0
+    assertThat((r.out() + r.err()).lines().filter(l -> l.contains("fivepp-node.service")).toList()).isEmpty();
+  }
+
+  /** The manifests, parsed by PyYAML into JSON (jackson-dataformat-yaml is not on the test class path). */
+  private static List<JsonNode> manifests(List<Path> files) throws Exception {
+    List<String> cmd = new ArrayList<>(List.of("python3", "-c",
+        "import sys, json, yaml\n"
+            + "json.dump([d for f in sys.argv[1:] for d in yaml.safe_load_all(open(f)) if d is not None], sys.stdout)"));
+    files.forEach(f -> cmd.add(f.toString()));
+    Ran r = exec(Map.of(), cmd.toArray(String[]::new));
+    assertThat(r.status()).as(r.err()).isZero();
+    List<JsonNode> docs = new ArrayList<>();
+    JSON.readTree(r.out()).forEach(docs::add);
+    return docs;
+  }
+
+  static boolean pyyaml() {
+    try {
+      return onPath("python3") && exec(Map.of(), "python3", "-c", "import yaml").status() == 0;
+    } catch (IOException | InterruptedException e) {
+      return false;
+    }
+  }
+
+  @Test
+  void theKubernetesManifestsParseAndAgreeWithEachOther() throws Exception {
+    assumeTrue(pyyaml(), "python3 with PyYAML is not installed");
+    Path k8s = DEPLOY.resolve("k8s");
+    List<Path> files;
+    try (Stream<Path> s = Files.list(k8s)) {
+      files = s.filter(p -> p.toString().endsWith(".yaml")).sorted().toList();
+    }
+    Map<String, JsonNode> byKind = new HashMap<>();
+    for (JsonNode d : manifests(files)) {
+      assertThat(byKind.put(d.get("kind").asText(), d)).as("one %s", d.get("kind")).isNull();
+    }
+    assertThat(byKind).containsOnlyKeys("Kustomization", "Service", "StatefulSet", "PodDisruptionBudget");
+    List<String> resources = new ArrayList<>();
+    byKind.get("Kustomization").get("resources").forEach(r -> resources.add(r.asText()));
+    assertThat(resources).containsExactlyInAnyOrderElementsOf(files.stream().map(p -> p.getFileName().toString())
+        .filter(n -> !n.equals("kustomization.yaml")).toList());
+
+    JsonNode svc = byKind.get("Service");
+    JsonNode sts = byKind.get("StatefulSet");
+    String svcName = svc.at("/metadata/name").asText();
+    String stsName = sts.at("/metadata/name").asText();
+    assertThat(svc.at("/spec/clusterIP").asText()).isEqualTo("None");
+    assertThat(svc.at("/spec/publishNotReadyAddresses").asBoolean()).isTrue();
+    assertThat(sts.at("/spec/serviceName").asText()).isEqualTo(svcName);
+    JsonNode labels = sts.at("/spec/template/metadata/labels");
+    assertThat(sts.at("/spec/selector/matchLabels")).isEqualTo(labels);
+    assertThat(svc.at("/spec/selector")).isEqualTo(labels);
+    assertThat(byKind.get("PodDisruptionBudget").at("/spec/selector/matchLabels")).isEqualTo(labels);
+
+    JsonNode c = sts.at("/spec/template/spec/containers/0");
+    Map<String, Integer> ports = new HashMap<>();
+    c.get("ports").forEach(p -> ports.put(p.get("name").asText(), p.get("containerPort").asInt()));
+    Map<String, Integer> svcPorts = new HashMap<>();
+    svc.at("/spec/ports").forEach(p -> {
+      svcPorts.put(p.get("name").asText(), p.get("port").asInt());
+      assertThat(ports).containsKey(p.get("targetPort").asText());
+    });
+    assertThat(svcPorts).isEqualTo(ports);
+    assertThat(c.at("/readinessProbe/httpGet/path").asText()).isEqualTo("/ready");
+    assertThat(c.at("/livenessProbe/httpGet/path").asText()).isEqualTo("/alive");
+    assertThat(c.at("/readinessProbe/httpGet/port").asText()).isEqualTo("management");
+    assertThat(c.at("/livenessProbe/httpGet/port").asText()).isEqualTo("management");
+    assertThat(c.at("/resources/requests/cpu").asText()).isNotEmpty();
+    assertThat(c.at("/resources/limits/memory").asText()).isNotEmpty();
+
+    // the args are a 'fivepp node' command line; Kubernetes expands $(VAR) from the env list
+    Set<String> envNames = new TreeSet<>();
+    c.get("env").forEach(e -> envNames.add(e.get("name").asText()));
+    Map<String, String> podEnv = Map.of("POD_NAME", stsName + "-2", "POD_NAMESPACE", "lab", "POD_IP", "10.1.2.3");
+    assertThat(envNames).containsAll(podEnv.keySet());
+    List<String> args = new ArrayList<>();
+    c.get("args").forEach(a -> {
+      String x = a.asText();
+      for (Map.Entry<String, String> e : podEnv.entrySet()) {
+        x = x.replace("$(" + e.getKey() + ")", e.getValue());
+      }
+      assertThat(x).as("every $(VAR) is defined").doesNotContain("$(");
+      args.add(x);
+    });
+    MemberSettings s = nodeSettings(args);
+    String dns = "." + svcName + ".lab.svc.cluster.local";
+    assertThat(s.hostname()).isEqualTo(stsName + "-2" + dns);
+    assertThat(s.port()).isEqualTo(ports.get("remoting"));
+    assertThat(s.managementPort()).isEqualTo(ports.get("management"));
+    assertThat(s.managementHostname()).isEqualTo("10.1.2.3");
+    assertThat(s.seeds()).containsExactly(stsName + "-0" + dns + ":" + ports.get("remoting"),
+        stsName + "-1" + dns + ":" + ports.get("remoting"));
+    assertThat(sts.at("/spec/replicas").asInt()).isGreaterThanOrEqualTo(2);
+  }
+
+  @Test
+  void kustomizeBuildsTheManifests() throws Exception {
+    assumeTrue(onPath("kubectl"), "kubectl is not installed");
+    Ran r = exec(Map.of(), "kubectl", "kustomize", DEPLOY.resolve("k8s").toString());
+    assertThat(r.status()).as(r.err()).isZero();
+    assertThat(r.out()).contains("kind: Service", "kind: StatefulSet", "kind: PodDisruptionBudget");
+  }
+
+  @Test
+  void theContainerFileIsWellFormedAndRunsTheJarWithTheVectorModule() throws Exception {
+    Set<String> known = Set.of("FROM", "RUN", "CMD", "LABEL", "EXPOSE", "ENV", "ADD", "COPY", "ENTRYPOINT",
+        "VOLUME", "USER", "WORKDIR", "ARG", "ONBUILD", "STOPSIGNAL", "HEALTHCHECK", "SHELL");
+    List<String[]> instructions = new ArrayList<>();
+    StringBuilder cur = new StringBuilder();
+    for (String line : Files.readAllLines(DEPLOY.resolve("Containerfile"), StandardCharsets.UTF_8)) {
+      if (cur.isEmpty() && (line.isBlank() || line.stripLeading().startsWith("#"))) {
+        continue;
+      }
+      if (line.endsWith("\\")) {
+        cur.append(line, 0, line.length() - 1).append(' ');
+        continue;
+      }
+      cur.append(line);
+      String[] kv = cur.toString().strip().split("\\s+", 2);
+      assertThat(known).as("instruction in '%s'", cur).contains(kv[0]);
+      assertThat(kv).as("arguments of %s", kv[0]).hasSize(2);
+      instructions.add(kv);
+      cur.setLength(0);
+    }
+    assertThat(cur).as("no dangling line continuation").isEmpty();
+    assertThat(instructions.get(0)[0]).isEqualTo("FROM");
+    assertThat(instructions.stream().filter(i -> i[0].equals("FROM")).count()).isEqualTo(2);
+    String jarInImage = null;
+    for (String[] i : instructions) {
+      if (i[0].equals("COPY")) {
+        String[] parts = i[1].split("\\s+");
+        if (parts[0].startsWith("--from=")) {
+          assertThat(parts[1]).isEqualTo("/src/emulator/target/fivepp.jar");
+          jarInImage = parts[2];
+        } else {
+          for (int k = 0; k < parts.length - 1; k++) {
+            assertThat(ROOT.resolve(parts[k])).as("COPY source %s", parts[k]).exists();
+          }
+        }
+      }
+    }
+    String[] entry = instructions.stream().filter(i -> i[0].equals("ENTRYPOINT")).findFirst().orElseThrow();
+    List<String> argv = new ArrayList<>();
+    JSON.readTree(entry[1]).forEach(a -> argv.add(a.asText()));
+    assertThat(argv.get(0)).isEqualTo("java");
+    assertThat(String.join(" ", argv)).contains("--add-modules jdk.incubator.vector");
+    assertThat(argv.get(argv.indexOf("-jar") + 1)).isEqualTo(jarInImage);
+    String expose = instructions.stream().filter(i -> i[0].equals("EXPOSE")).findFirst().orElseThrow()[1];
+    assertThat(expose.split("\\s+")).containsExactlyInAnyOrder("25520", "7626");
+    String user = instructions.stream().filter(i -> i[0].equals("USER")).reduce((a, b) -> b).orElseThrow()[1];
+    assertThat(user).as("numeric, non-root (runAsNonRoot)").matches("[1-9][0-9]*(:[0-9]+)?");
+  }
+}
