@@ -38,7 +38,27 @@ public final class ClusterRun {
       roles.add("coordinator");
     }
     MemberSettings s = coordinator.withRoles(roles);
+    com.typesafe.config.Config config = MemberConfig.of(s);
+    checkFrames(g, options, config.getBytes("pekko.remote.artery.advanced.maximum-frame-size"));
     return Emulator.run(g, w, f, p, images, options, progress,
-        new ClusterDeployment(spec, membersWanted, wait, explicit), MemberConfig.of(s));
+        new ClusterDeployment(spec, membersWanted, wait, explicit), config);
+  }
+
+  /**
+   * Refuses an array whose largest message (a row, or a pixel, of a layer's output or partial
+   * sums, as float32) would not fit in one Artery frame: Artery drops such a message.
+   */
+  static void checkFrames(CoreGraph g, RunOptions options, long frame) {
+    for (fivepp.model.Layer l : g.network().layers()) {
+      for (fivepp.model.Shape sh : List.of(g.network().outputOf(l.name()), l.convOutput())) {
+        long bytes = (long) sh.channels() * (options.pixels() ? 1 : sh.width()) * 4 + 1024;
+        if (bytes > frame) {
+          throw new fivepp.runtime.Deployment.Failed("a row of layer " + l.name() + " (" + sh + ") takes "
+              + bytes + " bytes on the wire, more than Artery's maximum-frame-size of " + frame
+              + " bytes: use --granularity pixel, or raise pekko.remote.artery.advanced.maximum-frame-size"
+              + " in a --config file on every member and the coordinator");
+        }
+      }
+    }
   }
 }
