@@ -67,7 +67,8 @@ class DeployFilesTest {
 
   @Test
   void scriptsAreValidBash() throws Exception {
-    List<Path> scripts = List.of(DEPLOY.resolve("fivepp"), DEPLOY.resolve("test"), DEPLOY.resolve("local-cluster.sh"));
+    List<Path> scripts = List.of(DEPLOY.resolve("fivepp"), DEPLOY.resolve("test"), DEPLOY.resolve("local-cluster.sh"),
+        DEPLOY.resolve("cluster-bench.sh"));
     for (Path s : scripts) {
       assertThat(s).isExecutable();
       Ran r = exec(Map.of(), "bash", "-n", s.toString());
