@@ -82,10 +82,11 @@ public record StressResult(
   }
 
   /**
-   * True when the network kept up with the offered load: accepted at least 98% of offered, and every
-   * measured packet done within the drain limit.
+   * True when the network kept up with the offered load: it accepted at least 98% of what was
+   * offered, every measured packet was done within the drain limit, and no channel was busy 99% or
+   * more of the measurement window (such a channel is saturated: its queue only grows).
    */
   public boolean sustained() {
-    return drained() && accepted >= 0.98 * offered;
+    return drained() && accepted >= 0.98 * offered && maxUtilisation() < 0.99;
   }
 }

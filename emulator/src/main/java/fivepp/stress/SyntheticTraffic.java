@@ -15,6 +15,7 @@ public final class SyntheticTraffic implements Traffic {
   private final double lambda;
   private final Injection injection;
   private final int[] sources;
+  private final double[] phase;
 
   /** {@code alive} marks the nodes that may send (failed nodes do not). */
   public SyntheticTraffic(String name, Pattern pattern, int nodes, boolean[] alive, double rate, int packetFlits,
@@ -29,6 +30,7 @@ public final class SyntheticTraffic implements Traffic {
     this.injection = injection;
     SplittableRandom probe = new SplittableRandom(0);
     this.sources = IntStream.range(0, nodes).filter(v -> alive[v] && pattern.dest(v, probe) >= 0).toArray();
+    this.phase = Injection.phases(sources.length);
   }
 
   @Override
@@ -39,8 +41,9 @@ public final class SyntheticTraffic implements Traffic {
 
   @Override
   public void generate(int cycle, SplittableRandom rng, PacketSink sink) {
-    for (int s : sources) {
-      for (int k = injection.draw(lambda, rng); k > 0; k--) {
+    for (int i = 0; i < sources.length; i++) {
+      int s = sources[i];
+      for (int k = injection.draw(lambda, rng, phase, i); k > 0; k--) {
         int d = pattern.dest(s, rng);
         if (d >= 0) {
           sink.packet(s, d);

@@ -32,9 +32,27 @@ public interface Traffic {
     /** One packet with probability lambda (plus floor(lambda) for lambda above 1). */
     BERNOULLI,
     /** A Poisson number of packets with mean lambda. */
-    POISSON;
+    POISSON,
+    /** Evenly spaced packets, one every 1/lambda cycles, each source at its own phase (a steady pipeline). */
+    PERIODIC;
 
-    int draw(double lambda, SplittableRandom rng) {
+    /** A phase per source for {@link #PERIODIC}, spread over [0, 1) by the golden ratio. */
+    static double[] phases(int sources) {
+      double[] acc = new double[sources];
+      for (int i = 0; i < sources; i++) {
+        acc[i] = (i * 0.6180339887498949) % 1.0;
+      }
+      return acc;
+    }
+
+    /** Packets this cycle for source i of mean lambda; {@code acc} holds the periodic phases. */
+    int draw(double lambda, SplittableRandom rng, double[] acc, int i) {
+      if (this == PERIODIC) {
+        acc[i] += lambda;
+        int k = (int) acc[i];
+        acc[i] -= k;
+        return k;
+      }
       if (this == BERNOULLI) {
         int whole = (int) lambda;
         return whole + (rng.nextDouble() < lambda - whole ? 1 : 0);
