@@ -14,7 +14,7 @@ import picocli.CommandLine.Command;
         "           fivepp map --model resnet32 --fabric 5pp",
         "Each command has --help."},
     subcommands = {ModelsCommand.class, MapCommand.class, CompareCommand.class, RunCommand.class,
-        BenchCommand.class, ExportCommand.class, ConformanceCommand.class,
+        BenchCommand.class, ExportCommand.class, ConformanceCommand.class, StressCommand.class,
         CommandLine.HelpCommand.class})
 public final class Main {
 

@@ -123,7 +123,7 @@ public record Faults(List<Link> failedLinks, List<Integer> failedNodes, double d
       parts.add("failed nodes " + failedNodes);
     }
     if (dropRate > 0) {
-      parts.add(String.format(Locale.ROOT, "drop rate %g per hop", dropRate));
+      parts.add("drop rate " + dropRate + " per hop");
     }
     for (LinkDelay d : linkDelays) {
       parts.add("link " + d.a() + "-" + d.b() + " +" + d.cycles() + " cycles");

@@ -362,8 +362,8 @@ public final class Simulator {
         deliver(p);
       } else if (out == DISCARD) {
         int c = pCorruptCh[p];
-        drop(p, net.chDst[c], String.format(java.util.Locale.ROOT, "corrupted on link %d->%d (drop rate %g)",
-            net.chSrc[c], net.chDst[c], faults.dropRate()));
+        drop(p, net.chDst[c], "corrupted on link " + net.chSrc[c] + "->" + net.chDst[c]
+            + " (drop rate " + faults.dropRate() + ")");
       }
     }
   }
