@@ -52,7 +52,7 @@ final class StressCommand implements Callable<Integer> {
   String fabrics;
 
   @Option(names = "--nodes", defaultValue = "64", paramLabel = "N",
-      description = "Size fabrics without one in their spec to fit N nodes (default: ${DEFAULT-VALUE}); cnn patterns use the network's cores.")
+      description = "Size fabrics without a size in their spec (5pp, mesh, ...) to N nodes, or the fewest above (default: ${DEFAULT-VALUE}); cnn patterns use the network's cores.")
   int nodes;
 
   @Option(names = "--pattern", defaultValue = "uniform", paramLabel = "P",
@@ -252,7 +252,9 @@ final class StressCommand implements Callable<Integer> {
       mapping = call(() -> Mapping.of(net, tiling, n -> Inputs.fabric(spec, n), 100e-9));
       fabric = mapping.fabric();
     } else {
-      fabric = Inputs.fabric(spec, nodes);
+      // a spec with its own size (mesh:RxC, torus:RxC, file:) is taken as it is; others fit --nodes
+      boolean sized = Inputs.fabric(spec, 1).nodes() == Inputs.fabric(spec, 2).nodes();
+      fabric = Inputs.fabric(spec, sized ? 1 : nodes);
       final Fabric f = fabric;
       call(() -> Pattern.parse(p, f, hotspot));
     }
