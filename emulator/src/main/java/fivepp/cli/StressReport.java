@@ -38,7 +38,9 @@ final class StressReport {
         r.traffic()));
     sb.append("faults: ").append(r.faults()).append(r.reroutedPairs() > 0 ? " (" + r.reroutedPairs()
         + " source-destination pairs rerouted)" : "").append('\n');
-    sb.append(String.format(Locale.ROOT, "router: %s; %d VCs per input port%n", model(r.config()), r.vcs()));
+    int classes = r.vcs() / r.config().vcsPerClass();
+    sb.append(String.format(Locale.ROOT, "router: %s%nvirtual channels: %d deadlock-avoidance class%s x %d = %d per input port%n",
+        model(r.config()), classes, classes == 1 ? "" : "es", r.config().vcsPerClass(), r.vcs()));
     sb.append(String.format(Locale.ROOT, "latency (cycles): avg %.1f, p99 %.0f, max %.0f; network %.1f; zero-load %.1f; hops avg %.2f%n",
         r.avgLatency(), r.p99Latency(), r.maxLatency(), r.avgNetworkLatency(), r.zeroLoadLatency(), r.avgHops()));
     sb.append(String.format(Locale.ROOT, "throughput (flits/node/cycle): offered %.4f (min %.4f), accepted %.4f (min %.4f)%s%n",
@@ -136,6 +138,7 @@ final class StressReport {
     j.put("saturationThroughput", sat.throughput());
     j.put("saturationAtRate", sat.atRate());
     j.put("saturationReached", sat.reached());
+    j.put("knee", Double.isNaN(sat.knee()) ? null : sat.knee());
     j.put("points", s.points().stream().map(p -> {
       Map<String, Object> m = new LinkedHashMap<>();
       m.put("rate", p.rate());
@@ -163,11 +166,13 @@ final class StressReport {
       }
     }
     sb.append(t);
-    sb.append("saturation throughput (the largest accepted throughput of the sweep, flits/node/cycle):\n");
+    sb.append("saturation throughput (the largest accepted throughput of the sweep, flits/node/cycle);"
+        + " knee (the highest rate accepted in full):\n");
     for (Sweep s : sweeps) {
       Sweep.Saturation sat = s.saturation();
-      sb.append(String.format(Locale.ROOT, "  %s: %.3f at rate %.3f%s%n", s.label(), sat.throughput(), sat.atRate(),
-          sat.reached() ? "" : " (not reached: accepted kept up with offered at every rate)"));
+      sb.append(String.format(Locale.ROOT, "  %s: %.3f at rate %.3f; knee %s%s%n", s.label(), sat.throughput(),
+          sat.atRate(), Double.isNaN(sat.knee()) ? "none" : String.format(Locale.ROOT, "%.3f", sat.knee()),
+          sat.reached() ? "" : " (saturation not reached: accepted kept up with offered at every rate)"));
     }
     return sb.toString();
   }

@@ -12,7 +12,9 @@ import java.util.function.DoubleFunction;
  * cycle) of any point of the sweep: below saturation accepted follows offered, above it accepted
  * stays at (or falls from) what the network can carry. It is only meaningful when the sweep reaches
  * past saturation; {@link Saturation#reached()} says whether it did (some point accepted less than
- * 98% of what it offered).
+ * 98% of what it offered). Beside it, the <b>knee</b> is the highest offered rate the network still
+ * accepted in full (at least 98%, every measured packet done): above saturation, unfair arbitration
+ * can let accepted throughput creep up while some nodes starve, and the knee does not move with it.
  *
  * @param label what was swept, e.g. the fabric
  * @param points the runs, by rising rate
@@ -22,8 +24,8 @@ public record Sweep(String label, List<Point> points) {
   /** One rate of the sweep and its run. */
   public record Point(double rate, StressResult result) {}
 
-  /** The saturation throughput and the rate whose run reached it. */
-  public record Saturation(double throughput, double atRate, boolean reached) {}
+  /** The saturation throughput, the rate whose run reached it, and the knee (NaN when no rate was accepted in full). */
+  public record Saturation(double throughput, double atRate, boolean reached, double knee) {}
 
   public Sweep {
     points = List.copyOf(points);
@@ -42,14 +44,18 @@ public record Sweep(String label, List<Point> points) {
     double best = -1;
     double at = Double.NaN;
     boolean reached = false;
+    double knee = Double.NaN;
     for (Point p : points) {
+      if (p.result().drained() && p.result().accepted() >= 0.98 * p.result().offered()) {
+        knee = Double.isNaN(knee) ? p.rate() : Math.max(knee, p.rate());
+      }
       if (p.result().accepted() > best) {
         best = p.result().accepted();
         at = p.rate();
       }
       reached |= p.result().accepted() < 0.98 * p.result().offered();
     }
-    return new Saturation(Math.max(best, 0), at, reached);
+    return new Saturation(Math.max(best, 0), at, reached, knee);
   }
 
   /**

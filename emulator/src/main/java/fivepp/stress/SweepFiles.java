@@ -64,6 +64,10 @@ public final class SweepFiles {
     NumberAxis x = new NumberAxis("offered load (flits/node/cycle)");
     LogAxis y = new LogAxis("average packet latency (cycles)");
     y.setSmallestValue(1);
+    y.setTickUnit(new org.jfree.chart.axis.NumberTickUnit(1.0));
+    y.setMinorTickCount(9);
+    y.setMinorTickMarksVisible(true);
+    y.setNumberFormatOverride(new java.text.DecimalFormat("#,##0"));
     XYLineAndShapeRenderer renderer = new XYLineAndShapeRenderer(true, true);
     Color[] colours = {new Color(0xC0392B), new Color(0x2471A3), new Color(0x229954), new Color(0x7D3C98),
         new Color(0xD68910)};
