@@ -161,6 +161,9 @@ final class StressCommand implements Callable<Integer> {
     if (nodes < 1) {
       throw new UserError("--nodes " + nodes + ": give a whole number >= 1");
     }
+    if (cnn && hotspot != null) {
+      throw new UserError("--hotspot goes with --pattern hotspot");
+    }
     if (findLinkWidth && !cnn) {
       throw new UserError("--find-link-width goes with a cnn:MODEL pattern");
     }
@@ -253,7 +256,12 @@ final class StressCommand implements Callable<Integer> {
       fabric = mapping.fabric();
     } else {
       // a spec with its own size (mesh:RxC, torus:RxC, file:) is taken as it is; others fit --nodes
-      boolean sized = Inputs.fabric(spec, 1).nodes() == Inputs.fabric(spec, 2).nodes();
+      boolean sized;
+      try {
+        sized = Inputs.fabric(spec, 1).nodes() == Inputs.fabric(spec, 2).nodes();
+      } catch (UserError oneNode) {
+        sized = true;
+      }
       fabric = Inputs.fabric(spec, sized ? 1 : nodes);
       final Fabric f = fabric;
       call(() -> Pattern.parse(p, f, hotspot));
