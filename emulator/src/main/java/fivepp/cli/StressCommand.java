@@ -161,6 +161,12 @@ final class StressCommand implements Callable<Integer> {
     if (nodes < 1) {
       throw new UserError("--nodes " + nodes + ": give a whole number >= 1");
     }
+    if (listDrops < 0) {
+      throw new UserError("--list-drops " + listDrops + ": give a whole number >= 0");
+    }
+    if (cnn && !(linkGbps > 0 && linkGbps < Double.POSITIVE_INFINITY)) {
+      throw new UserError("--link-gbps " + linkGbps + ": give a bandwidth > 0");
+    }
     if (cnn && hotspot != null) {
       throw new UserError("--hotspot goes with --pattern hotspot");
     }

@@ -21,6 +21,9 @@ public record StressConfig(int packetFlits, int bufferFlits, int vcsPerClass, in
   /** 20-flit packets, 2 VCs per class of 2-packet buffers, 1-cycle hops, 2,000 + 10,000 cycles, drain up to 50,000. */
   public static final StressConfig DEFAULT = new StressConfig(20, 40, 2, 1, 2_000, 10_000, 50_000, 1);
 
+  /** The longest run: cycles are counted in ints, and the flush after the drain needs room. */
+  public static final long MAX_CYCLES = 1_000_000_000L;
+
   public StressConfig {
     if (packetFlits < 1) {
       throw new IllegalArgumentException("--packet-flits " + packetFlits + ": give a whole number >= 1");
@@ -35,9 +38,9 @@ public record StressConfig(int packetFlits, int bufferFlits, int vcsPerClass, in
     if (routerDelay < 1) {
       throw new IllegalArgumentException("--router-delay " + routerDelay + ": give a whole number of cycles >= 1");
     }
-    if (warmup < 0 || measure < 1 || drainLimit < 0) {
-      throw new IllegalArgumentException("cycles: --warmup >= 0, --cycles >= 1 and --drain >= 0, got "
-          + warmup + ", " + measure + ", " + drainLimit);
+    if (warmup < 0 || measure < 1 || drainLimit < 0 || (long) warmup + measure + drainLimit > MAX_CYCLES) {
+      throw new IllegalArgumentException("cycles: --warmup >= 0, --cycles >= 1 and --drain >= 0, together at most "
+          + MAX_CYCLES + ", got " + warmup + ", " + measure + ", " + drainLimit);
     }
   }
 

@@ -110,9 +110,19 @@ class StressCommandTest {
       "--pattern hotspot | needs --hotspot",
       "--find-link-width | --find-link-width goes with a cnn:MODEL pattern",
       "--format csv | --format csv is not offered",
+      "--pattern cnn:resnet20 --link-gbps 0 | --link-gbps 0.0",
+      "--list-drops -1 | --list-drops -1",
+      "--vcs 0 | --vcs 0",
+      "--router-delay 0 | --router-delay 0",
+      "--cycles 0 | --cycles >= 1",
+      "--warmup 2000000000 | together at most",
   })
   void badInputIsOneLineAndExitStatusTwo(String a, String expected) {
-    MainTest.assertBadInput(MainTest.run(args(a.trim().split("\\s+"))), expected);
+    String[] given = a.trim().split("\\s+");
+    String[] all = new String[given.length + 1];
+    all[0] = "stress";
+    System.arraycopy(given, 0, all, 1, given.length);
+    MainTest.assertBadInput(MainTest.run(all), expected);
   }
 
   @Test
