@@ -41,7 +41,7 @@ import picocli.CommandLine.Model.CommandSpec;
         "--sweep runs a load sweep and writes CSV, PNG and SVG to --out."},
     footer = {"", "Examples:",
         "  fivepp stress --fabric mesh:8x8 --pattern uniform --rate 0.2",
-        "  fivepp stress --fabric 5pp,mesh,torus --pattern uniform --sweep 0.02:0.6:0.02 --out docs",
+        "  fivepp stress --fabric 5pp,mesh,torus --sweep 0.04:0.64:0.04 --out docs",
         "  fivepp stress --fabric 5pp --pattern cnn:resnet32 --find-link-width",
         "  fivepp stress --fabric 5pp --rate 0.15 --fail-link 30-31 --drop-rate 0.001"})
 final class StressCommand implements Callable<Integer> {

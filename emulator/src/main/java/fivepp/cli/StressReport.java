@@ -43,8 +43,9 @@ final class StressReport {
         model(r.config()), classes, classes == 1 ? "" : "es", r.config().vcsPerClass(), r.vcs()));
     sb.append(String.format(Locale.ROOT, "latency (cycles): avg %.1f, p99 %.0f, max %.0f; network %.1f; zero-load %.1f; hops avg %.2f%n",
         r.avgLatency(), r.p99Latency(), r.maxLatency(), r.avgNetworkLatency(), r.zeroLoadLatency(), r.avgHops()));
-    sb.append(String.format(Locale.ROOT, "throughput (flits/node/cycle): offered %.4f (min %.4f), accepted %.4f (min %.4f)%s%n",
-        r.offered(), r.minOffered(), r.accepted(), r.minAccepted(), r.sustained() ? ""
+    sb.append(String.format(Locale.ROOT, "throughput (flits/node/cycle): offered %.4f (min %.4f), accepted %.4f (min %.4f)%s%s%n",
+        r.offered(), r.minOffered(), r.accepted(), r.minAccepted(),
+        r.lost() > 0 ? String.format(Locale.ROOT, ", dropped %.4f", r.lost()) : "", r.sustained() ? ""
             : r.drained() ? ": saturated" : ": saturated, measured packets not all done within the drain limit"));
     int used = (int) IntStream.range(0, r.channelUtilisation().length).filter(c -> r.channelUtilisation()[c] > 0).count();
     sb.append(String.format(Locale.ROOT, "channels: utilisation max %.3f, mean %.3f over %d used of %d%n",
@@ -99,6 +100,7 @@ final class StressReport {
     j.put("minOffered", r.minOffered());
     j.put("accepted", r.accepted());
     j.put("minAccepted", r.minAccepted());
+    j.put("lost", r.lost());
     j.put("sustained", r.sustained());
     j.put("drained", r.drained());
     j.put("maxChannelUtilisation", r.maxUtilisation());

@@ -92,6 +92,7 @@ public final class Simulator {
   // statistics
   private final long[] offeredFlits;
   private final long[] acceptedFlits;
+  private final long[] lostFlits;
   private final long[] chBusy;
   private int[] latencies = new int[1024];
   private long sumNetLatency;
@@ -164,6 +165,7 @@ public final class Simulator {
     outFreeAt = new int[nChannels];
     offeredFlits = new long[n];
     acceptedFlits = new long[n];
+    lostFlits = new long[n];
     chBusy = new long[nChannels];
     rng = new SplittableRandom(cfg.seed());
     dropRng = new SplittableRandom(cfg.seed() * 0x9E3779B97F4A7C15L + 7);
@@ -392,6 +394,9 @@ public final class Simulator {
 
   private void drop(int p, int node, String reason) {
     outstanding--;
+    if (now >= cfg.warmup() && now < cfg.warmup() + cfg.measure()) {
+      lostFlits[pSrc[p]] += pFlits;
+    }
     if ((pFlags[p] & MEASURED) != 0) {
       measuredDone++;
     }
@@ -401,8 +406,9 @@ public final class Simulator {
   private StressResult result(double wall) {
     int[] src = traffic.sources();
     double window = cfg.measure();
-    double offered = 0, minOffered = Double.MAX_VALUE, accepted = 0, minAccepted = Double.MAX_VALUE;
+    double offered = 0, minOffered = Double.MAX_VALUE, accepted = 0, minAccepted = Double.MAX_VALUE, lost = 0;
     for (int s : src) {
+      lost += lostFlits[s] / window;
       offered += offeredFlits[s] / window;
       accepted += acceptedFlits[s] / window;
       minOffered = Math.min(minOffered, offeredFlits[s] / window);
@@ -426,7 +432,7 @@ public final class Simulator {
         vcs, net.rerouted, cfg, nLatencies == 0 ? 0 : (double) sumZeroLoad / m, avg / m,
         nLatencies == 0 ? 0 : lat[Math.min(nLatencies - 1, (int) Math.ceil(0.99 * nLatencies) - 1)],
         nLatencies == 0 ? 0 : lat[nLatencies - 1], (double) sumNetLatency / m, (double) sumHops / m,
-        offered / k, src.length == 0 ? 0 : minOffered, accepted / k, src.length == 0 ? 0 : minAccepted,
+        offered / k, src.length == 0 ? 0 : minOffered, accepted / k, src.length == 0 ? 0 : minAccepted, lost / k,
         util, names, nPackets, delivered, drops.size(), measured, measuredDone, List.copyOf(drops), now,
         flitHops, wall);
   }

@@ -26,6 +26,7 @@ import java.util.List;
  * @param minOffered the least of any sending node
  * @param accepted mean accepted flits per sending node per cycle (ejected in the window, by source)
  * @param minAccepted the least of any sending node
+ * @param lost mean flits per sending node per cycle dropped in the window (by a fault)
  * @param channelUtilisation flits per cycle on every channel in the window, by channel index
  * @param channelNames "a->b" of every channel
  * @param generated packets created in the whole run
@@ -42,7 +43,7 @@ public record StressResult(
     String fabric, String traffic, String faults, int nodes, int sources, int vcs, int reroutedPairs,
     StressConfig config, double zeroLoadLatency, double avgLatency, double p99Latency, double maxLatency,
     double avgNetworkLatency, double avgHops, double offered, double minOffered, double accepted,
-    double minAccepted, double[] channelUtilisation, String[] channelNames, long generated, long delivered,
+    double minAccepted, double lost, double[] channelUtilisation, String[] channelNames, long generated, long delivered,
     long dropped, long measured, long measuredDone, List<Drop> drops, long cycles, long flitHops,
     double wallSeconds) {
 
@@ -81,12 +82,17 @@ public record StressResult(
     return wallSeconds > 0 ? flitHops / wallSeconds : 0;
   }
 
+  /** True when what was accepted, with what faults dropped, is at least 98% of what was offered. */
+  public boolean keptUp() {
+    return accepted + lost >= 0.98 * offered;
+  }
+
   /**
-   * True when the network kept up with the offered load: it accepted at least 98% of what was
-   * offered, every measured packet was done within the drain limit, and no channel was busy 99% or
-   * more of the measurement window (such a channel is saturated: its queue only grows).
+   * True when the network kept up with the offered load ({@link #keptUp()}), every measured packet
+   * was done within the drain limit, and no channel was busy 99% or more of the measurement window
+   * (such a channel is saturated: its queue only grows).
    */
   public boolean sustained() {
-    return drained() && accepted >= 0.98 * offered && maxUtilisation() < 0.99;
+    return drained() && keptUp() && maxUtilisation() < 0.99;
   }
 }

@@ -11,9 +11,9 @@ import java.util.function.DoubleFunction;
  * <p><b>Saturation throughput</b> is the largest accepted throughput (flits per sending node per
  * cycle) of any point of the sweep: below saturation accepted follows offered, above it accepted
  * stays at (or falls from) what the network can carry. It is only meaningful when the sweep reaches
- * past saturation; {@link Saturation#reached()} says whether it did (some point accepted less than
- * 98% of what it offered). Beside it, the <b>knee</b> is the highest offered rate the network still
- * accepted in full (at least 98%, every measured packet done): above saturation, unfair arbitration
+ * past saturation; {@link Saturation#reached()} says whether it did (some point did not keep up:
+ * accepted and dropped came to less than 98% of what it offered). Beside it, the <b>knee</b> is the highest offered rate the network still
+ * accepted in full (it kept up, and every measured packet was done): above saturation, unfair arbitration
  * can let accepted throughput creep up while some nodes starve, and the knee does not move with it.
  *
  * @param label what was swept, e.g. the fabric
@@ -46,14 +46,14 @@ public record Sweep(String label, List<Point> points) {
     boolean reached = false;
     double knee = Double.NaN;
     for (Point p : points) {
-      if (p.result().drained() && p.result().accepted() >= 0.98 * p.result().offered()) {
+      if (p.result().drained() && p.result().keptUp()) {
         knee = Double.isNaN(knee) ? p.rate() : Math.max(knee, p.rate());
       }
       if (p.result().accepted() > best) {
         best = p.result().accepted();
         at = p.rate();
       }
-      reached |= p.result().accepted() < 0.98 * p.result().offered();
+      reached |= !p.result().keptUp();
     }
     return new Saturation(Math.max(best, 0), at, reached, knee);
   }

@@ -64,6 +64,9 @@ class FaultTest {
     StressResult r = uniform(pp, 0.1, dead, SHORT);
     assertThat(r.sources()).isEqualTo(39);
     assertThat(r.dropped()).isGreaterThan(0);
+    // 1 in 39 destinations is gone: that share of the offered load is lost, the rest accepted
+    assertThat(r.lost()).isBetween(0.1 / 39 * 0.5, 0.1 / 39 * 1.5);
+    assertThat(r.sustained()).isTrue();
     assertThat(r.drops()).allSatisfy(d -> {
       assertThat(d.dst()).isEqualTo(20);
       assertThat(d.reason()).isEqualTo("destination node 20 failed");
