@@ -1,0 +1,310 @@
+package fivepp.cli;
+
+import fivepp.fabric.Fabric;
+import fivepp.mapping.Crossbar;
+import fivepp.mapping.Mapping;
+import fivepp.mapping.Tiling;
+import fivepp.stress.CnnTraffic;
+import fivepp.stress.Faults;
+import fivepp.stress.Pattern;
+import fivepp.stress.RouteTable;
+import fivepp.stress.Simulator;
+import fivepp.stress.StressConfig;
+import fivepp.stress.StressResult;
+import fivepp.stress.Sweep;
+import fivepp.stress.SweepFiles;
+import fivepp.stress.SyntheticTraffic;
+import fivepp.stress.Traffic;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code fivepp stress}: synthetic or CNN traffic on a fabric's routers, with load sweeps and faults. */
+@Command(name = "stress", mixinStandardHelpOptions = true, sortOptions = false,
+    description = {"Stress a fabric: traffic through routers with buffers and credits, in cycles.",
+        "",
+        "Every node is a traffic source and sink. Routers are input-queued with virtual",
+        "cut-through switching, credit-based flow control, one flit per channel per cycle",
+        "and --router-delay cycles per hop. Phases: warm-up, measurement, drain; then the",
+        "network is flushed, so every packet is delivered or reported dropped.",
+        "--sweep runs a load sweep and writes CSV, PNG and SVG to --out."},
+    footer = {"", "Examples:",
+        "  fivepp stress --fabric mesh:8x8 --pattern uniform --rate 0.2",
+        "  fivepp stress --fabric 5pp,mesh,torus --sweep 0.04:0.64:0.04 --out docs",
+        "  fivepp stress --fabric 5pp --pattern cnn:resnet32 --find-link-width",
+        "  fivepp stress --fabric 5pp --rate 0.15 --fail-link 30-31 --drop-rate 0.001"})
+final class StressCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Option(names = "--fabric", defaultValue = "5pp", paramLabel = "F[,F...]",
+      description = "Fabric(s), as for map (default: ${DEFAULT-VALUE}); several, comma-separated, run one after another.")
+  String fabrics;
+
+  @Option(names = "--nodes", defaultValue = "64", paramLabel = "N",
+      description = "Size fabrics without a size in their spec (5pp, mesh, ...) to N nodes, or the fewest above (default: ${DEFAULT-VALUE}); cnn patterns use the network's cores.")
+  int nodes;
+
+  @Option(names = "--pattern", defaultValue = "uniform", paramLabel = "P",
+      description = "uniform, transpose, bitcomp, bitrev, shuffle, tornado, neighbor, hotspot or cnn:MODEL (default: ${DEFAULT-VALUE}).")
+  String pattern;
+
+  @Option(names = "--rate", paramLabel = "R",
+      description = "Offered load in flits/node/cycle, 0..1 (default 0.1); for cnn:MODEL the image rate as a fraction of the pipeline bound (default 1).")
+  Double rateGiven;
+
+  double rate;
+
+  @Option(names = "--hotspot", paramLabel = "NODES:FRACTION",
+      description = "For --pattern hotspot: that fraction of packets goes to one of these nodes, e.g. 0,63:0.2.")
+  String hotspot;
+
+  @Option(names = "--injection", defaultValue = "bernoulli", paramLabel = "bernoulli|poisson|periodic",
+      description = "Packets per source per cycle (default: ${DEFAULT-VALUE}).")
+  String injection;
+
+  @Option(names = "--packet-flits", defaultValue = "20", paramLabel = "F", description = "Flits per packet (default: ${DEFAULT-VALUE}).")
+  int packetFlits;
+
+  @Option(names = "--buffer-flits", paramLabel = "F", description = "Flits per virtual-channel buffer (default: two packets).")
+  Integer bufferFlits;
+
+  @Option(names = "--vcs", defaultValue = "2", paramLabel = "V",
+      description = "Virtual channels per deadlock-avoidance class (default: ${DEFAULT-VALUE}).")
+  int vcs;
+
+  @Option(names = "--router-delay", defaultValue = "1", paramLabel = "CYCLES",
+      description = "Cycles per hop, router and link (default: ${DEFAULT-VALUE}).")
+  int routerDelay;
+
+  @Option(names = "--cycles", defaultValue = "10000", paramLabel = "N", description = "Measured cycles (default: ${DEFAULT-VALUE}).")
+  int cycles;
+
+  @Option(names = "--warmup", defaultValue = "2000", paramLabel = "N", description = "Warm-up cycles (default: ${DEFAULT-VALUE}).")
+  int warmup;
+
+  @Option(names = "--drain", defaultValue = "50000", paramLabel = "N",
+      description = "At most this many cycles for the measured packets to arrive (default: ${DEFAULT-VALUE}).")
+  int drain;
+
+  @Option(names = "--seed", defaultValue = "1", paramLabel = "S", description = "Seed of every random draw (default: ${DEFAULT-VALUE}).")
+  long seed;
+
+  @Option(names = "--fail-link", paramLabel = "A-B", description = "A link that carries nothing (repeatable).")
+  List<String> failLinks = new ArrayList<>();
+
+  @Option(names = "--fail-node", paramLabel = "N", description = "A node that neither sends, receives nor forwards (repeatable).")
+  List<String> failNodes = new ArrayList<>();
+
+  @Option(names = "--drop-rate", defaultValue = "0", paramLabel = "P",
+      description = "Probability that a packet is corrupted and dropped on each link it crosses (default: ${DEFAULT-VALUE}).")
+  double dropRate;
+
+  @Option(names = "--link-delay", paramLabel = "A-B:CYCLES", description = "Extra cycles per hop on a link (repeatable).")
+  List<String> linkDelays = new ArrayList<>();
+
+  @Option(names = "--link-gbps", defaultValue = "10", paramLabel = "G",
+      description = "cnn patterns: bandwidth of a channel; a cycle is one flit on it (default: ${DEFAULT-VALUE}).")
+  double linkGbps;
+
+  @Option(names = "--crossbar", defaultValue = "256x256", paramLabel = "RxC|layer",
+      description = "cnn patterns: crossbar size of a core (default: ${DEFAULT-VALUE}).")
+  String crossbar;
+
+  @Option(names = "--find-link-width", description = "cnn patterns: search the narrowest link that sustains --rate (bisection).")
+  boolean findLinkWidth;
+
+  @Option(names = "--sweep", paramLabel = "FROM:TO:STEP", description = "Run a sweep of --rate and write CSV, PNG and SVG.")
+  String sweep;
+
+  @Option(names = "--out", defaultValue = ".", paramLabel = "DIR", description = "Where a sweep writes (default: the current directory).")
+  Path out;
+
+  @Option(names = "--name", paramLabel = "NAME", description = "Base name of a sweep's files (default: stress-PATTERN).")
+  String name;
+
+  @Option(names = "--force", description = "Let a sweep replace files that exist (without it, it refuses).")
+  boolean force;
+
+  @Option(names = "--format", defaultValue = "table", paramLabel = "table|json", description = "Output format (default: ${DEFAULT-VALUE}).")
+  Inputs.Format format;
+
+  @Option(names = "--list-drops", defaultValue = "10", paramLabel = "N",
+      description = "Dropped packets listed in the table (all in json) (default: ${DEFAULT-VALUE}).")
+  int listDrops;
+
+  /** One fabric ready to run: its network, faults and a traffic factory. */
+  private record Target(String label, Fabric fabric, Faults faults, RouteTable routes, Mapping mapping) {}
+
+  @Override
+  public Integer call() throws IOException {
+    if (format == Inputs.Format.csv) {
+      throw new UserError("stress: --format csv is not offered; use table or json (a sweep writes CSV)");
+    }
+    String p = pattern.strip().toLowerCase(Locale.ROOT);
+    boolean cnn = p.startsWith("cnn:");
+    rate = rateGiven != null ? rateGiven : cnn ? 1.0 : 0.1;
+    if (!(rate >= 0 && rate <= 1)) {
+      throw new UserError("--rate " + rate + ": give " + (cnn ? "a fraction of the pipeline bound" : "flits per node per cycle")
+          + " in [0, 1]");
+    }
+    if (nodes < 1) {
+      throw new UserError("--nodes " + nodes + ": give a whole number >= 1");
+    }
+    if (listDrops < 0) {
+      throw new UserError("--list-drops " + listDrops + ": give a whole number >= 0");
+    }
+    if (cnn && !(linkGbps > 0 && linkGbps < Double.POSITIVE_INFINITY)) {
+      throw new UserError("--link-gbps " + linkGbps + ": give a bandwidth > 0");
+    }
+    if (cnn && hotspot != null) {
+      throw new UserError("--hotspot goes with --pattern hotspot");
+    }
+    if (findLinkWidth && !cnn) {
+      throw new UserError("--find-link-width goes with a cnn:MODEL pattern");
+    }
+    if (findLinkWidth && sweep != null) {
+      throw new UserError("give --find-link-width or --sweep, not both");
+    }
+    Traffic.Injection inj = injection(injection);
+    StressConfig cfg = config();
+    double[] rates = sweep == null ? new double[] {rate} : call(() -> Sweep.rates(sweep));
+    List<Target> targets = new ArrayList<>();
+    for (String f : Inputs.list(fabrics)) {
+      targets.add(target(f, p, cnn));
+    }
+    List<Path> files = List.of();
+    String base = name != null ? name : "stress-" + p.replaceAll("[^a-z0-9]+", "-");
+    if (sweep != null) {
+      if (!Files.isDirectory(out)) {
+        throw new UserError("--out " + out + ": not a directory");
+      }
+      files = SweepFiles.paths(out, base);
+      for (Path file : files) {
+        if (Files.exists(file) && !force) {
+          throw new UserError(file + " exists; give --force to replace it, or --name/--out for other files");
+        }
+      }
+    }
+    PrintWriter o = spec.commandLine().getOut();
+    Map<String, Object> json = new LinkedHashMap<>();
+    json.put("pattern", p);
+    json.put("model", StressReport.model(cfg));
+    if (findLinkWidth) {
+      List<Object> widths = new ArrayList<>();
+      for (Target t : targets) {
+        CnnTraffic.Width w = CnnTraffic.minimumLinkGbps(t.mapping(), rate, cfg, inj, 0.01);
+        widths.add(StressReport.width(t.mapping(), w));
+        if (format == Inputs.Format.table) {
+          o.print(StressReport.widthTable(t.mapping(), rate, w));
+        }
+      }
+      json.put("linkWidths", widths);
+    } else if (sweep == null) {
+      List<Object> runs = new ArrayList<>();
+      for (Target t : targets) {
+        StressResult r = run(t, p, cnn, rate, inj, cfg);
+        runs.add(StressReport.json(r));
+        if (format == Inputs.Format.table) {
+          o.print(StressReport.table(r, listDrops));
+        }
+      }
+      json.put("runs", runs);
+    } else {
+      List<Sweep> sweeps = new ArrayList<>();
+      for (Target t : targets) {
+        sweeps.add(Sweep.run(t.label(), rates, r -> run(t, p, cnn, r, inj, cfg)));
+      }
+      String title = String.format(Locale.ROOT, "%s traffic, %d-flit packets, %s", p, cfg.packetFlits(),
+          targets.get(0).faults().none() ? "no faults" : targets.get(0).faults().describe());
+      try {
+        SweepFiles.write(out, base, title, sweeps);
+      } catch (IOException e) {
+        throw new UserError("cannot write the sweep's files in " + out + ": " + e.getMessage());
+      }
+      json.put("sweeps", sweeps.stream().map(StressReport::json).toList());
+      json.put("files", files.stream().map(Path::toString).toList());
+      if (format == Inputs.Format.table) {
+        o.print(StressReport.sweepTable(sweeps, cfg));
+        o.println("wrote " + String.join(", ", files.stream().map(Path::toString).toList()));
+      }
+    }
+    if (format == Inputs.Format.json) {
+      o.println(Json.write(json));
+    }
+    o.flush();
+    return 0;
+  }
+
+  private Target target(String spec, String p, boolean cnn) {
+    Mapping mapping = null;
+    Fabric fabric;
+    if (cnn) {
+      String model = p.substring(4);
+      Tiling tiling;
+      try {
+        tiling = Tiling.DEFAULT.withCrossbar(Crossbar.parse(crossbar));
+      } catch (IllegalArgumentException e) {
+        throw new UserError(e.getMessage());
+      }
+      var net = Inputs.model(model);
+      mapping = call(() -> Mapping.of(net, tiling, n -> Inputs.fabric(spec, n), 100e-9));
+      fabric = mapping.fabric();
+    } else {
+      // a spec with its own size (mesh:RxC, torus:RxC, file:) is taken as it is; others fit --nodes
+      boolean sized;
+      try {
+        sized = Inputs.fabric(spec, 1).nodes() == Inputs.fabric(spec, 2).nodes();
+      } catch (UserError oneNode) {
+        sized = true;
+      }
+      fabric = Inputs.fabric(spec, sized ? 1 : nodes);
+      final Fabric f = fabric;
+      call(() -> Pattern.parse(p, f, hotspot));
+    }
+    final Fabric f = fabric;
+    Faults faults = call(() -> Faults.parse(f, failLinks, failNodes, dropRate, linkDelays));
+    RouteTable routes = call(() -> new RouteTable(f, faults));
+    return new Target(fabric.describe(), fabric, faults, routes, mapping);
+  }
+
+  private StressResult run(Target t, String p, boolean cnn, double r, Traffic.Injection inj, StressConfig cfg) {
+    Traffic traffic = cnn
+        ? new CnnTraffic(t.mapping(), t.routes().aliveNodes(), r, linkGbps, cfg.packetFlits(), inj)
+        : new SyntheticTraffic(p, Pattern.parse(p, t.fabric(), hotspot), t.fabric().nodes(), t.routes().aliveNodes(),
+            r, cfg.packetFlits(), inj);
+    return new Simulator(t.routes(), traffic, cfg, t.faults()).run();
+  }
+
+  private StressConfig config() {
+    int buffer = bufferFlits != null ? bufferFlits : 2 * Math.max(1, packetFlits);
+    return call(() -> new StressConfig(packetFlits, buffer, vcs, routerDelay, warmup, cycles, drain, seed));
+  }
+
+  private static Traffic.Injection injection(String s) {
+    try {
+      return Traffic.Injection.valueOf(s.strip().toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw new UserError("--injection '" + s + "': use bernoulli, poisson or periodic");
+    }
+  }
+
+  /** Runs a check that reports a user's mistake as IllegalArgumentException, as a UserError. */
+  private static <T> T call(java.util.function.Supplier<T> check) {
+    try {
+      return check.get();
+    } catch (IllegalArgumentException e) {
+      throw new UserError(e.getMessage());
+    }
+  }
+}

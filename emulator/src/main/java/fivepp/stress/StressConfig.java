@@ -1,0 +1,66 @@
+package fivepp.stress;
+
+/**
+ * The router model and run length of one stress run.
+ *
+ * @param packetFlits flits per packet
+ * @param bufferFlits depth of each input virtual-channel buffer, in flits (at least one packet: the
+ *     switching is virtual cut-through)
+ * @param vcsPerClass virtual channels per class at every input port, each with its own buffer; a
+ *     packet takes the one of its class with the most free space
+ * @param routerDelay cycles a head flit takes per hop, router and link together (at least 1)
+ * @param warmup cycles of traffic before measuring
+ * @param measure cycles whose packets are measured
+ * @param drainLimit at most this many cycles after the measurement, with traffic still running, for
+ *     the measured packets to arrive; the run then stops injecting and flushes the network
+ * @param seed the seed of every random draw of the run
+ */
+public record StressConfig(int packetFlits, int bufferFlits, int vcsPerClass, int routerDelay, int warmup, int measure,
+    int drainLimit, long seed) {
+
+  /** 20-flit packets, 2 VCs per class of 2-packet buffers, 1-cycle hops, 2,000 + 10,000 cycles, drain up to 50,000. */
+  public static final StressConfig DEFAULT = new StressConfig(20, 40, 2, 1, 2_000, 10_000, 50_000, 1);
+
+  /** The longest run: cycles are counted in ints, and the flush after the drain needs room. */
+  public static final long MAX_CYCLES = 1_000_000_000L;
+
+  public StressConfig {
+    if (packetFlits < 1) {
+      throw new IllegalArgumentException("--packet-flits " + packetFlits + ": give a whole number >= 1");
+    }
+    if (bufferFlits < packetFlits) {
+      throw new IllegalArgumentException("--buffer-flits " + bufferFlits + ": a buffer must hold a whole packet ("
+          + packetFlits + " flits) under virtual cut-through");
+    }
+    if (vcsPerClass < 1 || vcsPerClass > 16) {
+      throw new IllegalArgumentException("--vcs " + vcsPerClass + ": give 1 to 16 virtual channels per class");
+    }
+    if (routerDelay < 1) {
+      throw new IllegalArgumentException("--router-delay " + routerDelay + ": give a whole number of cycles >= 1");
+    }
+    if (warmup < 0 || measure < 1 || drainLimit < 0 || (long) warmup + measure + drainLimit > MAX_CYCLES) {
+      throw new IllegalArgumentException("cycles: --warmup >= 0, --cycles >= 1 and --drain >= 0, together at most "
+          + MAX_CYCLES + ", got " + warmup + ", " + measure + ", " + drainLimit);
+    }
+  }
+
+  public StressConfig withPacketFlits(int flits, int buffer) {
+    return new StressConfig(flits, buffer, vcsPerClass, routerDelay, warmup, measure, drainLimit, seed);
+  }
+
+  public StressConfig withCycles(int warm, int meas, int drain) {
+    return new StressConfig(packetFlits, bufferFlits, vcsPerClass, routerDelay, warm, meas, drain, seed);
+  }
+
+  public StressConfig withSeed(long s) {
+    return new StressConfig(packetFlits, bufferFlits, vcsPerClass, routerDelay, warmup, measure, drainLimit, s);
+  }
+
+  public StressConfig withVcs(int v) {
+    return new StressConfig(packetFlits, bufferFlits, v, routerDelay, warmup, measure, drainLimit, seed);
+  }
+
+  public StressConfig withRouterDelay(int d) {
+    return new StressConfig(packetFlits, bufferFlits, vcsPerClass, d, warmup, measure, drainLimit, seed);
+  }
+}
