@@ -37,7 +37,15 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   /** Everything a run needs. */
   public record Setup(CoreGraph graph, List<CorePlan> plans, Fabric fabric, int[] vertexOf,
       Images.Source images, RunOptions options, IntConsumer progress,
-      CompletableFuture<RunReport> result) {}
+      CompletableFuture<RunReport> result, LiveStats live) {
+
+    /** A run nobody watches live. */
+    public Setup(CoreGraph graph, List<CorePlan> plans, Fabric fabric, int[] vertexOf,
+        Images.Source images, RunOptions options, IntConsumer progress,
+        CompletableFuture<RunReport> result) {
+      this(graph, plans, fabric, vertexOf, images, options, progress, result, null);
+    }
+  }
 
   private final Setup setup;
   private final Map<Integer, ActorRef<CoreActor.Command>> actors = new HashMap<>();
@@ -81,6 +89,9 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
 
   private Behavior<Command> onStart() {
     t0 = System.nanoTime();
+    if (setup.live() != null) {
+      setup.live().start(total);
+    }
     while (injected < Math.min(total, setup.options().window())) {
       if (!inject()) {
         return Behaviors.stopped();
@@ -110,7 +121,8 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     }
     for (int v : vertices) {
       CorePlan p = byVertex.get(v);
-      ActorRef<CoreActor.Command> a = ctx.spawn(CoreActor.create(v, p, link, o.tMvmSeconds(), o.pixels()),
+      LiveStats.Vertex live = setup.live() == null ? null : setup.live().vertex(v, p == null ? -1 : p.core.id());
+      ActorRef<CoreActor.Command> a = ctx.spawn(CoreActor.create(v, p, link, o.tMvmSeconds(), o.pixels(), live),
           p == null ? "router-" + v : "core-" + p.core.id());
       ctx.watch(a);
       actors.put(v, a);
@@ -147,6 +159,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
       int vertex = setup.vertexOf()[p.core.id()];
       ActorRef<CoreActor.Command> ref = actors.get(vertex);
       int[] route = {vertex};
+      long sent = 0;
       for (int portId : p.imagePorts()) {
         CorePlan.Port port = p.ports.get(portId);
         int h = image.height(), wd = image.width();
@@ -158,6 +171,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
                 v[c] = image.get(port.sourceFrom() + c, y, x);
               }
               ref.tell(new CoreActor.Data(i, portId, y, x, 1, v, ready, route, 0, 8));
+              sent++;
             }
           } else {
             float[] v = new float[port.channels() * wd];
@@ -165,8 +179,12 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
               System.arraycopy(image.data(), ((port.sourceFrom() + c) * h + y) * wd, v, c * wd, wd);
             }
             ref.tell(new CoreActor.Data(i, portId, y, 0, wd, v, ready, route, 0, 8));
+            sent++;
           }
         }
+      }
+      if (setup.live() != null) {
+        setup.live().injected(vertex, sent);
       }
     }
     return true;
@@ -201,7 +219,11 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     received[i] += o.values().length;
     virtualDone[i] = Math.max(virtualDone[i], o.ready());
     if (received[i] == outValues) {
-      latency.recordValue(Math.max(1, System.nanoTime() - wallStart[i]));
+      long took = Math.max(1, System.nanoTime() - wallStart[i]);
+      latency.recordValue(took);
+      if (setup.live() != null) {
+        setup.live().imageDone(took, virtualDone[i]);
+      }
       completed++;
       setup.progress().accept(completed);
       if (injected < total && !inject()) {
