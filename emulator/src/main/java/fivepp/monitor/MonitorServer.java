@@ -57,6 +57,7 @@ public final class MonitorServer implements AutoCloseable {
    * @throws IllegalArgumentException with a one-line message when it cannot listen there
    */
   public static MonitorServer start(String host, int port, Supplier<Snapshot> snapshots) {
+    probe(host, port);
     Metrics metrics = new Metrics();
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "fivepp-monitor");
     try {
@@ -71,6 +72,19 @@ public final class MonitorServer implements AutoCloseable {
       Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
       throw new IllegalArgumentException("cannot serve the monitor on " + host + ":" + port + ": "
           + String.valueOf(cause.getMessage()).replaceAll("\\s+", " "));
+    }
+  }
+
+  /**
+   * Fails with one line when {@code host}:{@code port} cannot be listened on (an unknown host, a
+   * port in use), before the HTTP server tries and logs a stack trace.
+   */
+  private static void probe(String host, int port) {
+    try (java.net.ServerSocket s = new java.net.ServerSocket()) {
+      s.bind(new InetSocketAddress(java.net.InetAddress.getByName(host), port));
+    } catch (java.io.IOException | SecurityException e) {
+      throw new IllegalArgumentException("cannot serve the monitor on " + host + ":" + port + ": "
+          + (e instanceof java.net.UnknownHostException ? "unknown host" : e.getMessage()));
     }
   }
 

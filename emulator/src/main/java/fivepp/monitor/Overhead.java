@@ -1,0 +1,127 @@
+package fivepp.monitor;
+
+import fivepp.fabric.Fabric;
+import fivepp.mapping.CoreGraph;
+import fivepp.mapping.Placement;
+import fivepp.model.Network;
+import fivepp.model.Weights;
+import fivepp.runtime.Emulator;
+import fivepp.runtime.Images;
+import fivepp.runtime.RunOptions;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Arrays;
+import java.lang.management.ManagementFactory;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * What live monitoring costs in wall-clock throughput: the same run with and without it, in one
+ * process, after a warm-up, in alternating rounds (without, with; with, without; ...) so that
+ * drifts of a shared machine hit both sides alike. A monitored leg runs the whole monitor: the
+ * counters, the sampler, the HTTP server, and a client that fetches /metrics and /api/snapshot
+ * once a second, as Prometheus and an open dashboard would.
+ */
+public final class Overhead {
+  private Overhead() {}
+
+  /** One leg: wall-clock images/s, and the process's CPU time per image in ms (all threads). */
+  public record Leg(boolean monitored, double imagesPerSecond, double cpuMsPerImage) {}
+
+  /** Every leg, in the order they ran. */
+  public record Result(List<Leg> legs) {
+    public double medianRate(boolean monitored) {
+      return median(legs.stream().filter(l -> l.monitored() == monitored).mapToDouble(Leg::imagesPerSecond).toArray());
+    }
+
+    public double medianCpu(boolean monitored) {
+      return median(legs.stream().filter(l -> l.monitored() == monitored).mapToDouble(Leg::cpuMsPerImage).toArray());
+    }
+
+    /** Wall-clock throughput lost to monitoring: 1 - median rate with / median rate without. */
+    public double rateCost() {
+      return 1 - medianRate(true) / medianRate(false);
+    }
+
+    /** CPU time per image added by monitoring: median with / median without - 1. */
+    public double cpuCost() {
+      return medianCpu(true) / medianCpu(false) - 1;
+    }
+
+    private static double median(double[] v) {
+      double[] s = v.clone();
+      Arrays.sort(s);
+      return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+    }
+  }
+
+  /** Measures {@code rounds} legs of {@code images} images on each side; {@code progress} hears each leg. */
+  public static Result measure(CoreGraph g, Weights w, Fabric f, Placement p, RunOptions o, int images,
+      int warmup, int rounds, Consumer<Leg> progress) throws IOException {
+    Network net = g.network();
+    if (warmup > 0) {
+      Emulator.run(g, w, f, p, Images.synthetic(net.input(), 2, warmup), o, i -> { });
+    }
+    List<Leg> legs = new ArrayList<>();
+    for (int r = 0; r < rounds; r++) {
+      boolean monitoredFirst = r % 2 == 1;
+      for (int leg = 0; leg < 2; leg++) {
+        Leg l = leg(g, w, f, p, o, images, (leg == 0) == monitoredFirst);
+        legs.add(l);
+        progress.accept(l);
+      }
+    }
+    return new Result(legs);
+  }
+
+  private static long cpuNanos() {
+    return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
+  }
+
+  private static Leg leg(CoreGraph g, Weights w, Fabric f, Placement p, RunOptions o, int images,
+      boolean monitored) throws IOException {
+    Images.Source src = Images.synthetic(g.network().input(), 1, images);
+    if (!monitored) {
+      long cpu = cpuNanos();
+      double rate = Emulator.run(g, w, f, p, src, o, i -> { }).wallImagesPerSecond();
+      return new Leg(false, rate, (cpuNanos() - cpu) / 1e6 / images);
+    }
+    try (Monitor m = Monitor.start("127.0.0.1", 0, "local", g, f, p, o.tMvmSeconds(), o.pixels() ? "pixel" : "row")) {
+      Thread viewer = viewer(m.url());
+      try {
+        long cpu = cpuNanos();
+        double rate = Emulator.run(g, w, f, p, src, o, i -> { }, m.live()).wallImagesPerSecond();
+        return new Leg(true, rate, (cpuNanos() - cpu) / 1e6 / images);
+      } finally {
+        viewer.interrupt();
+      }
+    }
+  }
+
+  /** A daemon thread fetching /metrics and /api/snapshot once a second until interrupted. */
+  private static Thread viewer(String url) {
+    Thread t = new Thread(() -> {
+      HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+      while (!Thread.currentThread().isInterrupted()) {
+        try {
+          for (String path : new String[] {"metrics", "api/snapshot"}) {
+            http.send(HttpRequest.newBuilder(URI.create(url + path)).build(), HttpResponse.BodyHandlers.discarding());
+          }
+          Thread.sleep(1000);
+        } catch (InterruptedException e) {
+          return;
+        } catch (IOException e) {
+          // the server is closing: the leg is over
+        }
+      }
+    }, "fivepp-monitor-viewer");
+    t.setDaemon(true);
+    t.start();
+    return t;
+  }
+}
