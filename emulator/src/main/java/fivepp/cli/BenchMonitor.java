@@ -20,8 +20,8 @@ import picocli.CommandLine.Model.CommandSpec;
 /** {@code fivepp bench monitor}: what live monitoring costs in wall-clock throughput. */
 @Command(name = "monitor", mixinStandardHelpOptions = true,
     description = {"Images/s of 'run' with and without live monitoring, in one process, after a",
-        "warm-up, in alternating rounds; a monitored leg serves the monitor and is scraped",
-        "(/metrics and /api/snapshot) once a second."})
+        "monitored warm-up, in alternating rounds; a monitored leg serves the monitor, streams",
+        "/api/stream as a dashboard does and is scraped (/metrics) every 5 s."})
 final class BenchMonitor implements Callable<Integer> {
   @Spec CommandSpec spec;
 

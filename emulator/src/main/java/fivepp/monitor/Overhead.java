@@ -3,7 +3,6 @@ package fivepp.monitor;
 import fivepp.fabric.Fabric;
 import fivepp.mapping.CoreGraph;
 import fivepp.mapping.Placement;
-import fivepp.model.Network;
 import fivepp.model.Weights;
 import fivepp.runtime.Emulator;
 import fivepp.runtime.Images;
@@ -24,8 +23,8 @@ import java.util.function.Consumer;
  * What live monitoring costs in wall-clock throughput: the same run with and without it, in one
  * process, after a warm-up, in alternating rounds (without, with; with, without; ...) so that
  * drifts of a shared machine hit both sides alike. A monitored leg runs the whole monitor: the
- * counters, the sampler, the HTTP server, and a client that fetches /metrics and /api/snapshot
- * once a second, as Prometheus and an open dashboard would.
+ * counters, the sampler, the HTTP server, and a client that reads /api/stream (one snapshot a
+ * second, as an open dashboard does) and fetches /metrics every 5 s (as Prometheus would).
  */
 public final class Overhead {
   private Overhead() {}
@@ -63,9 +62,9 @@ public final class Overhead {
   /** Measures {@code rounds} legs of {@code images} images on each side; {@code progress} hears each leg. */
   public static Result measure(CoreGraph g, Weights w, Fabric f, Placement p, RunOptions o, int images,
       int warmup, int rounds, Consumer<Leg> progress) throws IOException {
-    Network net = g.network();
     if (warmup > 0) {
-      Emulator.run(g, w, f, p, Images.synthetic(net.input(), 2, warmup), o, i -> { });
+      // monitored, so that the JIT has compiled the monitor's code as well as the emulator's
+      leg(g, w, f, p, o, warmup, true);
     }
     List<Leg> legs = new ArrayList<>();
     for (int r = 0; r < rounds; r++) {
@@ -103,21 +102,26 @@ public final class Overhead {
     }
   }
 
-  /** A daemon thread fetching /metrics and /api/snapshot once a second until interrupted. */
+  /**
+   * A daemon thread that watches like an open dashboard and a Prometheus server: it reads
+   * {@code /api/stream} and fetches {@code /metrics} every 5 s, until interrupted.
+   */
   private static Thread viewer(String url) {
+    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    java.util.concurrent.CompletableFuture<HttpResponse<Void>> stream = http.sendAsync(
+        HttpRequest.newBuilder(URI.create(url + "api/stream")).build(), HttpResponse.BodyHandlers.discarding());
     Thread t = new Thread(() -> {
-      HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-      while (!Thread.currentThread().isInterrupted()) {
-        try {
-          for (String path : new String[] {"metrics", "api/snapshot"}) {
-            http.send(HttpRequest.newBuilder(URI.create(url + path)).build(), HttpResponse.BodyHandlers.discarding());
-          }
-          Thread.sleep(1000);
-        } catch (InterruptedException e) {
-          return;
-        } catch (IOException e) {
-          // the server is closing: the leg is over
+      try {
+        while (!Thread.currentThread().isInterrupted()) {
+          http.send(HttpRequest.newBuilder(URI.create(url + "metrics")).build(), HttpResponse.BodyHandlers.discarding());
+          Thread.sleep(5000);
         }
+      } catch (InterruptedException e) {
+        // the leg is over
+      } catch (IOException e) {
+        // the server is closing: the leg is over
+      } finally {
+        stream.cancel(true);
       }
     }, "fivepp-monitor-viewer");
     t.setDaemon(true);
