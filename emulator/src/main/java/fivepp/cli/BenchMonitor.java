@@ -19,9 +19,10 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code fivepp bench monitor}: what live monitoring costs in wall-clock throughput. */
 @Command(name = "monitor", mixinStandardHelpOptions = true,
-    description = {"Images/s of 'run' with and without live monitoring, in one process, after a",
-        "monitored warm-up, in alternating rounds; a monitored leg serves the monitor, streams",
-        "/api/stream as a dashboard does and is scraped (/metrics) every 5 s."})
+    description = {"Images/s and CPU time per image of 'run' without live monitoring, with only the",
+        "counters the actors publish, and with the whole monitor watched (a client streams",
+        "/api/stream as a dashboard does and scrapes /metrics every 5 s), in one process,",
+        "after a monitored warm-up, in rounds whose order rotates."})
 final class BenchMonitor implements Callable<Integer> {
   @Spec CommandSpec spec;
 
@@ -61,19 +62,30 @@ final class BenchMonitor implements Callable<Integer> {
     Placement p = Placement.along(LinearOrder.search(g), f);
     RunOptions o = RunOptions.DEFAULT.withPixels(pixels);
     PrintWriter out = spec.commandLine().getOut();
-    out.printf("%s on %s, %s granularity: %d rounds of %d images with and without monitoring, after %d warm-up images%n",
+    out.printf("%s on %s, %s granularity: %d rounds of %d images of each kind, after %d warm-up images%n",
         net.name(), f.describe(), pixels ? "pixel" : "row", rounds, images, warmup);
     out.flush();
     Overhead.Result r = Overhead.measure(g, Weights.he(net, 1), f, p, o, images, warmup, rounds, leg -> {
-      out.printf("  %-16s %,10.1f images/s %8.2f ms CPU/image%n", leg.monitored() ? "with monitoring" : "without",
-          leg.imagesPerSecond(), leg.cpuMsPerImage());
+      out.printf("  %-22s %,10.1f images/s %8.2f ms CPU/image%n", name(leg.kind()), leg.imagesPerSecond(),
+          leg.cpuMsPerImage());
       out.flush();
     });
-    out.printf("median without monitoring: %,.1f images/s, %.2f ms CPU/image%n", r.medianRate(false), r.medianCpu(false));
-    out.printf("median with monitoring:    %,.1f images/s, %.2f ms CPU/image%n", r.medianRate(true), r.medianCpu(true));
-    out.printf("monitoring costs %.1f%% of the throughput and adds %.1f%% CPU time per image%n",
-        100 * r.rateCost(), 100 * r.cpuCost());
+    Table t = new Table("median of " + rounds, "images/s", "throughput lost", "ms CPU/image", "CPU added");
+    for (Overhead.Kind k : Overhead.Kind.values()) {
+      t.row(name(k), String.format("%,.1f", r.medianRate(k)),
+          k == Overhead.Kind.NONE ? "-" : String.format("%.1f%%", 100 * r.rateCost(k)),
+          String.format("%.2f", r.medianCpu(k)), k == Overhead.Kind.NONE ? "-" : String.format("%.1f%%", 100 * r.cpuCost(k)));
+    }
+    out.print(t);
     out.flush();
     return 0;
+  }
+
+  private static String name(Overhead.Kind k) {
+    return switch (k) {
+      case NONE -> "without monitoring";
+      case COUNTERS -> "counters only";
+      case FULL -> "monitor, watched";
+    };
   }
 }

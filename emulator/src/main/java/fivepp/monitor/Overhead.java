@@ -6,6 +6,7 @@ import fivepp.mapping.Placement;
 import fivepp.model.Weights;
 import fivepp.runtime.Emulator;
 import fivepp.runtime.Images;
+import fivepp.runtime.LiveStats;
 import fivepp.runtime.RunOptions;
 import java.io.IOException;
 import java.net.URI;
@@ -20,36 +21,40 @@ import java.util.List;
 import java.util.function.Consumer;
 
 /**
- * What live monitoring costs in wall-clock throughput: the same run with and without it, in one
- * process, after a warm-up, in alternating rounds (without, with; with, without; ...) so that
- * drifts of a shared machine hit both sides alike. A monitored leg runs the whole monitor: the
+ * What live monitoring costs in wall-clock throughput: the same run without it, with only the
+ * counters the actors publish, and with the whole monitor, in one process, after a warm-up, in
+ * rounds whose order rotates so that drifts of a shared machine hit every kind alike. A
+ * monitored leg runs the whole monitor: the
  * counters, the sampler, the HTTP server, and a client that reads /api/stream (one snapshot a
  * second, as an open dashboard does) and fetches /metrics every 5 s (as Prometheus would).
  */
 public final class Overhead {
   private Overhead() {}
 
+  /** What a leg runs: no monitoring, only the counters (no sampler, no server), or the whole monitor, watched. */
+  public enum Kind { NONE, COUNTERS, FULL }
+
   /** One leg: wall-clock images/s, and the process's CPU time per image in ms (all threads). */
-  public record Leg(boolean monitored, double imagesPerSecond, double cpuMsPerImage) {}
+  public record Leg(Kind kind, double imagesPerSecond, double cpuMsPerImage) {}
 
   /** Every leg, in the order they ran. */
   public record Result(List<Leg> legs) {
-    public double medianRate(boolean monitored) {
-      return median(legs.stream().filter(l -> l.monitored() == monitored).mapToDouble(Leg::imagesPerSecond).toArray());
+    public double medianRate(Kind kind) {
+      return median(legs.stream().filter(l -> l.kind() == kind).mapToDouble(Leg::imagesPerSecond).toArray());
     }
 
-    public double medianCpu(boolean monitored) {
-      return median(legs.stream().filter(l -> l.monitored() == monitored).mapToDouble(Leg::cpuMsPerImage).toArray());
+    public double medianCpu(Kind kind) {
+      return median(legs.stream().filter(l -> l.kind() == kind).mapToDouble(Leg::cpuMsPerImage).toArray());
     }
 
-    /** Wall-clock throughput lost to monitoring: 1 - median rate with / median rate without. */
-    public double rateCost() {
-      return 1 - medianRate(true) / medianRate(false);
+    /** Wall-clock throughput lost to {@code kind} of monitoring: 1 - its median rate / the median rate without. */
+    public double rateCost(Kind kind) {
+      return 1 - medianRate(kind) / medianRate(Kind.NONE);
     }
 
-    /** CPU time per image added by monitoring: median with / median without - 1. */
-    public double cpuCost() {
-      return medianCpu(true) / medianCpu(false) - 1;
+    /** CPU time per image {@code kind} of monitoring adds: its median / the median without - 1. */
+    public double cpuCost(Kind kind) {
+      return medianCpu(kind) / medianCpu(Kind.NONE) - 1;
     }
 
     private static double median(double[] v) {
@@ -59,18 +64,21 @@ public final class Overhead {
     }
   }
 
-  /** Measures {@code rounds} legs of {@code images} images on each side; {@code progress} hears each leg. */
+  /**
+   * Measures {@code rounds} legs of {@code images} images of each kind, the order of the kinds
+   * rotating from round to round; {@code progress} hears each leg.
+   */
   public static Result measure(CoreGraph g, Weights w, Fabric f, Placement p, RunOptions o, int images,
       int warmup, int rounds, Consumer<Leg> progress) throws IOException {
     if (warmup > 0) {
       // monitored, so that the JIT has compiled the monitor's code as well as the emulator's
-      leg(g, w, f, p, o, warmup, true);
+      leg(g, w, f, p, o, warmup, Kind.FULL);
     }
+    Kind[] kinds = Kind.values();
     List<Leg> legs = new ArrayList<>();
     for (int r = 0; r < rounds; r++) {
-      boolean monitoredFirst = r % 2 == 1;
-      for (int leg = 0; leg < 2; leg++) {
-        Leg l = leg(g, w, f, p, o, images, (leg == 0) == monitoredFirst);
+      for (int i = 0; i < kinds.length; i++) {
+        Leg l = leg(g, w, f, p, o, images, kinds[(i + r) % kinds.length]);
         legs.add(l);
         progress.accept(l);
       }
@@ -83,19 +91,20 @@ public final class Overhead {
   }
 
   private static Leg leg(CoreGraph g, Weights w, Fabric f, Placement p, RunOptions o, int images,
-      boolean monitored) throws IOException {
+      Kind kind) throws IOException {
     Images.Source src = Images.synthetic(g.network().input(), 1, images);
-    if (!monitored) {
+    if (kind != Kind.FULL) {
+      LiveStats live = kind == Kind.COUNTERS ? new LiveStats(f.nodes(), o.tMvmSeconds()) : null;
       long cpu = cpuNanos();
-      double rate = Emulator.run(g, w, f, p, src, o, i -> { }).wallImagesPerSecond();
-      return new Leg(false, rate, (cpuNanos() - cpu) / 1e6 / images);
+      double rate = Emulator.run(g, w, f, p, src, o, i -> { }, live).wallImagesPerSecond();
+      return new Leg(kind, rate, (cpuNanos() - cpu) / 1e6 / images);
     }
     try (Monitor m = Monitor.start("127.0.0.1", 0, "local", g, f, p, o.tMvmSeconds(), o.pixels() ? "pixel" : "row")) {
       Thread viewer = viewer(m.url());
       try {
         long cpu = cpuNanos();
         double rate = Emulator.run(g, w, f, p, src, o, i -> { }, m.live()).wallImagesPerSecond();
-        return new Leg(true, rate, (cpuNanos() - cpu) / 1e6 / images);
+        return new Leg(kind, rate, (cpuNanos() - cpu) / 1e6 / images);
       } finally {
         viewer.interrupt();
       }
