@@ -33,7 +33,8 @@ final class Progress {
       err.flush();
     } else if (done * 10 / total > lastTenth) {
       lastTenth = done * 10 / total;
-      err.printf("%d/%d images, %.1f images/s%n", done, total, rate);
+      err.printf("%d/%d images, %.1f images/s, ETA %.0f s%n", done, total, rate,
+          (total - done) / Math.max(rate, 1e-9));
       err.flush();
     }
   }

@@ -10,6 +10,7 @@ import fivepp.cluster.ArraySpec;
 import fivepp.cluster.ClusterRun;
 import fivepp.cluster.MemberSettings;
 import fivepp.cluster.Segments;
+import fivepp.monitor.Monitor;
 import fivepp.runtime.Emulator;
 import fivepp.runtime.Images;
 import fivepp.runtime.ReferenceCheck;
@@ -77,6 +78,18 @@ final class RunCommand implements Callable<Integer> {
   @Option(names = "--format", defaultValue = "table", paramLabel = "table|json", description = "Output format (default: ${DEFAULT-VALUE}).")
   Inputs.Format format;
 
+  @Option(names = "--monitor-port", paramLabel = "PORT",
+      description = "Serve the live monitor (dashboard at /, /metrics for Prometheus, /api/snapshot, /api/stream) on this port; 0 picks a free one. Absent: no server.")
+  Integer monitorPort;
+
+  @Option(names = "--monitor-host", defaultValue = "127.0.0.1", paramLabel = "HOST",
+      description = "Address the monitor listens on (default: ${DEFAULT-VALUE}).")
+  String monitorHost;
+
+  @Option(names = "--monitor-hold", defaultValue = "0", paramLabel = "SECONDS",
+      description = "Keep the monitor up this long after the run, to inspect the final state (default: ${DEFAULT-VALUE}).")
+  int monitorHold;
+
   @Option(names = "--cluster", paramLabel = "HOST:PORT[,...]",
       description = "Run the cores on the cluster members reached through these seed nodes (start members with 'fivepp node').")
   String cluster;
@@ -116,6 +129,12 @@ final class RunCommand implements Callable<Integer> {
     if (check < 0 || window < 1 || !(linkGbps >= 0) || !(linkLatencyNs >= 0)) {
       throw new UserError("--check must be >= 0, --window >= 1, --link-gbps and --link-latency >= 0");
     }
+    if (monitorPort != null && (monitorPort < 0 || monitorPort > 65535)) {
+      throw new UserError("--monitor-port " + monitorPort + ": give a port from 0 (any free port) to 65535");
+    }
+    if (monitorHold < 0 || (monitorHold > 0 && monitorPort == null)) {
+      throw new UserError("--monitor-hold must be >= 0 and goes with --monitor-port");
+    }
     boolean pixels = switch (granularity.trim().toLowerCase(java.util.Locale.ROOT)) {
       case "row" -> false;
       case "pixel" -> true;
@@ -134,21 +153,28 @@ final class RunCommand implements Callable<Integer> {
     if (cluster == null && (membersPlacement != null || config != null)) {
       throw new UserError("--members-placement and --config need --cluster HOST:PORT");
     }
-    try (Images.Source src = source(net); Images.Source again = source(net)) {
-      r = cluster == null ? Emulator.run(g, w, f, p, src, o, bar::update) : onCluster(g, w, f, p, src, o, bar);
+    try (Images.Source src = source(net); Images.Source again = source(net);
+        Monitor monitor = monitor(g, f, p, o, err)) {
+      fivepp.runtime.LiveStats live = monitor == null ? null : monitor.live();
+      r = cluster == null ? Emulator.run(g, w, f, p, src, o, bar::update, live)
+          : onCluster(g, w, f, p, src, o, bar, live);
       bar.done();
+      if (monitor != null) {
+        monitor.sample();
+      }
       r = ReferenceCheck.check(r, net, w, again, check);
+      PrintWriter out = spec.commandLine().getOut();
+      out.print(format == Inputs.Format.json ? Json.write(r) + "\n" : table(r, o));
+      out.flush();
+      hold(monitor, err);
     } catch (IOException | fivepp.runtime.Deployment.Failed e) {
       throw new UserError(e.getMessage());
     }
-    PrintWriter out = spec.commandLine().getOut();
-    out.print(format == Inputs.Format.json ? Json.write(r) + "\n" : table(r, o));
-    out.flush();
     return 0;
   }
 
   private RunReport onCluster(CoreGraph g, Weights w, Fabric f, Placement p, Images.Source src, RunOptions o,
-      Progress bar) throws IOException {
+      Progress bar, fivepp.runtime.LiveStats live) throws IOException {
     if (members < 1 || !(clusterWait > 0) || Double.isInfinite(clusterWait)) {
       throw new UserError("--members must be >= 1 and --cluster-wait > 0 seconds");
     }
@@ -169,8 +195,39 @@ final class RunCommand implements Callable<Integer> {
         sum, network.inputShape, network.maxModelBytes, seed, options.crossbar, options.tiling().concat(),
         options.actBits, options.psumBits, fabric, p.vertexOf(), o);
     return ClusterRun.run(spec, g, w, f, p, src, o, bar::update, s, members,
-        java.time.Duration.ofMillis((long) (clusterWait * 1000)), explicit);
+        java.time.Duration.ofMillis((long) (clusterWait * 1000)), explicit, live);
   }
+
+  /** The live monitor when --monitor-port is given; its URL goes to stderr. */
+  private Monitor monitor(CoreGraph g, Fabric f, Placement p, RunOptions o, PrintWriter err) {
+    if (monitorPort == null) {
+      return null;
+    }
+    try {
+      Monitor m = Monitor.start(monitorHost, monitorPort, "local", g, f, p, o.tMvmSeconds(),
+          o.pixels() ? "pixel" : "row");
+      err.println("monitor: " + m.url() + "  (Prometheus: " + m.url() + "metrics)");
+      err.flush();
+      return m;
+    } catch (IllegalArgumentException e) {
+      throw new UserError("--monitor-host/--monitor-port: " + e.getMessage());
+    }
+  }
+
+  /** Keeps the monitor up for --monitor-hold seconds (an interrupt ends the wait). */
+  private void hold(Monitor monitor, PrintWriter err) {
+    if (monitor == null || monitorHold == 0) {
+      return;
+    }
+    err.println("monitor: holding the final state at " + monitor.url() + " for " + monitorHold + " s");
+    err.flush();
+    try {
+      Thread.sleep(monitorHold * 1000L);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
 
   private Images.Source source(Network net) throws IOException {
     if (imagesFrom == null) {

@@ -29,10 +29,12 @@ public final class ClusterRun {
    * @param membersWanted members to wait for before the array is built
    * @param wait how long to wait for them
    * @param explicit vertices per member (HOST:PORT), or empty for segments sized to capacity
+   * @param live where the members' counters are gathered for the live monitor, or null
    */
   public static RunReport run(ArraySpec spec, CoreGraph g, Weights w, Fabric f, Placement p,
       Images.Source images, RunOptions options, IntConsumer progress, MemberSettings coordinator,
-      int membersWanted, Duration wait, Map<String, int[]> explicit) throws IOException {
+      int membersWanted, Duration wait, Map<String, int[]> explicit, fivepp.runtime.LiveStats live)
+      throws IOException {
     List<String> roles = new java.util.ArrayList<>(coordinator.roles());
     if (!roles.contains("coordinator")) {
       roles.add("coordinator");
@@ -41,7 +43,7 @@ public final class ClusterRun {
     com.typesafe.config.Config config = MemberConfig.of(s);
     checkFrames(g, options, config.getBytes("pekko.remote.artery.advanced.maximum-frame-size"));
     return Emulator.run(g, w, f, p, images, options, progress,
-        new ClusterDeployment(spec, membersWanted, wait, explicit), config);
+        new ClusterDeployment(spec, membersWanted, wait, explicit), config, live);
   }
 
   /**

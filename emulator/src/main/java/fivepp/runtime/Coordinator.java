@@ -57,7 +57,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   /** Everything a run needs. */
   public record Setup(CoreGraph graph, List<CorePlan> plans, Fabric fabric, int[] vertexOf,
       Images.Source images, RunOptions options, IntConsumer progress,
-      CompletableFuture<RunReport> result, Deployment deployment) {}
+      CompletableFuture<RunReport> result, Deployment deployment, LiveStats live) {}
 
   private final Setup setup;
   private final java.util.SortedMap<Integer, CorePlan> byVertex = new java.util.TreeMap<>();
@@ -153,6 +153,9 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     if (!started) {
       started = true;
       t0 = System.nanoTime();
+      if (setup.live() != null) {
+        setup.live().start(total);
+      }
       while (injected < Math.min(total, setup.options().window())) {
         if (!inject()) {
           return Behaviors.stopped();
@@ -216,6 +219,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
       int vertex = setup.vertexOf()[p.core.id()];
       ActorRef<CoreActor.Command> ref = actors.get(vertex);
       int[] route = {vertex};
+      long sent = 0;
       for (int portId : p.imagePorts()) {
         CorePlan.Port port = p.ports.get(portId);
         int h = image.height(), wd = image.width();
@@ -227,6 +231,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
                 v[c] = image.get(port.sourceFrom() + c, y, x);
               }
               ref.tell(new CoreActor.Data(i, portId, y, x, 1, v, ready, route, 0, 8));
+              sent++;
             }
           } else {
             float[] v = new float[port.channels() * wd];
@@ -234,8 +239,12 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
               System.arraycopy(image.data(), ((port.sourceFrom() + c) * h + y) * wd, v, c * wd, wd);
             }
             ref.tell(new CoreActor.Data(i, portId, y, 0, wd, v, ready, route, 0, 8));
+            sent++;
           }
         }
+      }
+      if (setup.live() != null) {
+        setup.live().injected(vertex, sent);
       }
     }
   }
@@ -275,7 +284,11 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     received[i] += o.values().length;
     virtualDone[i] = Math.max(virtualDone[i], o.ready());
     if (received[i] == outValues) {
-      latency.recordValue(Math.max(1, System.nanoTime() - wallStart[i]));
+      long took = Math.max(1, System.nanoTime() - wallStart[i]);
+      latency.recordValue(took);
+      if (setup.live() != null) {
+        setup.live().imageDone(took, virtualDone[i]);
+      }
       completed++;
       pending.remove(i);
       setup.progress().accept(completed);

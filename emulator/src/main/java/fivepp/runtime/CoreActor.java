@@ -48,7 +48,9 @@ public final class CoreActor extends AbstractBehavior<CoreActor.Command> {
   private static final class Channel {
     final ActorRef<Command> to;
     long bits;
+    long messages;
     double free;
+    LiveStats.Channel live;
 
     Channel(ActorRef<Command> to) {
       this.to = to;
@@ -64,16 +66,25 @@ public final class CoreActor extends AbstractBehavior<CoreActor.Command> {
   private int epoch;
   private long messagesIn;
   private long messagesOut;
+  /** Where this vertex publishes its counters for the live monitor; null when nobody watches. */
+  private final LiveStats.Vertex live;
 
   public static Behavior<Command> create(int vertex, CorePlan plan, LinkModel link, double tMvm,
       boolean pixels) {
-    return Behaviors.setup(ctx -> new CoreActor(ctx, vertex, plan, link, tMvm, pixels));
+    return create(vertex, plan, link, tMvm, pixels, null);
+  }
+
+  /** As {@link #create(int, CorePlan, LinkModel, double, boolean)}, publishing to {@code live}. */
+  public static Behavior<Command> create(int vertex, CorePlan plan, LinkModel link, double tMvm,
+      boolean pixels, LiveStats.Vertex live) {
+    return Behaviors.setup(ctx -> new CoreActor(ctx, vertex, plan, link, tMvm, pixels, live));
   }
 
   private CoreActor(ActorContext<Command> ctx, int vertex, CorePlan plan, LinkModel link,
-      double tMvm, boolean pixels) {
+      double tMvm, boolean pixels, LiveStats.Vertex live) {
     super(ctx);
     this.vertex = vertex;
+    this.live = live;
     this.plan = plan;
     this.link = link;
     this.engine = plan == null ? null : new CoreEngine(plan, tMvm, pixels, new CoreEngine.Out() {
@@ -101,7 +112,13 @@ public final class CoreActor extends AbstractBehavior<CoreActor.Command> {
   }
 
   private Behavior<Command> onWire(Wire w) {
-    w.neighbours().forEach((v, ref) -> channels.put(v, new Channel(ref)));
+    w.neighbours().forEach((v, ref) -> {
+      Channel c = new Channel(ref);
+      if (live != null) {
+        c.live = live.channel(v);
+      }
+      channels.put(v, c);
+    });
     sink = w.sink();
     epoch = w.epoch();
     if (engine != null) {
@@ -118,6 +135,10 @@ public final class CoreActor extends AbstractBehavior<CoreActor.Command> {
     } else {
       forward(d);
     }
+    if (live != null) {
+      live.publish(engine == null ? 0 : engine.mvms(), engine == null ? 0 : engine.busyNanos(),
+          engine == null ? 0 : engine.virtualTime(), messagesIn, messagesOut);
+    }
     return this;
   }
 
@@ -131,6 +152,10 @@ public final class CoreActor extends AbstractBehavior<CoreActor.Command> {
     }
     long bits = (long) d.values().length * d.bits();
     c.bits += bits;
+    c.messages++;
+    if (c.live != null) {
+      c.live.publish(c.bits, c.messages);
+    }
     double start = Math.max(d.ready(), c.free);
     double serial = link.bitsPerSecond() > 0 ? bits / link.bitsPerSecond() : 0;
     c.free = start + serial;

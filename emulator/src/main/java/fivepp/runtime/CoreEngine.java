@@ -143,6 +143,11 @@ public final class CoreEngine {
   }
 
   /** Virtual seconds spent in MVMs. */
+  /** The core's virtual clock: when its latest MVM ends, in seconds. */
+  public double virtualTime() {
+    return free;
+  }
+
   public double virtualBusy() {
     return mvms * tMvm;
   }

@@ -32,11 +32,17 @@ public interface Deployment {
 
   /** Every actor a child of the coordinator, in this JVM. */
   static Deployment local(RunOptions o) {
+    return local(o, null);
+  }
+
+  /** Every actor a child of the coordinator, in this JVM, publishing to {@code live} (null: nobody watches). */
+  static Deployment local(RunOptions o, LiveStats live) {
     return (ctx, epoch, plans) -> {
       CoreActor.LinkModel link = new CoreActor.LinkModel(o.linkBitsPerSecond(), o.linkLatencySeconds());
       Map<Integer, ActorRef<CoreActor.Command>> actors = new HashMap<>();
       plans.forEach((v, p) -> {
-        ActorRef<CoreActor.Command> a = ctx.spawn(CoreActor.create(v, p, link, o.tMvmSeconds(), o.pixels()),
+        LiveStats.Vertex meter = live == null ? null : live.vertex(v, p == null ? -1 : p.core.id());
+        ActorRef<CoreActor.Command> a = ctx.spawn(CoreActor.create(v, p, link, o.tMvmSeconds(), o.pixels(), meter),
             (p == null ? "router-" + v : "core-" + p.core.id()) + (epoch == 0 ? "" : "-e" + epoch));
         ctx.watch(a);
         actors.put(v, a);

@@ -21,8 +21,20 @@ public final class Emulator {
    */
   public static RunReport run(CoreGraph g, Weights w, Fabric fabric, Placement placement,
       Images.Source images, RunOptions options, IntConsumer progress) throws java.io.IOException {
-    return run(g, w, fabric, placement, images, options, progress, Deployment.local(options),
-        com.typesafe.config.ConfigFactory.load());
+    return run(g, w, fabric, placement, images, options, progress, (LiveStats) null);
+  }
+
+  /**
+   * As {@link #run(CoreGraph, Weights, Fabric, Placement, Images.Source, RunOptions, IntConsumer)},
+   * publishing the array's counters to {@code live} (null: nobody watches) while it runs.
+   *
+   * @throws java.io.IOException when an image cannot be read
+   */
+  public static RunReport run(CoreGraph g, Weights w, Fabric fabric, Placement placement,
+      Images.Source images, RunOptions options, IntConsumer progress, LiveStats live)
+      throws java.io.IOException {
+    return run(g, w, fabric, placement, images, options, progress, Deployment.local(options, live),
+        com.typesafe.config.ConfigFactory.load(), live);
   }
 
   /**
@@ -33,14 +45,14 @@ public final class Emulator {
    */
   public static RunReport run(CoreGraph g, Weights w, Fabric fabric, Placement placement,
       Images.Source images, RunOptions options, IntConsumer progress, Deployment deployment,
-      com.typesafe.config.Config config) throws java.io.IOException {
+      com.typesafe.config.Config config, LiveStats live) throws java.io.IOException {
     List<CorePlan> plans = CorePlan.of(g, w, placement.vertexOf(), fabric::route);
     org.slf4j.LoggerFactory.getILoggerFactory();
     Kernels.warmUp();
     CompletableFuture<RunReport> result = new CompletableFuture<>();
     ActorSystem<Coordinator.Command> system = ActorSystem.create(
         Coordinator.create(new Coordinator.Setup(g, plans, fabric, placement.vertexOf(), images,
-            options, progress, result, deployment)), "fivepp", config);
+            options, progress, result, deployment, live)), "fivepp", config);
     system.getWhenTerminated().whenComplete((done, err) -> {
       if (!result.isDone()) {
         result.completeExceptionally(new Deployment.Failed("the actor system stopped before the run finished"

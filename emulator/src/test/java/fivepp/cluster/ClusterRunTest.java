@@ -127,7 +127,7 @@ class ClusterRunTest {
   void threeMembersComputeExactlyWhatOneJvmComputes() throws Exception {
     RunReport r = ClusterRun.run(spec("resnet32"), graph, weights, fabric, placement,
         Images.synthetic(net.input(), SEED, 200), RunOptions.DEFAULT, i -> { }, coordinator(), 3,
-        Duration.ofSeconds(120), Map.of());
+        Duration.ofSeconds(120), Map.of(), null);
     assertBitIdentical(r, 200);
     // 60 vertices in three contiguous segments of 20, one per member (equal capacities)
     assertThat(r.members()).extracting(RunReport.MemberReport::address).containsExactlyElementsOf(
@@ -156,7 +156,7 @@ class ClusterRunTest {
         "5pp", p.vertexOf(), RunOptions.DEFAULT);
     assertThatThrownBy(() -> ClusterRun.run(s, g, Weights.he(n56, SEED), f, p,
         Images.synthetic(n56.input(), SEED, 1), RunOptions.DEFAULT, i -> { }, coordinator(), 3,
-        Duration.ofSeconds(120), Map.of()))
+        Duration.ofSeconds(120), Map.of(), null))
         .isInstanceOf(Deployment.Failed.class)
         .hasMessage("the cluster's 3 member(s) host at most 90 vertices and the array needs 108:"
             + " start more members or raise their --capacity");
@@ -189,7 +189,7 @@ class ClusterRunTest {
           if (done == 60) {
             victim.destroyForcibly(); // SIGKILL
           }
-        }, coordinator(), 3, Duration.ofSeconds(120), Map.of());
+        }, coordinator(), 3, Duration.ofSeconds(120), Map.of(), null);
     assertThat(victim.waitFor(10, TimeUnit.SECONDS)).isTrue();
     assertBitIdentical(r, IMAGES);
     assertThat(r.incidents()).hasSize(1);

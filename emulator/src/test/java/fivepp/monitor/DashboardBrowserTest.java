@@ -1,0 +1,98 @@
+package fivepp.monitor;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The dashboard in a real browser (Debian's headless Chromium over the DevTools protocol) during
+ * a ResNet-32 run on 5PP: one element per core, the numbers it shows for the cores change
+ * between two moments and equal {@code /api/snapshot} of the snapshot it rendered, and a
+ * screenshot lands in target/.
+ */
+class DashboardBrowserTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  /** What the page shows: the snapshot it rendered and, per core element, its numbers. */
+  private static final String PAGE_STATE = "JSON.stringify({seq: +document.body.dataset.seq,"
+      + " cores: [...document.querySelectorAll('#fabric g.core')].map(g => ({core: +g.dataset.core,"
+      + " mvms: +g.dataset.mvms, rate: +g.dataset.rate, text: g.querySelector('.rate').textContent})),"
+      + " topCores: document.querySelectorAll('#top-cores tbody tr').length,"
+      + " topChannels: document.querySelectorAll('#top-channels tbody tr').length})";
+
+  /** A moment at which the page shows exactly snapshot {@code seq}: per core, MVMs. */
+  private record Moment(long seq, Map<Integer, Long> mvms, JsonNode page) {}
+
+  @Test
+  void dashboardShowsEveryCoreLiveAndMatchesTheSnapshot() throws Exception {
+    assertThat(Cdp.CHROMIUM).as("Debian's chromium (deploy/test installs it)").isExecutable();
+    // long enough to watch: the run is ended once the page has been checked
+    try (MonitoredRun run = new MonitoredRun("--model", "resnet32", "--fabric", "5pp",
+        "--images", "100000", "--check", "0");
+        Cdp browser = Cdp.open(runUrl(run), 1400, 1100)) {
+      Moment a = moment(run, browser, -1);
+      assertThat(a.page().get("cores")).hasSize(60);
+      Moment b = moment(run, browser, a.seq());
+      int changed = 0;
+      for (Map.Entry<Integer, Long> e : b.mvms().entrySet()) {
+        if (!e.getValue().equals(a.mvms().get(e.getKey()))) {
+          changed++;
+        }
+      }
+      assertThat(changed).as("cores whose MVMs changed between snapshot %d and %d", a.seq(), b.seq())
+          .isGreaterThanOrEqualTo(3);
+      assertThat(b.page().get("topCores").asInt()).isEqualTo(10);
+      assertThat(b.page().get("topChannels").asInt()).isEqualTo(10);
+      Path shot = Path.of("target", "dashboard.png");
+      Files.createDirectories(shot.getParent());
+      byte[] png = browser.screenshot();
+      Files.write(shot, png);
+      assertThat(png).startsWith(0x89, 'P', 'N', 'G');
+    }
+  }
+
+  private static String runUrl(MonitoredRun run) {
+    return run.url;
+  }
+
+  /**
+   * Waits until the page has rendered a snapshot newer than {@code after} with every core
+   * running, that is also what /api/snapshot serves at that moment, and checks that every core
+   * element shows that snapshot's numbers.
+   */
+  private static Moment moment(MonitoredRun run, Cdp browser, long after) {
+    return Await.until(Duration.ofSeconds(90), "the page and /api/snapshot on one snapshot after " + after, () -> {
+      JsonNode page = JSON.readTree(browser.eval(PAGE_STATE).asText());
+      long seq = page.get("seq").asLong();
+      if (seq <= after || page.get("cores").size() == 0) {
+        return null;
+      }
+      JsonNode snap = JSON.readTree(run.get("api/snapshot").body());
+      if (snap.get("seq").asLong() != seq || snap.get("cores").size() < 60
+          || snap.get("run").get("imagesDone").asLong() == 0) {
+        return null;
+      }
+      Map<Integer, JsonNode> byCore = new HashMap<>();
+      snap.get("cores").forEach(c -> byCore.put(c.get("core").asInt(), c));
+      Map<Integer, Long> mvms = new HashMap<>();
+      for (JsonNode shown : page.get("cores")) {
+        int core = shown.get("core").asInt();
+        JsonNode served = byCore.get(core);
+        assertThat(served).as("core %d in /api/snapshot %d", core, seq).isNotNull();
+        assertThat(shown.get("mvms").asLong()).as("MVMs shown for core %d at snapshot %d", core, seq)
+            .isEqualTo(served.get("mvms").asLong());
+        assertThat(shown.get("rate").asDouble()).as("MVMs/s shown for core %d", core)
+            .isEqualTo(served.get("mvmsPerSecond").asDouble());
+        assertThat(shown.get("text").asText()).isNotBlank();
+        mvms.put(core, shown.get("mvms").asLong());
+      }
+      return new Moment(seq, mvms, page);
+    });
+  }
+}
