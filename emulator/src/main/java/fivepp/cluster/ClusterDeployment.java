@@ -21,10 +21,13 @@ public final class ClusterDeployment implements Deployment {
    * @param membersWanted members to wait for before the first array is built
    * @param wait how long to wait for them (and for a rebuilt array's members)
    * @param explicit a user's placement of vertices on members (HOST:PORT to vertices), or empty
+   * @param live the coordinator's live counters, which the members' are copied into once a second
+   *     for the monitor; null when nobody watches
    */
-  public ClusterDeployment(ArraySpec spec, int membersWanted, Duration wait, Map<String, int[]> explicit) {
+  public ClusterDeployment(ArraySpec spec, int membersWanted, Duration wait, Map<String, int[]> explicit,
+      fivepp.runtime.LiveStats live) {
     this.settings = new Deployer.Settings(new java.security.SecureRandom().nextLong() & Long.MAX_VALUE, spec,
-        membersWanted, wait, Map.copyOf(explicit), java.util.concurrent.ConcurrentHashMap.newKeySet());
+        membersWanted, wait, Map.copyOf(explicit), java.util.concurrent.ConcurrentHashMap.newKeySet(), live);
   }
 
   @Override

@@ -43,7 +43,7 @@ public final class ClusterRun {
     com.typesafe.config.Config config = MemberConfig.of(s);
     checkFrames(g, options, config.getBytes("pekko.remote.artery.advanced.maximum-frame-size"));
     return Emulator.run(g, w, f, p, images, options, progress,
-        new ClusterDeployment(spec, membersWanted, wait, explicit), config, live);
+        new ClusterDeployment(spec, membersWanted, wait, explicit, live), config, live);
   }
 
   /**

@@ -50,13 +50,18 @@ final class Deployer extends AbstractBehavior<Deployer.Command> {
 
   /** What a cluster run asks for. */
   record Settings(long run, ArraySpec spec, int membersWanted, Duration patience, Map<String, int[]> explicit,
-      Set<ActorRef<Member.Command>> known) {}
+      Set<ActorRef<Member.Command>> known, fivepp.runtime.LiveStats live) {}
+
+  private record Poll() implements Command {}
+
+  private record GotLive(Member.LiveCounters counters) implements Command {}
 
   private final ActorRef<Coordinator.Command> coordinator;
   private final Settings settings;
   private final TimerScheduler<Command> timers;
   private final ActorRef<Member.Info> infoAdapter;
   private final ActorRef<Member.Spawned> spawnedAdapter;
+  private final ActorRef<Member.LiveCounters> liveAdapter;
   private final Map<String, Member.Info> members = new TreeMap<>();
   private final Set<String> gone = new HashSet<>();
   private final Set<ActorRef<Member.Command>> asked = new HashSet<>();
@@ -79,6 +84,10 @@ final class Deployer extends AbstractBehavior<Deployer.Command> {
     this.timers = timers;
     this.infoAdapter = ctx.messageAdapter(Member.Info.class, GotInfo::new);
     this.spawnedAdapter = ctx.messageAdapter(Member.Spawned.class, GotSpawned::new);
+    this.liveAdapter = ctx.messageAdapter(Member.LiveCounters.class, GotLive::new);
+    if (s.live() != null) {
+      timers.startTimerAtFixedRate(new Poll(), Duration.ofSeconds(1));
+    }
     ctx.getSystem().receptionist().tell(Receptionist.subscribe(Member.KEY,
         ctx.messageAdapter(Receptionist.Listing.class, Listing::new)));
     Cluster cluster = Cluster.get(ctx.getSystem());
@@ -105,6 +114,15 @@ final class Deployer extends AbstractBehavior<Deployer.Command> {
         .onMessage(MemberGone.class, this::onGone)
         .onMessage(Timeout.class, this::onTimeout)
         .onMessage(Ignore.class, i -> this)
+        .onMessage(Poll.class, p -> {
+          if (deployed >= 0 && pending == null) {
+            for (String m : assignment.keySet()) {
+              members.get(m).member().tell(new Member.GetLive(settings.run(), liveAdapter));
+            }
+          }
+          return this;
+        })
+        .onMessage(GotLive.class, this::onLive)
         .build();
   }
 
@@ -185,6 +203,26 @@ final class Deployer extends AbstractBehavior<Deployer.Command> {
       timers.cancel(new Timeout(deployed));
       coordinator.tell(new Coordinator.Deployed(deployed, Map.copyOf(actors), Map.copyOf(memberOf)));
       pending = null;
+    }
+    return this;
+  }
+
+  /** A member's live counters, copied into the coordinator's for the monitor. */
+  private Behavior<Command> onLive(GotLive g) {
+    Member.LiveCounters c = g.counters();
+    fivepp.runtime.LiveStats live = settings.live();
+    for (int i = 0; i < c.vertex().length; i++) {
+      int v = c.vertex()[i];
+      if (c.address().equals(memberOf.get(v))) {
+        live.vertex(v, c.core()[i]).mirror(c.address(), c.mvms()[i], c.busyNanos()[i], c.virtualTime()[i],
+            c.messagesIn()[i], c.messagesOut()[i]);
+      }
+    }
+    for (int i = 0; i < c.channelFrom().length; i++) {
+      int v = c.channelFrom()[i];
+      if (c.address().equals(memberOf.get(v))) {
+        live.vertex(v, -1).mirrorChannel(c.channelTo()[i], c.channelBits()[i], c.channelMessages()[i]);
+      }
     }
     return this;
   }

@@ -3,6 +3,7 @@ package fivepp.cluster;
 import fivepp.runtime.Coordinator;
 import fivepp.runtime.CoreActor;
 import fivepp.runtime.CorePlan;
+import fivepp.runtime.LiveStats;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -43,6 +44,18 @@ public final class Member extends AbstractBehavior<Member.Command> {
   public record Spawned(long run, int epoch, String address, Map<Integer, ActorRef<CoreActor.Command>> actors,
       String error) {}
 
+  /** Asks for the live counters of the vertices this member runs for run {@code run}. */
+  public record GetLive(long run, ActorRef<LiveCounters> replyTo) implements Command {}
+
+  /**
+   * The counters of one member's vertices for a run, column by column: per vertex its core (-1
+   * for a router), MVMs, busy nanoseconds, virtual time and messages in and out; per channel
+   * leaving them its ends, bits and messages.
+   */
+  public record LiveCounters(String address, long run, int[] vertex, int[] core, long[] mvms, long[] busyNanos,
+      double[] virtualTime, long[] messagesIn, long[] messagesOut, int[] channelFrom, int[] channelTo,
+      long[] channelBits, long[] channelMessages) {}
+
   /** Stops the actors of run {@code run} whose array is older than {@code belowEpoch}. */
   public record StopRun(long run, int belowEpoch) implements Command {}
 
@@ -53,6 +66,7 @@ public final class Member extends AbstractBehavior<Member.Command> {
   private final int capacity;
   private final String address;
   private final Map<Long, List<Hosted>> runs = new HashMap<>();
+  private final Map<Long, LiveStats> live = new HashMap<>();
   private ArraySpec lastSpec;
   private ArraySpec.Built lastBuilt;
 
@@ -75,6 +89,7 @@ public final class Member extends AbstractBehavior<Member.Command> {
           return this;
         })
         .onMessage(Spawn.class, this::onSpawn)
+        .onMessage(GetLive.class, this::onGetLive)
         .onMessage(StopRun.class, s -> {
           stop(s.run(), s.belowEpoch());
           return this;
@@ -116,15 +131,56 @@ public final class Member extends AbstractBehavior<Member.Command> {
       getContext().watchWith(s.coordinator(), new CoordinatorGone(r));
       return new ArrayList<>();
     });
+    LiveStats meters = live.computeIfAbsent(s.run(), r -> new LiveStats(built.fabric().nodes(),
+        s.spec().options().tMvmSeconds()));
     for (int v : s.vertices()) {
       CorePlan p = byVertex.get(v);
       ActorRef<CoreActor.Command> a = getContext().spawn(
-          CoreActor.create(v, p, link, s.spec().options().tMvmSeconds(), s.spec().options().pixels()),
+          CoreActor.create(v, p, link, s.spec().options().tMvmSeconds(), s.spec().options().pixels(),
+              meters.vertex(v, p == null ? -1 : p.core.id())),
           "run" + s.run() + "-e" + s.epoch() + (p == null ? "-router-" + v : "-core-" + p.core.id()));
       actors.put(v, a);
       list.add(new Hosted(s.epoch(), a));
     }
     s.replyTo().tell(new Spawned(s.run(), s.epoch(), address, actors, ""));
+    return this;
+  }
+
+  private Behavior<Command> onGetLive(GetLive g) {
+    LiveStats l = live.get(g.run());
+    List<LiveStats.Vertex> vs = l == null ? List.of() : l.vertices();
+    List<LiveStats.Channel> cs = l == null ? List.of() : l.channels();
+    int n = vs.size();
+    int[] vertex = new int[n];
+    int[] core = new int[n];
+    long[] mvms = new long[n];
+    long[] busy = new long[n];
+    double[] vtime = new double[n];
+    long[] in = new long[n];
+    long[] out = new long[n];
+    for (int i = 0; i < n; i++) {
+      LiveStats.Vertex v = vs.get(i);
+      vertex[i] = v.vertex;
+      core[i] = v.core;
+      mvms[i] = v.mvms();
+      busy[i] = v.busyNanos();
+      vtime[i] = v.virtualTime();
+      in[i] = v.messagesIn();
+      out[i] = v.messagesOut();
+    }
+    int m = cs.size();
+    int[] from = new int[m];
+    int[] to = new int[m];
+    long[] bits = new long[m];
+    long[] msgs = new long[m];
+    for (int i = 0; i < m; i++) {
+      LiveStats.Channel c = cs.get(i);
+      from[i] = c.from;
+      to[i] = c.to;
+      bits[i] = c.bits();
+      msgs[i] = c.messages();
+    }
+    g.replyTo().tell(new LiveCounters(address, g.run(), vertex, core, mvms, busy, vtime, in, out, from, to, bits, msgs));
     return this;
   }
 
@@ -142,6 +198,7 @@ public final class Member extends AbstractBehavior<Member.Command> {
     });
     if (belowEpoch == Integer.MAX_VALUE) {
       runs.remove(run);
+      live.remove(run);
     }
   }
 }

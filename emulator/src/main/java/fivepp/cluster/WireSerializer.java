@@ -76,6 +76,10 @@ public final class WireSerializer extends SerializerWithStringManifest {
       return "SD";
     } else if (o instanceof Member.StopRun) {
       return "ST";
+    } else if (o instanceof Member.GetLive) {
+      return "GL";
+    } else if (o instanceof Member.LiveCounters) {
+      return "LC";
     }
     throw new IllegalArgumentException("no wire format for " + o.getClass().getName());
   }
@@ -127,6 +131,20 @@ public final class WireSerializer extends SerializerWithStringManifest {
       return b.build().toByteArray();
     } else if (o instanceof Member.StopRun s) {
       return fivepp.proto.wire.StopRun.newBuilder().setRun(s.run()).setBelowEpoch(s.belowEpoch()).build().toByteArray();
+    } else if (o instanceof Member.GetLive g) {
+      return fivepp.proto.wire.GetLive.newBuilder().setRun(g.run()).setReplyTo(ref(g.replyTo())).build().toByteArray();
+    } else if (o instanceof Member.LiveCounters c) {
+      fivepp.proto.wire.LiveCounters.Builder b = fivepp.proto.wire.LiveCounters.newBuilder()
+          .setAddress(c.address()).setRun(c.run());
+      for (int i = 0; i < c.vertex().length; i++) {
+        b.addVertex(c.vertex()[i]).addCore(c.core()[i]).addMvms(c.mvms()[i]).addBusyNanos(c.busyNanos()[i])
+            .addVirtualTime(c.virtualTime()[i]).addMessagesIn(c.messagesIn()[i]).addMessagesOut(c.messagesOut()[i]);
+      }
+      for (int i = 0; i < c.channelFrom().length; i++) {
+        b.addChannelFrom(c.channelFrom()[i]).addChannelTo(c.channelTo()[i]).addChannelBits(c.channelBits()[i])
+            .addChannelMessages(c.channelMessages()[i]);
+      }
+      return b.build().toByteArray();
     }
     throw new IllegalArgumentException("no wire format for " + o.getClass().getName());
   }
@@ -188,12 +206,32 @@ public final class WireSerializer extends SerializerWithStringManifest {
           fivepp.proto.wire.StopRun s = fivepp.proto.wire.StopRun.parseFrom(bytes);
           return new Member.StopRun(s.getRun(), s.getBelowEpoch());
         }
+        case "GL": {
+          fivepp.proto.wire.GetLive g = fivepp.proto.wire.GetLive.parseFrom(bytes);
+          return new Member.GetLive(g.getRun(), ref(g.getReplyTo()));
+        }
+        case "LC": {
+          fivepp.proto.wire.LiveCounters c = fivepp.proto.wire.LiveCounters.parseFrom(bytes);
+          return new Member.LiveCounters(c.getAddress(), c.getRun(), ints(c.getVertexList()), ints(c.getCoreList()),
+              longs(c.getMvmsList()), longs(c.getBusyNanosList()),
+              c.getVirtualTimeList().stream().mapToDouble(Double::doubleValue).toArray(),
+              longs(c.getMessagesInList()), longs(c.getMessagesOutList()), ints(c.getChannelFromList()),
+              ints(c.getChannelToList()), longs(c.getChannelBitsList()), longs(c.getChannelMessagesList()));
+        }
         default:
           throw new NotSerializableException("unknown manifest '" + manifest + "'");
       }
     } catch (InvalidProtocolBufferException e) {
       throw new NotSerializableException(manifest + ": " + e.getMessage());
     }
+  }
+
+  private static int[] ints(java.util.List<Integer> l) {
+    return l.stream().mapToInt(Integer::intValue).toArray();
+  }
+
+  private static long[] longs(java.util.List<Long> l) {
+    return l.stream().mapToLong(Long::longValue).toArray();
   }
 
   private static ByteString floats(float[] v) {

@@ -82,7 +82,9 @@ public final class Sampler {
       sentTo.merge(c.to, msgs, Long::sum);
       if (bits > 0) {
         long before = lastChannel.getOrDefault(key, 0L);
-        channels.add(new Snapshot.ChannelSample(member, c.from, c.to, bits / 8,
+        LiveStats.Vertex src = live.vertexOrNull(c.from);
+        String runsOn = src == null || src.member() == null ? member : src.member();
+        channels.add(new Snapshot.ChannelSample(runsOn, c.from, c.to, bits / 8,
             (bits - before) / 8.0 / dt, msgs));
       }
     }
@@ -101,7 +103,7 @@ public final class Sampler {
       long queued = Math.max(0, sentTo.getOrDefault(v.vertex, 0L) + v.injected() - in);
       long[] before = lastVertex.getOrDefault(v.vertex, new long[2]);
       vertexNow.put(v.vertex, new long[] {mvms, busy});
-      Snapshot.CoreSample s = new Snapshot.CoreSample(member, v.core,
+      Snapshot.CoreSample s = new Snapshot.CoreSample(v.member() == null ? member : v.member(), v.core,
           v.core < 0 ? "router" : layerOf.get(v.core), v.vertex, mvms, (mvms - before[0]) / dt,
           in, v.messagesOut(), Math.min(1, (busy - before[1]) / 1e9 / dt),
           horizon > 0 ? Math.min(1, mvms * live.tMvmSeconds() / horizon) : 0, queued);

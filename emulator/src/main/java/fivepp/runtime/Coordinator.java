@@ -102,6 +102,9 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     this.virtualStart = new double[total];
     this.wallStart = new long[total];
     plan();
+    if (s.live() != null) {
+      byVertex.forEach((v, p) -> s.live().vertex(v, p == null ? -1 : p.core.id()));
+    }
     s.deployment().deploy(ctx, epoch, java.util.Collections.unmodifiableSortedMap(byVertex));
   }
 
@@ -308,6 +311,17 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
 
   private Behavior<Command> onStats(GotStats g) {
     stats.add(g.stats());
+    String runsOn = memberOf.get(g.stats().vertex());
+    if (setup.live() != null && runsOn != null) {
+      // the final counts of a vertex on a cluster member, exact, for the monitor's last sample
+      CoreActor.Stats s = g.stats();
+      LiveStats.Vertex v = setup.live().vertex(s.vertex(), s.core());
+      v.mirror(runsOn, s.mvms(), s.busyNanos(), v.virtualTime(), s.messagesIn(), s.messagesOut());
+      s.channelBits().forEach((to, bits) -> {
+        LiveStats.Channel c = v.channel(to);
+        c.publish(bits, c.messages());
+      });
+    }
     if (stats.size() < actors.size()) {
       return this;
     }

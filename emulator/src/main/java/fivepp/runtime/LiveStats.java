@@ -30,6 +30,8 @@ public final class LiveStats {
     /** Written by the coordinator: messages injected. */
     private final Padded injected = new Padded();
     private final List<Channel> out = new ArrayList<>();
+    /** The cluster member the vertex runs on, or null in a run on one JVM. */
+    private volatile String member;
 
     Vertex(LiveStats owner, int vertex, int core) {
       this.owner = owner;
@@ -78,6 +80,25 @@ public final class LiveStats {
 
     public long messagesOut() {
       return counts.get(4);
+    }
+
+    /**
+     * Copies the counts of this vertex as reported from the cluster member that runs it (the
+     * coordinator's one reader of a member's reports is then this vertex's one writer).
+     */
+    public void mirror(String runsOn, long mvms, long busyNanos, double virtualTime, long in, long out) {
+      member = runsOn;
+      publish(mvms, busyNanos, virtualTime, in, out);
+    }
+
+    /** Copies the counts of this vertex's channel to {@code to}, as reported by its member. */
+    public void mirrorChannel(int to, long bits, long messages) {
+      channel(to).publish(bits, messages);
+    }
+
+    /** The cluster member this vertex runs on, or null in a run on one JVM. */
+    public String member() {
+      return member;
     }
 
     /** Messages the coordinator sent to this vertex (images entering the array). */
@@ -151,6 +172,11 @@ public final class LiveStats {
       vertices.set(v, x);
     }
     return x;
+  }
+
+  /** Vertex {@code v} if it is registered, else null. */
+  public Vertex vertexOrNull(int v) {
+    return v >= 0 && v < vertices.length() ? vertices.get(v) : null;
   }
 
   private synchronized void register(Channel c) {

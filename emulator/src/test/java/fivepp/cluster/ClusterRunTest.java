@@ -16,6 +16,7 @@ import fivepp.model.Zoo;
 import fivepp.runtime.Deployment;
 import fivepp.runtime.Emulator;
 import fivepp.runtime.Images;
+import fivepp.runtime.LiveStats;
 import fivepp.runtime.RunOptions;
 import fivepp.runtime.RunReport;
 import java.io.BufferedReader;
@@ -125,9 +126,23 @@ class ClusterRunTest {
   @Test
   @Order(1)
   void threeMembersComputeExactlyWhatOneJvmComputes() throws Exception {
+    LiveStats live = new LiveStats(fabric.nodes(), RunOptions.DEFAULT.tMvmSeconds());
+    long[] midRun = new long[2];
     RunReport r = ClusterRun.run(spec("resnet32"), graph, weights, fabric, placement,
-        Images.synthetic(net.input(), SEED, 200), RunOptions.DEFAULT, i -> { }, coordinator(), 3,
-        Duration.ofSeconds(120), Map.of(), null);
+        Images.synthetic(net.input(), SEED, 200), RunOptions.DEFAULT, done -> {
+          if (done == 100) {
+            // mid-run, the members' counters reach this JVM (polled once a second): wait for
+            // them here, in the coordinator, which holds back the next images meanwhile
+            long deadline = System.nanoTime() + 20_000_000_000L;
+            while (System.nanoTime() < deadline && (live.vertices().size() < 60
+                || live.vertices().stream().anyMatch(v -> v.member() == null || v.mvms() == 0))) {
+              Thread.onSpinWait();
+            }
+            midRun[0] = live.vertices().stream().filter(v -> v.member() != null && v.mvms() > 0).count();
+            midRun[1] = live.vertices().stream().mapToLong(LiveStats.Vertex::mvms).sum();
+          }
+        }, coordinator(), 3, Duration.ofSeconds(120), Map.of(), live);
+    assertThat(midRun[0]).as("vertices reported live by their members mid-run").isEqualTo(60);
     assertBitIdentical(r, 200);
     // 60 vertices in three contiguous segments of 20, one per member (equal capacities)
     assertThat(r.members()).extracting(RunReport.MemberReport::address).containsExactlyElementsOf(
@@ -143,6 +158,19 @@ class ClusterRunTest {
     assertThat(r.crossMemberBytesPerImage()).isPositive().isLessThan(all / 4);
     // channel bytes are those of the single-JVM run, channel by channel
     assertThat(r.channels()).containsExactlyElementsOf(single.channels());
+    // the live monitor's counters, gathered from the members, end at the run's totals, each
+    // core labelled with the member it ran on
+    assertThat(live.vertices()).hasSize(60);
+    long total = r.cores().stream().mapToLong(RunReport.CoreReport::mvms).sum();
+    assertThat(live.vertices().stream().mapToLong(LiveStats.Vertex::mvms).sum()).isEqualTo(total);
+    assertThat(midRun[1]).isPositive().isLessThan(total);
+    assertThat(live.vertices().stream().map(LiveStats.Vertex::member).distinct().sorted().toList())
+        .containsExactlyElementsOf(ADDRESSES.stream().sorted().toList());
+    for (RunReport.ChannelReport c : r.channels()) {
+      LiveStats.Channel lc = live.channels().stream().filter(x -> x.from == c.from() && x.to == c.to())
+          .findFirst().orElseThrow();
+      assertThat(lc.bits() / 8.0 / 200).isEqualTo(c.bytesPerImage());
+    }
   }
 
   @Test
