@@ -33,7 +33,7 @@ import org.apache.pekko.stream.javadsl.Source;
 /**
  * The monitor's HTTP server (pekko-http), read-only: {@code GET /} the dashboard, {@code GET
  * /metrics} Prometheus text, {@code GET /api/snapshot} the latest snapshot as JSON, {@code GET
- * /api/stream} server-sent events, one per new snapshot. Any other path is 404, any other
+ * /api/stream} server-sent events, one per new snapshot (the fabric in the first only). Any other path is 404, any other
  * method 405. It runs in an actor system of its own, so it can outlive the run it watches.
  */
 public final class MonitorServer implements AutoCloseable {
@@ -100,7 +100,10 @@ public final class MonitorServer implements AutoCloseable {
             path("stream", () -> completeOK(stream(snapshots), EventStreamMarshalling.toEventStream()))))));
   }
 
-  /** Every new snapshot (by sequence number) as one event, checked for every 200 ms. */
+  /**
+   * Every new snapshot (by sequence number) as one event, checked for every 200 ms. The fabric
+   * does not change during a run: only the first event carries it.
+   */
   private static Source<ServerSentEvent, org.apache.pekko.NotUsed> stream(Supplier<Snapshot> snapshots) {
     return Source.tick(Duration.ZERO, Duration.ofMillis(200), "tick")
         .map(t -> java.util.Optional.ofNullable(snapshots.get()))
@@ -110,8 +113,10 @@ public final class MonitorServer implements AutoCloseable {
             if (o.isEmpty() || o.get().seq() == last[0]) {
               return List.<Snapshot>of();
             }
-            last[0] = o.get().seq();
-            return List.of(o.get());
+            Snapshot x = o.get();
+            boolean first = last[0] < 0;
+            last[0] = x.seq();
+            return List.of(first ? x : x.withoutFabric());
           };
         })
         .map(s -> ServerSentEvent.create(json(s)))

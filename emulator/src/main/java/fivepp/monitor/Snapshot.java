@@ -48,6 +48,11 @@ public record Snapshot(long seq, long timeMillis, Run run, List<CoreSample> core
   /** Wall-clock latency of the images completed so far, in milliseconds. */
   public record Latency(long count, double meanMs, double p50Ms, double p99Ms, double maxMs) {}
 
+  /** This snapshot without the fabric, which does not change during a run. */
+  public Snapshot withoutFabric() {
+    return new Snapshot(seq, timeMillis, run, cores, routers, channels, latency, null);
+  }
+
   /**
    * The snapshot of a whole array run by several members: the cores, routers and channels of
    * all of them, the run and latency of {@code parts.get(0)} (the coordinator, where images

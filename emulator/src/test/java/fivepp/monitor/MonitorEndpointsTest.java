@@ -27,7 +27,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The monitor's endpoints after a real run, held with --monitor-hold: /metrics parses as
  * Prometheus text and its per-core MVM counters add up to the run's MVMs; per-channel bytes
- * equal the run's report; /api/snapshot is final; /api/stream sends snapshots; only GET of the
+ * equal the run's report; /api/snapshot is final; /api/stream sends snapshots (the fabric in
+ * the first); only GET of the
  * four endpoints is served. And the monitor options' bad input.
  */
 class MonitorEndpointsTest {
@@ -89,7 +90,16 @@ class MonitorEndpointsTest {
       try (BufferedReader r = new BufferedReader(new InputStreamReader(stream.body(), StandardCharsets.UTF_8))) {
         String line = r.readLine();
         assertThat(line).startsWith("data:");
-        assertThat(JSON.readTree(line.substring(5)).get("run").get("imagesDone").asLong()).isEqualTo(IMAGES);
+        JsonNode first = JSON.readTree(line.substring(5));
+        assertThat(first.get("run").get("imagesDone").asLong()).isEqualTo(IMAGES);
+        assertThat(first.get("fabric").get("nodes")).hasSize(60);
+        do {
+          line = r.readLine();
+        } while (!line.startsWith("data:"));
+        JsonNode next = JSON.readTree(line.substring(5));
+        assertThat(next.get("seq").asLong()).isGreaterThan(first.get("seq").asLong());
+        assertThat(next.get("fabric").isNull()).as("the fabric goes in the first event only").isTrue();
+        assertThat(next.get("cores")).hasSize(60);
       }
 
       HttpResponse<String> page = run.get("");
