@@ -94,6 +94,18 @@ final class NodeCommand implements Callable<Integer> {
       description = "Seconds to try the seeds before giving up; 0 tries for ever (default: ${DEFAULT-VALUE}).")
   double joinTimeoutSeconds;
 
+  @Option(names = "--monitor-port", paramLabel = "PORT",
+      description = "Serve the live monitor of the cores this member hosts (dashboard at /, /metrics, /api/snapshot,"
+          + " /api/stream) on this port; 0 picks a free one. Absent: no server.")
+  Integer monitorPort;
+
+  @Option(names = "--monitor-host", defaultValue = "127.0.0.1", paramLabel = "HOST",
+      description = "Address the monitor listens on (default: ${DEFAULT-VALUE}).")
+  String monitorHost;
+
+  /** The member's live monitor, when --monitor-port is given. */
+  private fivepp.monitor.MemberMonitor monitor;
+
   @Option(names = "--verbose", description = "Show Pekko's warnings while joining (connection attempts, TLS).")
   boolean verbose;
 
@@ -102,11 +114,36 @@ final class NodeCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    Started s = start();
+    if (monitorPort != null) {
+      if (monitorPort < 0 || monitorPort > 65535) {
+        throw new UserError("--monitor-port " + monitorPort + ": give a port from 0 (any free port) to 65535");
+      }
+      try {
+        monitor = fivepp.monitor.MemberMonitor.start(monitorHost, monitorPort, "");
+      } catch (IllegalArgumentException e) {
+        throw new UserError("--monitor-host/--monitor-port: " + e.getMessage());
+      }
+    }
+    Started s;
+    try {
+      s = start();
+    } catch (UserError e) {
+      if (monitor != null) {
+        monitor.close();
+      }
+      throw e;
+    }
     PrintWriter out = spec.commandLine().getOut();
     out.printf(Locale.ROOT, "member %s up, capacity %d cores%n", s.hostPort(), capacity);
+    if (monitor != null) {
+      monitor.member(MemberSettings.SYSTEM + "@" + s.hostPort());
+      out.printf(Locale.ROOT, "monitor: %s  (Prometheus: %smetrics)%n", monitor.url(), monitor.url());
+    }
     out.flush();
     s.system().getWhenTerminated().toCompletableFuture().join();
+    if (monitor != null) {
+      monitor.close();
+    }
     out.printf(Locale.ROOT, "member %s stopped%n", s.hostPort());
     out.flush();
     return 0;
@@ -158,7 +195,12 @@ final class NodeCommand implements Callable<Integer> {
     Quiet quiet = verbose ? null : new Quiet();
     ActorSystem<?> system;
     try {
-      system = ActorSystem.create(Member.create(capacity), MemberSettings.SYSTEM, conf);
+      system = ActorSystem.create(Member.create(capacity, h -> {
+        if (monitor != null) {
+          monitor.watch(h.live(), h.built().graph(), h.built().fabric(),
+              new fivepp.mapping.Placement(h.spec().vertexOf()), h.spec().options().pixels() ? "pixel" : "row");
+        }
+      }), MemberSettings.SYSTEM, conf);
     } catch (RuntimeException e) {
       restore(quiet);
       throw new UserError("cannot start the member: " + firstLine(e));

@@ -59,6 +59,12 @@ public final class Member extends AbstractBehavior<Member.Command> {
   /** Stops the actors of run {@code run} whose array is older than {@code belowEpoch}. */
   public record StopRun(long run, int belowEpoch) implements Command {}
 
+  /**
+   * A run began on this member: its counters, the array as rebuilt here and where its cores sit,
+   * for whoever watches the member live (the node's monitor).
+   */
+  public record Hosting(long run, LiveStats live, ArraySpec spec, ArraySpec.Built built) {}
+
   private record CoordinatorGone(long run) implements Command, org.apache.pekko.actor.NoSerializationVerificationNeeded {}
 
   private record Hosted(int epoch, ActorRef<CoreActor.Command> actor) {}
@@ -71,12 +77,20 @@ public final class Member extends AbstractBehavior<Member.Command> {
   private ArraySpec.Built lastBuilt;
 
   public static Behavior<Command> create(int capacity) {
-    return Behaviors.setup(ctx -> new Member(ctx, capacity));
+    return create(capacity, h -> { });
   }
 
-  private Member(ActorContext<Command> ctx, int capacity) {
+  /** A member that tells {@code onRun} of every run it begins to host. */
+  public static Behavior<Command> create(int capacity, java.util.function.Consumer<Hosting> onRun) {
+    return Behaviors.setup(ctx -> new Member(ctx, capacity, onRun));
+  }
+
+  private final java.util.function.Consumer<Hosting> onRun;
+
+  private Member(ActorContext<Command> ctx, int capacity, java.util.function.Consumer<Hosting> onRun) {
     super(ctx);
     this.capacity = capacity;
+    this.onRun = onRun;
     this.address = ctx.getSystem().address().hostPort();
     ctx.getSystem().receptionist().tell(Receptionist.register(KEY, ctx.getSelf()));
   }
@@ -131,8 +145,11 @@ public final class Member extends AbstractBehavior<Member.Command> {
       getContext().watchWith(s.coordinator(), new CoordinatorGone(r));
       return new ArrayList<>();
     });
-    LiveStats meters = live.computeIfAbsent(s.run(), r -> new LiveStats(built.fabric().nodes(),
-        s.spec().options().tMvmSeconds()));
+    LiveStats meters = live.computeIfAbsent(s.run(), r -> {
+      LiveStats l = new LiveStats(built.fabric().nodes(), s.spec().options().tMvmSeconds());
+      onRun.accept(new Hosting(r, l, s.spec(), built));
+      return l;
+    });
     for (int v : s.vertices()) {
       CorePlan p = byVertex.get(v);
       ActorRef<CoreActor.Command> a = getContext().spawn(

@@ -53,6 +53,8 @@ class ClusterRunTest {
   static final int IMAGES = 240;
   static final List<Process> MEMBERS = new ArrayList<>();
   static final List<String> ADDRESSES = new ArrayList<>();
+  /** Member 3 serves its own live monitor on this port. */
+  static int monitorPort;
   static Network net;
   static Weights weights;
   static CoreGraph graph;
@@ -62,20 +64,24 @@ class ClusterRunTest {
 
   @BeforeAll
   static void start() throws Exception {
-    int[] ports = new int[3];
-    for (int i = 0; i < 3; i++) {
+    int[] ports = new int[4];
+    for (int i = 0; i < 4; i++) {
       try (ServerSocket s = new ServerSocket(0)) {
         ports[i] = s.getLocalPort();
       }
     }
+    monitorPort = ports[3];
     CountDownLatch up = new CountDownLatch(3);
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     for (int i = 0; i < 3; i++) {
-      Process p = new ProcessBuilder(java, "--add-modules", "jdk.incubator.vector", "-Xmx1g",
+      List<String> cmd = new ArrayList<>(List.of(java, "--add-modules", "jdk.incubator.vector", "-Xmx1g",
           "-Dpekko.actor.serialize-messages=on", "-cp", System.getProperty("java.class.path"),
           Main.class.getName(), "node", "--port", Integer.toString(ports[i]),
-          "--seed", "127.0.0.1:" + ports[0], "--capacity", Integer.toString(CAPACITY))
-          .redirectErrorStream(true).start();
+          "--seed", "127.0.0.1:" + ports[0], "--capacity", Integer.toString(CAPACITY)));
+      if (i == 2) {
+        cmd.addAll(List.of("--monitor-port", Integer.toString(monitorPort)));
+      }
+      Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
       MEMBERS.add(p);
       ADDRESSES.add("fivepp@127.0.0.1:" + ports[i]);
       Thread t = new Thread(() -> {
@@ -107,6 +113,26 @@ class ClusterRunTest {
     MEMBERS.forEach(Process::destroyForcibly);
   }
 
+  /** Cores of member 3 with MVMs done, as its monitor's /api/snapshot shows them (-1: no answer). */
+  static long busyCoresOnMember3() {
+    try {
+      java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(
+          java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + monitorPort + "/api/snapshot"))
+              .build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+      com.fasterxml.jackson.databind.JsonNode cores = new com.fasterxml.jackson.databind.ObjectMapper()
+          .readTree(r.body()).get("cores");
+      long n = 0;
+      for (com.fasterxml.jackson.databind.JsonNode c : cores) {
+        if (c.get("member").asText().equals(ADDRESSES.get(2)) && c.get("mvms").asLong() > 0) {
+          n++;
+        }
+      }
+      return n;
+    } catch (java.io.IOException | InterruptedException e) {
+      return -1;
+    }
+  }
+
   static ArraySpec spec(String model) {
     return new ArraySpec(model, null, null, null, null, 0, SEED, "256x256", Tiling.Concat.FORWARD, 8, 16, "5pp",
         placement.vertexOf(), RunOptions.DEFAULT);
@@ -128,6 +154,7 @@ class ClusterRunTest {
   void threeMembersComputeExactlyWhatOneJvmComputes() throws Exception {
     LiveStats live = new LiveStats(fabric.nodes(), RunOptions.DEFAULT.tMvmSeconds());
     long[] midRun = new long[2];
+    long[] memberView = new long[1];
     RunReport r = ClusterRun.run(spec("resnet32"), graph, weights, fabric, placement,
         Images.synthetic(net.input(), SEED, 200), RunOptions.DEFAULT, done -> {
           if (done == 100) {
@@ -140,9 +167,14 @@ class ClusterRunTest {
             }
             midRun[0] = live.vertices().stream().filter(v -> v.member() != null && v.mvms() > 0).count();
             midRun[1] = live.vertices().stream().mapToLong(LiveStats.Vertex::mvms).sum();
+            // member 3's own monitor shows the 20 cores it hosts, working
+            while (System.nanoTime() < deadline && (memberView[0] = busyCoresOnMember3()) < 20) {
+              Thread.onSpinWait();
+            }
           }
         }, coordinator(), 3, Duration.ofSeconds(120), Map.of(), live);
     assertThat(midRun[0]).as("vertices reported live by their members mid-run").isEqualTo(60);
+    assertThat(memberView[0]).as("cores with MVMs on member 3's own /api/snapshot").isEqualTo(20);
     assertBitIdentical(r, 200);
     // 60 vertices in three contiguous segments of 20, one per member (equal capacities)
     assertThat(r.members()).extracting(RunReport.MemberReport::address).containsExactlyElementsOf(
