@@ -66,8 +66,8 @@ public final class CoreEngine {
   private final Shape convOut;
   private final Shape output;
   private final int residualChannels;
-  /** Unit horizontal stride and whole vectors of pixels: MVMs by direct convolution. */
-  private final boolean direct;
+  /** Unit horizontal stride and whole pairs of vectors of pixels: MVMs by direct convolution. */
+  private final boolean channelMajor;
   private final Map<String, Integer> heldChannels = new HashMap<>();
   private final Map<String, Integer> heldHeight = new HashMap<>();
   private final Map<Integer, ImageState> images = new TreeMap<>();
@@ -118,7 +118,7 @@ public final class CoreEngine {
           + " input channels on its ports but reads " + chIn);
     }
     this.residualChannels = res;
-    this.direct = layer.strideW() == 1 && convOut.width() % Kernels.LANES == 0;
+    this.channelMajor = Kernels.directFits(convOut.width(), layer.strideW());
   }
 
   /** The most images this core has held state for at once (bounded by the window). */
@@ -222,7 +222,7 @@ public final class CoreEngine {
     // 1. raw input rows -> pre-activation -> pre-pool -> conv input rows
     while (s.nextConvIn < conv.height() && convInReady(s, s.nextConvIn)) {
       RowBuf r = convInRow(s, s.nextConvIn);
-      s.convIn.put(s.nextConvIn, direct ? padded(r) : r);
+      s.convIn.put(s.nextConvIn, padded(r));
       s.nextConvIn++;
     }
     // 2. conv output rows
@@ -296,7 +296,7 @@ public final class CoreEngine {
 
   /**
    * The conv input row with {@code padLeft} zeros before and {@code padRight} after every channel,
-   * so that the direct kernel reads every window without bounds checks; ready times stay unpadded.
+   * so that the kernels read every window without bounds checks; ready times stay unpadded.
    */
   private RowBuf padded(RowBuf r) {
     int pl = layer.padLeft();
@@ -404,66 +404,29 @@ public final class CoreEngine {
       win[ky] = s.convIn.get(yBase + ky * layer.dilationH());
     }
     float[] ov = o.v;
-    int padL = layer.padLeft();
-    if (direct) {
-      // unit stride: each crossbar row reads the input of all the row's pixels as one slice of
-      // its zero-padded line-buffer row
-      int pitch = wc + layer.padLeft() + layer.padRight();
-      for (CorePlan.Block b : plan.blocks) {
-        int rows = b.channel().length;
-        if (srcs.length < rows) {
-          srcs = new float[rows][];
-          offs = new int[rows];
-        }
-        for (int i = 0; i < rows; i++) {
-          RowBuf r = win[b.ky()[i]];
-          srcs[i] = r == null ? zeros(pitch) : r.v;
-          offs[i] = r == null ? 0 : b.channel()[i] * pitch + b.dx()[i];
-        }
-        Kernels.direct(srcs, offs, rows, wo, b.weights(), b.stride(), b.colTo() - b.colFrom(), ov,
-            (b.colFrom() - plan.core.outFrom()) * wo);
-      }
-    }
-    // otherwise the row's MVMs as one small GEMM per block, the input vector of every output
-    // pixel gathered from the line buffer
-    for (CorePlan.Block b : direct ? List.<CorePlan.Block>of() : plan.blocks) {
+    // each crossbar row reads its input for all the row's pixels straight from its zero-padded
+    // line-buffer row, at the layer's horizontal stride: nothing is gathered
+    int pitch = wc + layer.padLeft() + layer.padRight();
+    for (CorePlan.Block b : plan.blocks) {
       int rows = b.channel().length;
-      int stride = b.stride();
-      float[] xs = scratch(0, wo * rows);
+      if (srcs.length < rows) {
+        srcs = new float[rows][];
+        offs = new int[rows];
+      }
       for (int i = 0; i < rows; i++) {
         RowBuf r = win[b.ky()[i]];
-        int at = i * wo;
-        if (r == null) {
-          java.util.Arrays.fill(xs, at, at + wo, 0f);
-          continue;
-        }
-        int rowBase = b.channel()[i] * wc;
-        int x0 = b.dx()[i] - padL;
-        // output pixels whose input column lies inside the row: [lo, hi)
-        int lo = x0 >= 0 ? 0 : (-x0 + sw - 1) / sw;
-        int hi = Math.min(wo, x0 >= wc ? 0 : (wc - 1 - x0) / sw + 1);
-        if (hi <= lo) {
-          java.util.Arrays.fill(xs, at, at + wo, 0f);
-          continue;
-        }
-        for (int k = at; k < at + lo; k++) {
-          xs[k] = 0f;
-        }
-        if (sw == 1) {
-          System.arraycopy(r.v, rowBase + x0 + lo, xs, at + lo, hi - lo);
-        } else {
-          for (int xo = lo, x = x0 + lo * sw; xo < hi; xo++, x += sw) {
-            xs[at + xo] = r.v[rowBase + x];
-          }
-        }
-        for (int k = at + hi; k < at + wo; k++) {
-          xs[k] = 0f;
-        }
+        srcs[i] = r == null ? zeros(pitch) : r.v;
+        offs[i] = r == null ? 0 : b.channel()[i] * pitch + b.dx()[i];
       }
-      float[] ys = scratch(1, wo * stride);
-      Kernels.gemm(xs, wo, rows, b.weights(), stride, ys);
       int off = b.colFrom() - plan.core.outFrom();
       int n = b.colTo() - b.colFrom();
+      if (channelMajor) {
+        Kernels.direct(srcs, offs, rows, wo, b.weights(), b.stride(), n, ov, off * wo);
+        continue;
+      }
+      int stride = b.stride();
+      float[] ys = scratch(1, wo * stride);
+      Kernels.gemm(srcs, offs, sw, rows, wo, b.weights(), stride, ys);
       for (int c = 0; c < n; c++) {
         int base = (off + c) * wo;
         for (int xo = 0, yi = c; xo < wo; xo++, yi += stride) {
