@@ -34,19 +34,64 @@ public final class CoreEngine {
     final double[] ready;
     int received;
     boolean activated;
+    /** The ready time of every pixel, -1 when they differ, NaN until asked (once complete). */
+    private double uniform = Double.NaN;
 
     RowBuf(int values, int width) {
       v = new float[values];
       ready = new double[width];
     }
+
+    double uniformReady() {
+      if (Double.isNaN(uniform)) {
+        double u = ready.length == 0 ? 0 : ready[0];
+        for (double d : ready) {
+          if (d != u) {
+            u = -1;
+            break;
+          }
+        }
+        uniform = u;
+      }
+      return uniform;
+    }
+  }
+
+  /** Row buffers indexed by row; rows outside [0, height) read as absent (padding). */
+  private static final class Rows {
+    final RowBuf[] at;
+    /** Rows below this one have been dropped. */
+    int low;
+
+    Rows(int height) {
+      at = new RowBuf[height];
+    }
+
+    RowBuf get(int y) {
+      return y >= 0 && y < at.length ? at[y] : null;
+    }
+
+    RowBuf remove(int y) {
+      RowBuf r = at[y];
+      at[y] = null;
+      return r;
+    }
+
+    /** Drops the rows below {@code y}. */
+    void dropBelow(int y) {
+      for (int i = low, end = Math.min(y, at.length); i < end; i++) {
+        at[i] = null;
+      }
+      low = Math.max(low, y);
+    }
   }
 
   private final class ImageState {
-    final TreeMap<Integer, RowBuf> raw = new TreeMap<>();
-    final TreeMap<Integer, RowBuf> convIn = new TreeMap<>();
-    final TreeMap<Integer, RowBuf> psum = new TreeMap<>();
-    final TreeMap<Integer, RowBuf> residual = new TreeMap<>();
-    final TreeMap<Integer, RowBuf> post = new TreeMap<>();
+    final Rows raw = new Rows(in.height());
+    final Rows convIn = new Rows(conv.height());
+    final Rows psum = new Rows(convOut.height());
+    final Rows residual = new Rows(convOut.height());
+    final Rows post = new Rows(convOut.height());
     final Map<String, TreeMap<Integer, RowBuf>> held = new HashMap<>();
     final Map<String, Integer> heldRowsDone = new HashMap<>();
     int nextConvIn;
@@ -66,6 +111,8 @@ public final class CoreEngine {
   private final Shape convOut;
   private final Shape output;
   private final int residualChannels;
+  /** Per output pixel: whether any column of its window lies inside the row (not padding). */
+  private final boolean[] windowInside;
   /** Unit horizontal stride and whole pairs of vectors of pixels: MVMs by direct convolution. */
   private final boolean channelMajor;
   private final Map<String, Integer> heldChannels = new HashMap<>();
@@ -118,6 +165,13 @@ public final class CoreEngine {
           + " input channels on its ports but reads " + chIn);
     }
     this.residualChannels = res;
+    this.windowInside = new boolean[convOut.width()];
+    for (int xo = 0; xo < windowInside.length; xo++) {
+      for (int kx = 0; kx < layer.kernelW(); kx++) {
+        int x = xo * layer.strideW() - layer.padLeft() + kx * layer.dilationW();
+        windowInside[xo] |= x >= 0 && x < conv.width();
+      }
+    }
     this.channelMajor = Kernels.directFits(convOut.width(), layer.strideW());
   }
 
@@ -146,15 +200,24 @@ public final class CoreEngine {
     CorePlan.Port p = plan.ports.get(port);
     switch (p.kind()) {
       case ACTIVATION -> {
-        RowBuf r = s.raw.computeIfAbsent(row, y -> new RowBuf(chIn * in.width(), in.width()));
+        RowBuf r = s.raw.at[row];
+        if (r == null) {
+          r = s.raw.at[row] = new RowBuf(chIn * in.width(), in.width());
+        }
         put(r, p.destChannel() - plan.core.inFrom(), p.channels(), in.width(), col, count, values, ready);
       }
       case PARTIAL_SUM -> {
-        RowBuf r = s.psum.computeIfAbsent(row, y -> new RowBuf(cols * convOut.width(), convOut.width()));
+        RowBuf r = s.psum.at[row];
+        if (r == null) {
+          r = s.psum.at[row] = new RowBuf(cols * convOut.width(), convOut.width());
+        }
         put(r, 0, cols, convOut.width(), col, count, values, ready);
       }
       case RESIDUAL -> {
-        RowBuf r = s.residual.computeIfAbsent(row, y -> new RowBuf(cols * convOut.width(), convOut.width()));
+        RowBuf r = s.residual.at[row];
+        if (r == null) {
+          r = s.residual.at[row] = new RowBuf(cols * convOut.width(), convOut.width());
+        }
         put(r, p.destChannel() - plan.core.outFrom(), p.channels(), convOut.width(), col, count, values, ready);
       }
       case FORWARD -> {
@@ -222,7 +285,7 @@ public final class CoreEngine {
     // 1. raw input rows -> pre-activation -> pre-pool -> conv input rows
     while (s.nextConvIn < conv.height() && convInReady(s, s.nextConvIn)) {
       RowBuf r = convInRow(s, s.nextConvIn);
-      s.convIn.put(s.nextConvIn, padded(r));
+      s.convIn.at[s.nextConvIn] = padded(r);
       s.nextConvIn++;
     }
     // 2. conv output rows
@@ -230,7 +293,7 @@ public final class CoreEngine {
       computeRow(image, s, s.nextOut);
       s.nextOut++;
       int keep = s.nextOut * layer.strideH() - layer.padTop();
-      s.convIn.headMap(keep).clear();
+      s.convIn.dropBelow(keep);
     }
   }
 
@@ -272,7 +335,7 @@ public final class CoreEngine {
     }
     RowBuf pooled = pool(p, s.raw, row, chIn, in.height(), in.width(), conv.width());
     int nextStart = poolRows(p, row + 1, in.height())[0];
-    s.raw.headMap(Math.min(nextStart, span[1])).clear();
+    s.raw.dropBelow(Math.min(nextStart, span[1]));
     return pooled;
   }
 
@@ -324,7 +387,7 @@ public final class CoreEngine {
   }
 
   /** One pooled row from complete rows of {@code rows}. */
-  private static RowBuf pool(Pool p, TreeMap<Integer, RowBuf> rows, int row, int channels,
+  private static RowBuf pool(Pool p, Rows rows, int row, int channels,
       int height, int width, int outWidth) {
     RowBuf o = new RowBuf(channels * outWidth, outWidth);
     int[] span = poolRows(p, row, height);
@@ -444,18 +507,30 @@ public final class CoreEngine {
         o.v[i] += res.v[i];
       }
     }
-    // virtual time: one MVM per pixel, in raster order, once its window is ready
+    // virtual time: one MVM per pixel, in raster order, once its window is ready; when every
+    // window row was ready at once (whole rows), the window of each pixel is ready then too
+    double common = 0;
+    for (RowBuf r : win) {
+      if (r != null) {
+        double u = r.uniformReady();
+        common = u < 0 || common < 0 ? -1 : Math.max(common, u);
+      }
+    }
     for (int xo = 0; xo < wo; xo++) {
-      int xBase = xo * sw - layer.padLeft();
       double ready = 0;
-      for (RowBuf r : win) {
-        if (r == null) {
-          continue;
-        }
-        for (int kx = 0; kx < layer.kernelW(); kx++) {
-          int x = xBase + kx * layer.dilationW();
-          if (x >= 0 && x < wc) {
-            ready = Math.max(ready, r.ready[x]);
+      if (common >= 0) {
+        ready = windowInside[xo] ? common : 0;
+      } else {
+        int xBase = xo * sw - layer.padLeft();
+        for (RowBuf r : win) {
+          if (r == null) {
+            continue;
+          }
+          for (int kx = 0; kx < layer.kernelW(); kx++) {
+            int x = xBase + kx * layer.dilationW();
+            if (x >= 0 && x < wc) {
+              ready = Math.max(ready, r.ready[x]);
+            }
           }
         }
       }
@@ -510,7 +585,7 @@ public final class CoreEngine {
       s.nextPost++;
       return;
     }
-    s.post.put(yo, o);
+    s.post.at[yo] = o;
     while (s.nextPost < output.height()) {
       int[] span = poolRows(p, s.nextPost, convOut.height());
       if (span[1] > s.nextOut + 1) {
@@ -519,7 +594,7 @@ public final class CoreEngine {
       RowBuf pooled = pool(p, s.post, s.nextPost, cols, convOut.height(), wo, output.width());
       finished(image, s.nextPost, pooled, output.width());
       s.nextPost++;
-      s.post.headMap(Math.min(poolRows(p, s.nextPost, convOut.height())[0], span[1])).clear();
+      s.post.dropBelow(Math.min(poolRows(p, s.nextPost, convOut.height())[0], span[1]));
     }
   }
 
