@@ -646,7 +646,10 @@ public final class CoreEngine {
       return;
     }
     float[] m;
-    if (s == 1) {
+    if (s == 1 && c0 == 0 && ch * width == v.length) {
+      // the whole row: nothing writes v once it is emitted, and receivers copy what they get
+      m = v;
+    } else if (s == 1) {
       m = java.util.Arrays.copyOfRange(v, c0 * width, (c0 + ch) * width);
     } else {
       m = new float[ch * outW];
