@@ -34,19 +34,64 @@ public final class CoreEngine {
     final double[] ready;
     int received;
     boolean activated;
+    /** The ready time of every pixel, -1 when they differ, NaN until asked (once complete). */
+    private double uniform = Double.NaN;
 
     RowBuf(int values, int width) {
       v = new float[values];
       ready = new double[width];
     }
+
+    double uniformReady() {
+      if (Double.isNaN(uniform)) {
+        double u = ready.length == 0 ? 0 : ready[0];
+        for (double d : ready) {
+          if (d != u) {
+            u = -1;
+            break;
+          }
+        }
+        uniform = u;
+      }
+      return uniform;
+    }
+  }
+
+  /** Row buffers indexed by row; rows outside [0, height) read as absent (padding). */
+  private static final class Rows {
+    final RowBuf[] at;
+    /** Rows below this one have been dropped. */
+    int low;
+
+    Rows(int height) {
+      at = new RowBuf[height];
+    }
+
+    RowBuf get(int y) {
+      return y >= 0 && y < at.length ? at[y] : null;
+    }
+
+    RowBuf remove(int y) {
+      RowBuf r = at[y];
+      at[y] = null;
+      return r;
+    }
+
+    /** Drops the rows below {@code y}. */
+    void dropBelow(int y) {
+      for (int i = low, end = Math.min(y, at.length); i < end; i++) {
+        at[i] = null;
+      }
+      low = Math.max(low, y);
+    }
   }
 
   private final class ImageState {
-    final TreeMap<Integer, RowBuf> raw = new TreeMap<>();
-    final TreeMap<Integer, RowBuf> convIn = new TreeMap<>();
-    final TreeMap<Integer, RowBuf> psum = new TreeMap<>();
-    final TreeMap<Integer, RowBuf> residual = new TreeMap<>();
-    final TreeMap<Integer, RowBuf> post = new TreeMap<>();
+    final Rows raw = new Rows(in.height());
+    final Rows convIn = new Rows(conv.height());
+    final Rows psum = new Rows(convOut.height());
+    final Rows residual = new Rows(convOut.height());
+    final Rows post = new Rows(convOut.height());
     final Map<String, TreeMap<Integer, RowBuf>> held = new HashMap<>();
     final Map<String, Integer> heldRowsDone = new HashMap<>();
     int nextConvIn;
@@ -66,8 +111,10 @@ public final class CoreEngine {
   private final Shape convOut;
   private final Shape output;
   private final int residualChannels;
-  /** Unit horizontal stride and whole vectors of pixels: MVMs by direct convolution. */
-  private final boolean direct;
+  /** Per output pixel: whether any column of its window lies inside the row (not padding). */
+  private final boolean[] windowInside;
+  /** Unit horizontal stride and whole pairs of vectors of pixels: MVMs by direct convolution. */
+  private final boolean channelMajor;
   private final Map<String, Integer> heldChannels = new HashMap<>();
   private final Map<String, Integer> heldHeight = new HashMap<>();
   private final Map<Integer, ImageState> images = new TreeMap<>();
@@ -118,7 +165,14 @@ public final class CoreEngine {
           + " input channels on its ports but reads " + chIn);
     }
     this.residualChannels = res;
-    this.direct = layer.strideW() == 1 && convOut.width() % Kernels.LANES == 0;
+    this.windowInside = new boolean[convOut.width()];
+    for (int xo = 0; xo < windowInside.length; xo++) {
+      for (int kx = 0; kx < layer.kernelW(); kx++) {
+        int x = xo * layer.strideW() - layer.padLeft() + kx * layer.dilationW();
+        windowInside[xo] |= x >= 0 && x < conv.width();
+      }
+    }
+    this.channelMajor = Kernels.directFits(convOut.width(), layer.strideW());
   }
 
   /** The most images this core has held state for at once (bounded by the window). */
@@ -159,15 +213,24 @@ public final class CoreEngine {
     CorePlan.Port p = plan.ports.get(port);
     switch (p.kind()) {
       case ACTIVATION -> {
-        RowBuf r = s.raw.computeIfAbsent(row, y -> new RowBuf(chIn * in.width(), in.width()));
+        RowBuf r = s.raw.at[row];
+        if (r == null) {
+          r = s.raw.at[row] = new RowBuf(chIn * in.width(), in.width());
+        }
         put(r, p.destChannel() - plan.core.inFrom(), p.channels(), in.width(), col, count, values, ready);
       }
       case PARTIAL_SUM -> {
-        RowBuf r = s.psum.computeIfAbsent(row, y -> new RowBuf(cols * convOut.width(), convOut.width()));
+        RowBuf r = s.psum.at[row];
+        if (r == null) {
+          r = s.psum.at[row] = new RowBuf(cols * convOut.width(), convOut.width());
+        }
         put(r, 0, cols, convOut.width(), col, count, values, ready);
       }
       case RESIDUAL -> {
-        RowBuf r = s.residual.computeIfAbsent(row, y -> new RowBuf(cols * convOut.width(), convOut.width()));
+        RowBuf r = s.residual.at[row];
+        if (r == null) {
+          r = s.residual.at[row] = new RowBuf(cols * convOut.width(), convOut.width());
+        }
         put(r, p.destChannel() - plan.core.outFrom(), p.channels(), convOut.width(), col, count, values, ready);
       }
       case FORWARD -> {
@@ -235,7 +298,7 @@ public final class CoreEngine {
     // 1. raw input rows -> pre-activation -> pre-pool -> conv input rows
     while (s.nextConvIn < conv.height() && convInReady(s, s.nextConvIn)) {
       RowBuf r = convInRow(s, s.nextConvIn);
-      s.convIn.put(s.nextConvIn, direct ? padded(r) : r);
+      s.convIn.at[s.nextConvIn] = padded(r);
       s.nextConvIn++;
     }
     // 2. conv output rows
@@ -243,7 +306,7 @@ public final class CoreEngine {
       computeRow(image, s, s.nextOut);
       s.nextOut++;
       int keep = s.nextOut * layer.strideH() - layer.padTop();
-      s.convIn.headMap(keep).clear();
+      s.convIn.dropBelow(keep);
     }
   }
 
@@ -285,7 +348,7 @@ public final class CoreEngine {
     }
     RowBuf pooled = pool(p, s.raw, row, chIn, in.height(), in.width(), conv.width());
     int nextStart = poolRows(p, row + 1, in.height())[0];
-    s.raw.headMap(Math.min(nextStart, span[1])).clear();
+    s.raw.dropBelow(Math.min(nextStart, span[1]));
     return pooled;
   }
 
@@ -309,7 +372,7 @@ public final class CoreEngine {
 
   /**
    * The conv input row with {@code padLeft} zeros before and {@code padRight} after every channel,
-   * so that the direct kernel reads every window without bounds checks; ready times stay unpadded.
+   * so that the kernels read every window without bounds checks; ready times stay unpadded.
    */
   private RowBuf padded(RowBuf r) {
     int pl = layer.padLeft();
@@ -337,7 +400,7 @@ public final class CoreEngine {
   }
 
   /** One pooled row from complete rows of {@code rows}. */
-  private static RowBuf pool(Pool p, TreeMap<Integer, RowBuf> rows, int row, int channels,
+  private static RowBuf pool(Pool p, Rows rows, int row, int channels,
       int height, int width, int outWidth) {
     RowBuf o = new RowBuf(channels * outWidth, outWidth);
     int[] span = poolRows(p, row, height);
@@ -417,66 +480,29 @@ public final class CoreEngine {
       win[ky] = s.convIn.get(yBase + ky * layer.dilationH());
     }
     float[] ov = o.v;
-    int padL = layer.padLeft();
-    if (direct) {
-      // unit stride: each crossbar row reads the input of all the row's pixels as one slice of
-      // its zero-padded line-buffer row
-      int pitch = wc + layer.padLeft() + layer.padRight();
-      for (CorePlan.Block b : plan.blocks) {
-        int rows = b.channel().length;
-        if (srcs.length < rows) {
-          srcs = new float[rows][];
-          offs = new int[rows];
-        }
-        for (int i = 0; i < rows; i++) {
-          RowBuf r = win[b.ky()[i]];
-          srcs[i] = r == null ? zeros(pitch) : r.v;
-          offs[i] = r == null ? 0 : b.channel()[i] * pitch + b.dx()[i];
-        }
-        Kernels.direct(srcs, offs, rows, wo, b.weights(), b.stride(), b.colTo() - b.colFrom(), ov,
-            (b.colFrom() - plan.core.outFrom()) * wo);
-      }
-    }
-    // otherwise the row's MVMs as one small GEMM per block, the input vector of every output
-    // pixel gathered from the line buffer
-    for (CorePlan.Block b : direct ? List.<CorePlan.Block>of() : plan.blocks) {
+    // each crossbar row reads its input for all the row's pixels straight from its zero-padded
+    // line-buffer row, at the layer's horizontal stride: nothing is gathered
+    int pitch = wc + layer.padLeft() + layer.padRight();
+    for (CorePlan.Block b : plan.blocks) {
       int rows = b.channel().length;
-      int stride = b.stride();
-      float[] xs = scratch(0, wo * rows);
+      if (srcs.length < rows) {
+        srcs = new float[rows][];
+        offs = new int[rows];
+      }
       for (int i = 0; i < rows; i++) {
         RowBuf r = win[b.ky()[i]];
-        int at = i * wo;
-        if (r == null) {
-          java.util.Arrays.fill(xs, at, at + wo, 0f);
-          continue;
-        }
-        int rowBase = b.channel()[i] * wc;
-        int x0 = b.dx()[i] - padL;
-        // output pixels whose input column lies inside the row: [lo, hi)
-        int lo = x0 >= 0 ? 0 : (-x0 + sw - 1) / sw;
-        int hi = Math.min(wo, x0 >= wc ? 0 : (wc - 1 - x0) / sw + 1);
-        if (hi <= lo) {
-          java.util.Arrays.fill(xs, at, at + wo, 0f);
-          continue;
-        }
-        for (int k = at; k < at + lo; k++) {
-          xs[k] = 0f;
-        }
-        if (sw == 1) {
-          System.arraycopy(r.v, rowBase + x0 + lo, xs, at + lo, hi - lo);
-        } else {
-          for (int xo = lo, x = x0 + lo * sw; xo < hi; xo++, x += sw) {
-            xs[at + xo] = r.v[rowBase + x];
-          }
-        }
-        for (int k = at + hi; k < at + wo; k++) {
-          xs[k] = 0f;
-        }
+        srcs[i] = r == null ? zeros(pitch) : r.v;
+        offs[i] = r == null ? 0 : b.channel()[i] * pitch + b.dx()[i];
       }
-      float[] ys = scratch(1, wo * stride);
-      Kernels.gemm(xs, wo, rows, b.weights(), stride, ys);
       int off = b.colFrom() - plan.core.outFrom();
       int n = b.colTo() - b.colFrom();
+      if (channelMajor) {
+        Kernels.direct(srcs, offs, rows, wo, b.weights(), b.stride(), n, ov, off * wo);
+        continue;
+      }
+      int stride = b.stride();
+      float[] ys = scratch(1, wo * stride);
+      Kernels.gemm(srcs, offs, sw, rows, wo, b.weights(), stride, ys);
       for (int c = 0; c < n; c++) {
         int base = (off + c) * wo;
         for (int xo = 0, yi = c; xo < wo; xo++, yi += stride) {
@@ -494,18 +520,30 @@ public final class CoreEngine {
         o.v[i] += res.v[i];
       }
     }
-    // virtual time: one MVM per pixel, in raster order, once its window is ready
+    // virtual time: one MVM per pixel, in raster order, once its window is ready; when every
+    // window row was ready at once (whole rows), the window of each pixel is ready then too
+    double common = 0;
+    for (RowBuf r : win) {
+      if (r != null) {
+        double u = r.uniformReady();
+        common = u < 0 || common < 0 ? -1 : Math.max(common, u);
+      }
+    }
     for (int xo = 0; xo < wo; xo++) {
-      int xBase = xo * sw - layer.padLeft();
       double ready = 0;
-      for (RowBuf r : win) {
-        if (r == null) {
-          continue;
-        }
-        for (int kx = 0; kx < layer.kernelW(); kx++) {
-          int x = xBase + kx * layer.dilationW();
-          if (x >= 0 && x < wc) {
-            ready = Math.max(ready, r.ready[x]);
+      if (common >= 0) {
+        ready = windowInside[xo] ? common : 0;
+      } else {
+        int xBase = xo * sw - layer.padLeft();
+        for (RowBuf r : win) {
+          if (r == null) {
+            continue;
+          }
+          for (int kx = 0; kx < layer.kernelW(); kx++) {
+            int x = xBase + kx * layer.dilationW();
+            if (x >= 0 && x < wc) {
+              ready = Math.max(ready, r.ready[x]);
+            }
           }
         }
       }
@@ -560,7 +598,7 @@ public final class CoreEngine {
       s.nextPost++;
       return;
     }
-    s.post.put(yo, o);
+    s.post.at[yo] = o;
     while (s.nextPost < output.height()) {
       int[] span = poolRows(p, s.nextPost, convOut.height());
       if (span[1] > s.nextOut + 1) {
@@ -569,7 +607,7 @@ public final class CoreEngine {
       RowBuf pooled = pool(p, s.post, s.nextPost, cols, convOut.height(), wo, output.width());
       finished(image, s.nextPost, pooled, output.width());
       s.nextPost++;
-      s.post.headMap(Math.min(poolRows(p, s.nextPost, convOut.height())[0], span[1])).clear();
+      s.post.dropBelow(Math.min(poolRows(p, s.nextPost, convOut.height())[0], span[1]));
     }
   }
 
@@ -621,7 +659,10 @@ public final class CoreEngine {
       return;
     }
     float[] m;
-    if (s == 1) {
+    if (s == 1 && c0 == 0 && ch * width == v.length) {
+      // the whole row: nothing writes v once it is emitted, and receivers copy what they get
+      m = v;
+    } else if (s == 1) {
       m = java.util.Arrays.copyOfRange(v, c0 * width, (c0 + ch) * width);
     } else {
       m = new float[ch * outW];

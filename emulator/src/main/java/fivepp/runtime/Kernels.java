@@ -4,8 +4,15 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The MVM kernels of a core: a row of output pixels through one weight tile at once, as a small
- * GEMM on the Vector API (one FMA covers {@link #LANES} output channels).
+ * The MVM kernels of a core: a row of output pixels through one weight tile at once, on the
+ * Vector API (one FMA covers {@link #LANES} output channels or pixels).
+ *
+ * <p>Both kernels read crossbar row {@code r}'s input for output pixel {@code p} at
+ * {@code src[r][off[r] + p * step]}: a zero-padded line-buffer row, so nothing is gathered and
+ * no window needs a bounds test. Both hold 16 accumulators in registers, so that each load feeds
+ * two FMAs or more (with 4 or fewer the loop waited on loads and on the FMA latency). Every
+ * output is the FMAs of its crossbar rows in row order, so both kernels give bit-identical
+ * results, whatever the blocking.
  */
 final class Kernels {
   static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
@@ -18,98 +25,238 @@ final class Kernels {
     return (cols + LANES - 1) / LANES * LANES;
   }
 
+  /** True when {@link #direct} can take a row of {@code pixels} at horizontal step {@code step}. */
+  static boolean directFits(int pixels, int step) {
+    return step == 1 && LANES >= 8 && pixels % (2 * LANES) == 0;
+  }
+
   /**
-   * y[p][0..nPad) = sum over r of x[r][p] * w[r][0..nPad) for p < pixels: x is [rows][pixels]
-   * (the input vectors of a row of pixels, side by side), w is [rows][nPad] and y is
-   * [pixels][nPad], all flat. Four pixels share each weight load.
+   * Pixel-major output: y[p*nPad + c] = sum over r < rows of src[r][off[r] + p*step] * w[r*nPad + c]
+   * for p < pixels and c < nPad (w is [rows][nPad], nPad a whole number of vectors). Blocks of
+   * eight pixels by two vectors of channels; each weight vector load feeds eight FMAs.
    */
-  static void gemm(float[] x, int pixels, int rows, float[] w, int nPad, float[] y) {
+  static void gemm(float[][] src, int[] off, int step, int rows, int pixels, float[] w, int nPad,
+      float[] y) {
     int p = 0;
-    for (; p + 4 <= pixels; p += 4) {
-      for (int j = 0; j < nPad; j += LANES) {
-        FloatVector a0 = FloatVector.zero(SPECIES);
-        FloatVector a1 = a0, a2 = a0, a3 = a0;
-        for (int r = 0, wi = j, xi = p; r < rows; r++, wi += nPad, xi += pixels) {
-          FloatVector wv = FloatVector.fromArray(SPECIES, w, wi);
-          a0 = wv.fma(FloatVector.broadcast(SPECIES, x[xi]), a0);
-          a1 = wv.fma(FloatVector.broadcast(SPECIES, x[xi + 1]), a1);
-          a2 = wv.fma(FloatVector.broadcast(SPECIES, x[xi + 2]), a2);
-          a3 = wv.fma(FloatVector.broadcast(SPECIES, x[xi + 3]), a3);
-        }
-        a0.intoArray(y, p * nPad + j);
-        a1.intoArray(y, (p + 1) * nPad + j);
-        a2.intoArray(y, (p + 2) * nPad + j);
-        a3.intoArray(y, (p + 3) * nPad + j);
+    for (; p + 8 <= pixels; p += 8) {
+      int j = 0;
+      for (; j + 2 * LANES <= nPad; j += 2 * LANES) {
+        gemm8x2(src, off, step, rows, p, w, nPad, j, y);
+      }
+      if (j < nPad) {
+        gemm8x1(src, off, step, rows, p, w, nPad, j, y);
       }
     }
     for (; p < pixels; p++) {
       for (int j = 0; j < nPad; j += LANES) {
         FloatVector a = FloatVector.zero(SPECIES);
-        for (int r = 0, wi = j, xi = p; r < rows; r++, wi += nPad, xi += pixels) {
-          a = FloatVector.fromArray(SPECIES, w, wi).fma(FloatVector.broadcast(SPECIES, x[xi]), a);
+        for (int r = 0, wi = j; r < rows; r++, wi += nPad) {
+          FloatVector x = FloatVector.broadcast(SPECIES, src[r][off[r] + p * step]);
+          a = FloatVector.fromArray(SPECIES, w, wi).fma(x, a);
         }
         a.intoArray(y, p * nPad + j);
       }
     }
   }
 
+  private static void gemm8x2(float[][] src, int[] off, int step, int rows, int p, float[] w,
+      int nPad, int j, float[] y) {
+    FloatVector z = FloatVector.zero(SPECIES);
+    FloatVector a0 = z, a1 = z, a2 = z, a3 = z, a4 = z, a5 = z, a6 = z, a7 = z;
+    FloatVector b0 = z, b1 = z, b2 = z, b3 = z, b4 = z, b5 = z, b6 = z, b7 = z;
+    for (int r = 0, wi = j; r < rows; r++, wi += nPad) {
+      float[] s = src[r];
+      int xi = off[r] + p * step;
+      FloatVector u = FloatVector.fromArray(SPECIES, w, wi);
+      FloatVector v = FloatVector.fromArray(SPECIES, w, wi + LANES);
+      FloatVector x;
+      x = FloatVector.broadcast(SPECIES, s[xi]);
+      a0 = u.fma(x, a0);
+      b0 = v.fma(x, b0);
+      x = FloatVector.broadcast(SPECIES, s[xi + step]);
+      a1 = u.fma(x, a1);
+      b1 = v.fma(x, b1);
+      x = FloatVector.broadcast(SPECIES, s[xi + 2 * step]);
+      a2 = u.fma(x, a2);
+      b2 = v.fma(x, b2);
+      x = FloatVector.broadcast(SPECIES, s[xi + 3 * step]);
+      a3 = u.fma(x, a3);
+      b3 = v.fma(x, b3);
+      x = FloatVector.broadcast(SPECIES, s[xi + 4 * step]);
+      a4 = u.fma(x, a4);
+      b4 = v.fma(x, b4);
+      x = FloatVector.broadcast(SPECIES, s[xi + 5 * step]);
+      a5 = u.fma(x, a5);
+      b5 = v.fma(x, b5);
+      x = FloatVector.broadcast(SPECIES, s[xi + 6 * step]);
+      a6 = u.fma(x, a6);
+      b6 = v.fma(x, b6);
+      x = FloatVector.broadcast(SPECIES, s[xi + 7 * step]);
+      a7 = u.fma(x, a7);
+      b7 = v.fma(x, b7);
+    }
+    int at = p * nPad + j;
+    a0.intoArray(y, at);
+    b0.intoArray(y, at + LANES);
+    a1.intoArray(y, at + nPad);
+    b1.intoArray(y, at + nPad + LANES);
+    a2.intoArray(y, at + 2 * nPad);
+    b2.intoArray(y, at + 2 * nPad + LANES);
+    a3.intoArray(y, at + 3 * nPad);
+    b3.intoArray(y, at + 3 * nPad + LANES);
+    a4.intoArray(y, at + 4 * nPad);
+    b4.intoArray(y, at + 4 * nPad + LANES);
+    a5.intoArray(y, at + 5 * nPad);
+    b5.intoArray(y, at + 5 * nPad + LANES);
+    a6.intoArray(y, at + 6 * nPad);
+    b6.intoArray(y, at + 6 * nPad + LANES);
+    a7.intoArray(y, at + 7 * nPad);
+    b7.intoArray(y, at + 7 * nPad + LANES);
+  }
+
+  private static void gemm8x1(float[][] src, int[] off, int step, int rows, int p, float[] w,
+      int nPad, int j, float[] y) {
+    FloatVector z = FloatVector.zero(SPECIES);
+    FloatVector a0 = z, a1 = z, a2 = z, a3 = z, a4 = z, a5 = z, a6 = z, a7 = z;
+    for (int r = 0, wi = j; r < rows; r++, wi += nPad) {
+      float[] s = src[r];
+      int xi = off[r] + p * step;
+      FloatVector u = FloatVector.fromArray(SPECIES, w, wi);
+      FloatVector x;
+      x = FloatVector.broadcast(SPECIES, s[xi]);
+      a0 = u.fma(x, a0);
+      x = FloatVector.broadcast(SPECIES, s[xi + step]);
+      a1 = u.fma(x, a1);
+      x = FloatVector.broadcast(SPECIES, s[xi + 2 * step]);
+      a2 = u.fma(x, a2);
+      x = FloatVector.broadcast(SPECIES, s[xi + 3 * step]);
+      a3 = u.fma(x, a3);
+      x = FloatVector.broadcast(SPECIES, s[xi + 4 * step]);
+      a4 = u.fma(x, a4);
+      x = FloatVector.broadcast(SPECIES, s[xi + 5 * step]);
+      a5 = u.fma(x, a5);
+      x = FloatVector.broadcast(SPECIES, s[xi + 6 * step]);
+      a6 = u.fma(x, a6);
+      x = FloatVector.broadcast(SPECIES, s[xi + 7 * step]);
+      a7 = u.fma(x, a7);
+    }
+    int at = p * nPad + j;
+    a0.intoArray(y, at);
+    a1.intoArray(y, at + nPad);
+    a2.intoArray(y, at + 2 * nPad);
+    a3.intoArray(y, at + 3 * nPad);
+    a4.intoArray(y, at + 4 * nPad);
+    a5.intoArray(y, at + 5 * nPad);
+    a6.intoArray(y, at + 6 * nPad);
+    a7.intoArray(y, at + 7 * nPad);
+  }
+
   /**
-   * A row of output pixels by direct convolution, for unit horizontal stride and a row width
-   * that is a whole number of vectors: for c < n and x < pixels,
-   * y[yOff + c*pixels + x] = sum over r of w[r*nPad + c] * src[r][off[r] + x]. Crossbar row r
-   * reads the input of all the pixels as one contiguous slice of a zero-padded line-buffer row,
-   * so nothing is gathered, and the result lands channel-major, the layout of a row buffer.
-   * Four output channels share each input load.
+   * Channel-major output, by direct convolution, for unit step and a row of whole pairs of
+   * vectors ({@link #directFits}): for c < n and x < pixels,
+   * y[yOff + c*pixels + x] = sum over r < rows of w[r*nPad + c] * src[r][off[r] + x]. The result
+   * lands where a row buffer wants it. Blocks of two vectors of pixels by eight channels; each
+   * input vector load feeds eight FMAs.
    */
   static void direct(float[][] src, int[] off, int rows, int pixels, float[] w, int nPad, int n,
       float[] y, int yOff) {
-    for (int x0 = 0; x0 < pixels; x0 += LANES) {
-      for (int c0 = 0; c0 < n; c0 += 4) {
-        FloatVector a0 = FloatVector.zero(SPECIES);
-        FloatVector a1 = a0, a2 = a0, a3 = a0;
-        for (int r = 0, wi = c0; r < rows; r++, wi += nPad) {
-          FloatVector xv = FloatVector.fromArray(SPECIES, src[r], off[r] + x0);
-          a0 = xv.fma(FloatVector.broadcast(SPECIES, w[wi]), a0);
-          a1 = xv.fma(FloatVector.broadcast(SPECIES, w[wi + 1]), a1);
-          a2 = xv.fma(FloatVector.broadcast(SPECIES, w[wi + 2]), a2);
-          a3 = xv.fma(FloatVector.broadcast(SPECIES, w[wi + 3]), a3);
-        }
-        int at = yOff + c0 * pixels + x0;
-        a0.intoArray(y, at);
-        if (c0 + 1 < n) {
-          a1.intoArray(y, at + pixels);
-        }
-        if (c0 + 2 < n) {
-          a2.intoArray(y, at + 2 * pixels);
-        }
-        if (c0 + 3 < n) {
-          a3.intoArray(y, at + 3 * pixels);
-        }
+    for (int x0 = 0; x0 < pixels; x0 += 2 * LANES) {
+      for (int c0 = 0; c0 < n; c0 += 8) {
+        direct2x8(src, off, rows, pixels, x0, w, nPad, Math.min(8, n - c0), c0, y, yOff);
       }
     }
   }
 
+  private static void direct2x8(float[][] src, int[] off, int rows, int pixels, int x0, float[] w,
+      int nPad, int n, int c0, float[] y, int yOff) {
+    FloatVector z = FloatVector.zero(SPECIES);
+    FloatVector a0 = z, a1 = z, a2 = z, a3 = z, a4 = z, a5 = z, a6 = z, a7 = z;
+    FloatVector b0 = z, b1 = z, b2 = z, b3 = z, b4 = z, b5 = z, b6 = z, b7 = z;
+    for (int r = 0, wi = c0; r < rows; r++, wi += nPad) {
+      float[] s = src[r];
+      int xi = off[r] + x0;
+      FloatVector u = FloatVector.fromArray(SPECIES, s, xi);
+      FloatVector v = FloatVector.fromArray(SPECIES, s, xi + LANES);
+      FloatVector c;
+      c = FloatVector.broadcast(SPECIES, w[wi]);
+      a0 = u.fma(c, a0);
+      b0 = v.fma(c, b0);
+      c = FloatVector.broadcast(SPECIES, w[wi + 1]);
+      a1 = u.fma(c, a1);
+      b1 = v.fma(c, b1);
+      c = FloatVector.broadcast(SPECIES, w[wi + 2]);
+      a2 = u.fma(c, a2);
+      b2 = v.fma(c, b2);
+      c = FloatVector.broadcast(SPECIES, w[wi + 3]);
+      a3 = u.fma(c, a3);
+      b3 = v.fma(c, b3);
+      c = FloatVector.broadcast(SPECIES, w[wi + 4]);
+      a4 = u.fma(c, a4);
+      b4 = v.fma(c, b4);
+      c = FloatVector.broadcast(SPECIES, w[wi + 5]);
+      a5 = u.fma(c, a5);
+      b5 = v.fma(c, b5);
+      c = FloatVector.broadcast(SPECIES, w[wi + 6]);
+      a6 = u.fma(c, a6);
+      b6 = v.fma(c, b6);
+      c = FloatVector.broadcast(SPECIES, w[wi + 7]);
+      a7 = u.fma(c, a7);
+      b7 = v.fma(c, b7);
+    }
+    // c0 + 8 <= nPad: c0 is a multiple of 8, below n <= nPad, a multiple of LANES >= 8
+    int at = yOff + c0 * pixels + x0;
+    a0.intoArray(y, at);
+    b0.intoArray(y, at + LANES);
+    if (1 < n) {
+      a1.intoArray(y, at + 1 * pixels);
+      b1.intoArray(y, at + 1 * pixels + LANES);
+    }
+    if (2 < n) {
+      a2.intoArray(y, at + 2 * pixels);
+      b2.intoArray(y, at + 2 * pixels + LANES);
+    }
+    if (3 < n) {
+      a3.intoArray(y, at + 3 * pixels);
+      b3.intoArray(y, at + 3 * pixels + LANES);
+    }
+    if (4 < n) {
+      a4.intoArray(y, at + 4 * pixels);
+      b4.intoArray(y, at + 4 * pixels + LANES);
+    }
+    if (5 < n) {
+      a5.intoArray(y, at + 5 * pixels);
+      b5.intoArray(y, at + 5 * pixels + LANES);
+    }
+    if (6 < n) {
+      a6.intoArray(y, at + 6 * pixels);
+      b6.intoArray(y, at + 6 * pixels + LANES);
+    }
+    if (7 < n) {
+      a7.intoArray(y, at + 7 * pixels);
+      b7.intoArray(y, at + 7 * pixels + LANES);
+    }
+  }
+
   /**
-   * Runs the kernel until the JIT has compiled it: the Vector API is very slow until then, which
-   * would otherwise stall the first images of a run.
+   * Runs the kernels until the JIT has compiled them: the Vector API is very slow until then,
+   * which would otherwise stall the first images of a run.
    */
   static void warmUp() {
-    float[] x = new float[32 * 64];
-    float[] w = new float[64 * LANES * 2];
-    float[] y = new float[32 * LANES * 2];
-    java.util.Arrays.fill(x, 0.5f);
+    int rows = 64;
+    float[] w = new float[rows * LANES * 2];
     java.util.Arrays.fill(w, 0.25f);
-    float[][] src = new float[64][];
-    int[] off = new int[64];
-    float[] row = new float[64 * 40 + LANES];
-    for (int r = 0; r < 64; r++) {
+    float[][] src = new float[rows][];
+    int[] off = new int[rows];
+    float[] row = new float[rows * 40 + 4 * LANES];
+    java.util.Arrays.fill(row, 0.5f);
+    for (int r = 0; r < rows; r++) {
       src[r] = row;
       off[r] = r * 40;
     }
-    float[] out = new float[LANES * 2 * 32];
+    float[] y = new float[LANES * 2 * 64];
     for (int i = 0; i < 20_000; i++) {
-      gemm(x, 32 - (i & 3), 64, w, LANES * 2, y);
-      direct(src, off, 64, (i & 1) == 0 ? LANES : 2 * LANES, w, LANES * 2, LANES * 2 - (i & 3), out, 0);
+      gemm(src, off, 1 + (i & 1), rows, 17 - (i & 7), w, LANES * (1 + (i & 1)), y);
+      direct(src, off, rows, 2 * LANES, w, LANES * 2, LANES * 2 - (i & 3), y, 0);
     }
   }
 }
