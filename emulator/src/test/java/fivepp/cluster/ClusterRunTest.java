@@ -1,7 +1,6 @@
 package fivepp.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import fivepp.cli.Main;
 import fivepp.fabric.Fabric;
@@ -13,7 +12,6 @@ import fivepp.mapping.Tiling;
 import fivepp.model.Network;
 import fivepp.model.Weights;
 import fivepp.model.Zoo;
-import fivepp.runtime.Deployment;
 import fivepp.runtime.Emulator;
 import fivepp.runtime.Images;
 import fivepp.runtime.LiveStats;
@@ -207,18 +205,17 @@ class ClusterRunTest {
 
   @Test
   @Order(2)
-  void anArrayLargerThanTheMembersIsRefusedInOneLine() {
-    Network n56 = Zoo.get("resnet56");
-    CoreGraph g = CoreGraph.of(n56, Tiling.DEFAULT);
-    Fabric f = Fabrics.parse("5pp", g.cores().size());
-    Placement p = Placement.along(LinearOrder.search(g), f);
-    ArraySpec s = new ArraySpec("resnet56", null, null, null, null, 0, SEED, "256x256", Tiling.Concat.FORWARD, 8, 16,
-        "5pp", p.vertexOf(), RunOptions.DEFAULT);
-    assertThatThrownBy(() -> ClusterRun.run(s, g, Weights.he(n56, SEED), f, p,
-        Images.synthetic(n56.input(), SEED, 1), RunOptions.DEFAULT, i -> { }, coordinator(), 3,
-        Duration.ofSeconds(120), Map.of(), null))
-        .isInstanceOf(Deployment.Failed.class)
-        .hasMessage("the cluster's 3 member(s) host at most 90 vertices and the array needs 108:"
+  void anArrayLargerThanTheMembersIsRefusedInOneLineAndExitStatus2() {
+    // ResNet-56 at 256x256 needs 108 vertices; three members of capacity 30 host 90
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int code = Main.run(new PrintWriter(out), new PrintWriter(err), "run", "--model", "resnet56", "--images", "1",
+        "--seed", Long.toString(SEED), "--cluster", ADDRESSES.get(0).substring("fivepp@".length()), "--members", "3",
+        "--cluster-wait", "120");
+    assertThat(code).isEqualTo(2);
+    assertThat(out.toString()).isEmpty();
+    assertThat(err.toString().lines().filter(l -> l.startsWith("fivepp: ")).toList()).containsExactly(
+        "fivepp: the cluster's 3 member(s) host at most 90 vertices and the array needs 108:"
             + " start more members or raise their --capacity");
   }
 
