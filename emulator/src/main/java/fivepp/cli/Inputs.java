@@ -173,4 +173,24 @@ final class Inputs {
       return tMvmNs * 1e-9;
     }
   }
+
+  /** Where the live monitor listens: {@code --monitor-port} (absent: no monitor) and {@code --monitor-host}. */
+  static final class MonitorOptions {
+    @Option(names = "--monitor-port", paramLabel = "PORT",
+        description = "Serve the live monitor (dashboard at /, /metrics for Prometheus, /api/snapshot, /api/stream)"
+            + " on this port; 0 picks a free one. Absent: no server.")
+    Integer port;
+
+    @Option(names = "--monitor-host", defaultValue = "127.0.0.1", paramLabel = "HOST",
+        description = "Address the monitor listens on (default: ${DEFAULT-VALUE}).")
+    String host;
+
+    /** Whether a monitor is asked for; a port out of range is the user's mistake. */
+    boolean on() {
+      if (port != null && (port < 0 || port > 65535)) {
+        throw new UserError("--monitor-port " + port + ": give a port from 0 (any free port) to 65535");
+      }
+      return port != null;
+    }
+  }
 }

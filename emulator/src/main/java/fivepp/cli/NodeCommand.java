@@ -94,14 +94,7 @@ final class NodeCommand implements Callable<Integer> {
       description = "Seconds to try the seeds before giving up; 0 tries for ever (default: ${DEFAULT-VALUE}).")
   double joinTimeoutSeconds;
 
-  @Option(names = "--monitor-port", paramLabel = "PORT",
-      description = "Serve the live monitor of the cores this member hosts (dashboard at /, /metrics, /api/snapshot,"
-          + " /api/stream) on this port; 0 picks a free one. Absent: no server.")
-  Integer monitorPort;
-
-  @Option(names = "--monitor-host", defaultValue = "127.0.0.1", paramLabel = "HOST",
-      description = "Address the monitor listens on (default: ${DEFAULT-VALUE}).")
-  String monitorHost;
+  @picocli.CommandLine.Mixin Inputs.MonitorOptions monitorAt;
 
   /** The member's live monitor, when --monitor-port is given. */
   private fivepp.monitor.MemberMonitor monitor;
@@ -114,12 +107,9 @@ final class NodeCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    if (monitorPort != null) {
-      if (monitorPort < 0 || monitorPort > 65535) {
-        throw new UserError("--monitor-port " + monitorPort + ": give a port from 0 (any free port) to 65535");
-      }
+    if (monitorAt.on()) {
       try {
-        monitor = fivepp.monitor.MemberMonitor.start(monitorHost, monitorPort, "");
+        monitor = fivepp.monitor.MemberMonitor.start(monitorAt.host, monitorAt.port, "");
       } catch (IllegalArgumentException e) {
         throw new UserError("--monitor-host/--monitor-port: " + e.getMessage());
       }

@@ -78,13 +78,7 @@ final class RunCommand implements Callable<Integer> {
   @Option(names = "--format", defaultValue = "table", paramLabel = "table|json", description = "Output format (default: ${DEFAULT-VALUE}).")
   Inputs.Format format;
 
-  @Option(names = "--monitor-port", paramLabel = "PORT",
-      description = "Serve the live monitor (dashboard at /, /metrics for Prometheus, /api/snapshot, /api/stream) on this port; 0 picks a free one. Absent: no server.")
-  Integer monitorPort;
-
-  @Option(names = "--monitor-host", defaultValue = "127.0.0.1", paramLabel = "HOST",
-      description = "Address the monitor listens on (default: ${DEFAULT-VALUE}).")
-  String monitorHost;
+  @Mixin Inputs.MonitorOptions monitorAt;
 
   @Option(names = "--monitor-hold", defaultValue = "0", paramLabel = "SECONDS",
       description = "Keep the monitor up this long after the run, to inspect the final state (default: ${DEFAULT-VALUE}).")
@@ -129,10 +123,7 @@ final class RunCommand implements Callable<Integer> {
     if (check < 0 || window < 1 || !(linkGbps >= 0) || !(linkLatencyNs >= 0)) {
       throw new UserError("--check must be >= 0, --window >= 1, --link-gbps and --link-latency >= 0");
     }
-    if (monitorPort != null && (monitorPort < 0 || monitorPort > 65535)) {
-      throw new UserError("--monitor-port " + monitorPort + ": give a port from 0 (any free port) to 65535");
-    }
-    if (monitorHold < 0 || (monitorHold > 0 && monitorPort == null)) {
+    if (monitorHold < 0 || (monitorHold > 0 && !monitorAt.on())) {
       throw new UserError("--monitor-hold must be >= 0 and goes with --monitor-port");
     }
     boolean pixels = switch (granularity.trim().toLowerCase(java.util.Locale.ROOT)) {
@@ -200,11 +191,11 @@ final class RunCommand implements Callable<Integer> {
 
   /** The live monitor when --monitor-port is given; its URL goes to stderr. */
   private Monitor monitor(CoreGraph g, Fabric f, Placement p, RunOptions o, PrintWriter err) {
-    if (monitorPort == null) {
+    if (!monitorAt.on()) {
       return null;
     }
     try {
-      Monitor m = Monitor.start(monitorHost, monitorPort, "local", g, f, p, o.tMvmSeconds(),
+      Monitor m = Monitor.start(monitorAt.host, monitorAt.port, "local", g, f, p, o.tMvmSeconds(),
           o.pixels() ? "pixel" : "row");
       err.println("monitor: " + m.url() + "  (Prometheus: " + m.url() + "metrics)");
       err.flush();

@@ -5,9 +5,7 @@ import fivepp.mapping.CoreGraph;
 import fivepp.mapping.Placement;
 import fivepp.runtime.LiveStats;
 import java.util.List;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Live monitoring of one cluster member ({@code fivepp node --monitor-port}): the cores it hosts
@@ -35,22 +33,17 @@ public final class MemberMonitor implements AutoCloseable {
   public static MemberMonitor start(String host, int port, String member) {
     MemberMonitor[] self = new MemberMonitor[1];
     MonitorServer server = MonitorServer.start(host, port, () -> self[0].latest());
-    ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "fivepp-member-monitor");
-      t.setDaemon(true);
-      return t;
+    ScheduledExecutorService ticker = Monitor.everySecond("fivepp-member-monitor", () -> {
+      Sampler s = self[0] == null ? null : self[0].current;
+      if (s != null) {
+        s.sample();
+      }
     });
     self[0] = new MemberMonitor(member, server, ticker);
     self[0].idle = new Snapshot(0, System.currentTimeMillis(),
         new Snapshot.Run("none", "none", "row", 0, 0, 0, 0, 0, false), List.of(), List.of(), List.of(),
         new Snapshot.Latency(0, 0, 0, 0, 0), new FabricView("none", "no run on this member yet", "circle",
             List.of(), List.of()));
-    ticker.scheduleAtFixedRate(() -> {
-      Sampler s = self[0].current;
-      if (s != null) {
-        s.sample();
-      }
-    }, 1, 1, TimeUnit.SECONDS);
     return self[0];
   }
 

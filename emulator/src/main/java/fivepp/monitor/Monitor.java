@@ -39,13 +39,18 @@ public final class Monitor implements AutoCloseable {
         graph.network().name(), granularity);
     MonitorServer server = MonitorServer.start(host, port, sampler::latest);
     sampler.onLatency(server.metrics()::recordLatency);
+    return new Monitor(live, sampler, server, everySecond("fivepp-monitor-sampler", sampler::sample));
+  }
+
+  /** Runs {@code task} once a second on a daemon thread of its own, until shut down. */
+  static ScheduledExecutorService everySecond(String name, Runnable task) {
     ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "fivepp-monitor-sampler");
+      Thread t = new Thread(r, name);
       t.setDaemon(true);
       return t;
     });
-    ticker.scheduleAtFixedRate(sampler::sample, 1, 1, TimeUnit.SECONDS);
-    return new Monitor(live, sampler, server, ticker);
+    ticker.scheduleAtFixedRate(task, 1, 1, TimeUnit.SECONDS);
+    return ticker;
   }
 
   /** What the run publishes its counters to. */
