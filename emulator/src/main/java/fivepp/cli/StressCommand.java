@@ -143,6 +143,15 @@ final class StressCommand implements Callable<Integer> {
       description = "Dropped packets listed in the table (all in json) (default: ${DEFAULT-VALUE}).")
   int listDrops;
 
+  @picocli.CommandLine.Mixin Inputs.MonitorOptions monitorAt;
+
+  @Option(names = "--monitor-hold", defaultValue = "0", paramLabel = "SECONDS",
+      description = "Keep the monitor up this long after the last run, to inspect the final state (default: ${DEFAULT-VALUE}).")
+  int monitorHold;
+
+  /** The live monitor when --monitor-port is given. */
+  private fivepp.monitor.TrafficMonitor monitor;
+
   /** One fabric ready to run: its network, faults and a traffic factory. */
   private record Target(String label, Fabric fabric, Faults faults, RouteTable routes, Mapping mapping) {}
 
@@ -176,6 +185,9 @@ final class StressCommand implements Callable<Integer> {
     if (findLinkWidth && sweep != null) {
       throw new UserError("give --find-link-width or --sweep, not both");
     }
+    if (monitorHold < 0 || (monitorHold > 0 && !monitorAt.on())) {
+      throw new UserError("--monitor-hold must be >= 0 and goes with --monitor-port");
+    }
     Traffic.Injection inj = injection(injection);
     StressConfig cfg = config();
     double[] rates = sweep == null ? new double[] {rate} : call(() -> Sweep.rates(sweep));
@@ -196,6 +208,39 @@ final class StressCommand implements Callable<Integer> {
         }
       }
     }
+    if (monitorAt.on()) {
+      try {
+        monitor = fivepp.monitor.TrafficMonitor.start(monitorAt.host, monitorAt.port);
+      } catch (IllegalArgumentException e) {
+        throw new UserError("--monitor-host/--monitor-port: " + e.getMessage());
+      }
+      spec.commandLine().getErr().println("monitor: " + monitor.url() + "  (Prometheus: " + monitor.url() + "metrics)");
+      spec.commandLine().getErr().flush();
+    }
+    try {
+      report(p, cnn, inj, cfg, rates, targets, files, base);
+      if (monitor != null && monitorHold > 0) {
+        monitor.sample();
+        spec.commandLine().getErr().println("monitor: holding the final state at " + monitor.url() + " for "
+            + monitorHold + " s");
+        spec.commandLine().getErr().flush();
+        try {
+          Thread.sleep(monitorHold * 1000L);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+    } finally {
+      if (monitor != null) {
+        monitor.close();
+      }
+    }
+    return 0;
+  }
+
+  /** Runs what was asked and prints it (and writes a sweep's files). */
+  private void report(String p, boolean cnn, Traffic.Injection inj, StressConfig cfg, double[] rates,
+      List<Target> targets, List<Path> files, String base) {
     PrintWriter o = spec.commandLine().getOut();
     Map<String, Object> json = new LinkedHashMap<>();
     json.put("pattern", p);
@@ -243,7 +288,6 @@ final class StressCommand implements Callable<Integer> {
       o.println(Json.write(json));
     }
     o.flush();
-    return 0;
   }
 
   private Target target(String spec, String p, boolean cnn) {
@@ -283,7 +327,14 @@ final class StressCommand implements Callable<Integer> {
         ? new CnnTraffic(t.mapping(), t.routes().aliveNodes(), r, linkGbps, cfg.packetFlits(), inj)
         : new SyntheticTraffic(p, Pattern.parse(p, t.fabric(), hotspot), t.fabric().nodes(), t.routes().aliveNodes(),
             r, cfg.packetFlits(), inj);
-    return new Simulator(t.routes(), traffic, cfg, t.faults()).run();
+    Simulator sim = new Simulator(t.routes(), traffic, cfg, t.faults());
+    if (monitor != null) {
+      fivepp.stress.TrafficMeter meter = new fivepp.stress.TrafficMeter(
+          t.label() + String.format(Locale.ROOT, ", rate %.3f", r), t.routes(), (long) cfg.warmup() + cfg.measure());
+      monitor.watch(meter, t.fabric(), p);
+      sim.watch(meter);
+    }
+    return sim.run();
   }
 
   private StressConfig config() {

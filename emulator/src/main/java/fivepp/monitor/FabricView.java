@@ -33,6 +33,18 @@ public record FabricView(String spec, String description, String layout, List<No
     for (int c = 0; c < placement.cores(); c++) {
       coreAt[placement.vertex(c)] = c;
     }
+    return view(fabric, coreAt, c -> graph.cores().get(c).layer());
+  }
+
+  /** The view of {@code fabric} for a stress run: every node is drawn as a "core" of its own number. */
+  public static FabricView ofNodes(Fabric fabric) {
+    int[] self = new int[fabric.nodes()];
+    java.util.Arrays.setAll(self, v -> v);
+    return view(fabric, self, c -> "node");
+  }
+
+  private static FabricView view(Fabric fabric, int[] coreAt, java.util.function.IntFunction<String> layerOf) {
+    int n = fabric.nodes();
     String layout;
     List<Node> nodes = new ArrayList<>(n);
     for (int v = 0; v < n; v++) {
@@ -49,7 +61,7 @@ public record FabricView(String spec, String description, String layout, List<No
         y = Math.sin(t) * n / (2 * Math.PI);
       }
       int c = coreAt[v];
-      nodes.add(new Node(v, x, y, c, c < 0 ? null : graph.cores().get(c).layer()));
+      nodes.add(new Node(v, x, y, c, c < 0 ? null : layerOf.apply(c)));
     }
     layout = fabric instanceof KppFabric ? "lines" : fabric instanceof MeshFabric ? "grid" : "circle";
     List<Link> links = new ArrayList<>();

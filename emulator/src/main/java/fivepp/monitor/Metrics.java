@@ -17,16 +17,20 @@ import java.util.function.ToDoubleFunction;
  * (counters), MVMs/s, busy fraction wall and virtual, queue depth (gauges), labelled {@code
  * core}, {@code layer}, {@code member}; per channel bytes (counter) and bytes/s, labelled
  * {@code from}, {@code to}, {@code member}; images completed and images/s; and the wall-clock
- * latency of images as a histogram. Meters appear as cores and channels first show up in a
- * snapshot; their values are those of the latest snapshot given to {@link #update}.
+ * latency of images as a histogram. For a stress run ({@link Snapshot.Run#TRAFFIC}) the
+ * meters are named for what they count: per node flits ejected, packets delivered and generated
+ * (labelled {@code node}, {@code member}); per channel flits; cycles. Meters appear as cores and
+ * channels first show up in a snapshot; their values are those of the latest snapshot given to
+ * {@link #update}.
  */
 public final class Metrics {
   private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final Map<String, Cell<Snapshot.CoreSample>> cores = new HashMap<>();
   private final Map<String, Cell<Snapshot.ChannelSample>> channels = new HashMap<>();
   private final Cell<Snapshot.Run> run = new Cell<>();
-  private final Timer latency;
+  private Timer latency;
   private long seen = -1;
+  private boolean traffic;
 
   /** The latest value of one meter family's subject. */
   private static final class Cell<T> {
@@ -40,17 +44,38 @@ public final class Metrics {
         .minimumExpectedValue(Duration.ofNanos(100_000))
         .maximumExpectedValue(Duration.ofSeconds(60))
         .register(registry);
-    FunctionCounter.builder("fivepp.images.completed", run, c -> c.value == null ? 0 : c.value.imagesDone())
+  }
+
+  /**
+   * The run's own meters, once its kind is known: for an inference run images and their
+   * latency, for a stress run ({@link Snapshot.Run#TRAFFIC}) cycles.
+   */
+  private void registerRun(Snapshot.Run r) {
+    traffic = Snapshot.Run.TRAFFIC.equals(r.kind());
+    if (traffic) {
+      registry.remove(latency);
+      latency = null;
+      FunctionCounter.builder("fivepp.cycles", run, c -> c.value.imagesDone())
+          .description("cycles simulated").register(registry);
+      Gauge.builder("fivepp.cycles.per.second", run, c -> c.value.imagesPerSecond())
+          .description("cycles simulated per wall-clock second over the last sample interval").register(registry);
+      Gauge.builder("fivepp.cycles.planned", run, c -> c.value.imagesTotal())
+          .description("warm-up and measurement cycles of the run (the drain comes on top)").register(registry);
+      return;
+    }
+    FunctionCounter.builder("fivepp.images.completed", run, c -> c.value.imagesDone())
         .description("images completed").register(registry);
-    Gauge.builder("fivepp.images.per.second", run, c -> c.value == null ? 0 : c.value.imagesPerSecond())
+    Gauge.builder("fivepp.images.per.second", run, c -> c.value.imagesPerSecond())
         .description("images completed per second over the last sample interval").register(registry);
-    Gauge.builder("fivepp.images.planned", run, c -> c.value == null ? 0 : c.value.imagesTotal())
+    Gauge.builder("fivepp.images.planned", run, c -> c.value.imagesTotal())
         .description("images the run will inject").register(registry);
   }
 
   /** Records one image's wall-clock latency. */
-  public void recordLatency(long nanos) {
-    latency.record(nanos, TimeUnit.NANOSECONDS);
+  public synchronized void recordLatency(long nanos) {
+    if (latency != null) {
+      latency.record(nanos, TimeUnit.NANOSECONDS);
+    }
   }
 
   /** Makes {@code s} the snapshot the meters report; registers meters for new cores and channels. */
@@ -59,7 +84,11 @@ public final class Metrics {
       return;
     }
     seen = s.seq();
+    boolean first = run.value == null;
     run.value = s.run();
+    if (first) {
+      registerRun(s.run());
+    }
     for (Snapshot.CoreSample c : s.cores()) {
       String key = c.member() + "/" + c.core();
       Cell<Snapshot.CoreSample> cell = cores.get(key);
@@ -67,7 +96,8 @@ public final class Metrics {
         cell = new Cell<>();
         cell.value = c;
         cores.put(key, cell);
-        register(cell, Tags.of("core", Integer.toString(c.core()), "layer", c.layer(), "member", c.member()));
+        register(cell, traffic ? Tags.of("node", Integer.toString(c.core()), "member", c.member())
+            : Tags.of("core", Integer.toString(c.core()), "layer", c.layer(), "member", c.member()));
       }
       cell.value = c;
     }
@@ -79,16 +109,25 @@ public final class Metrics {
         cell.value = c;
         channels.put(key, cell);
         Tags tags = Tags.of("from", Integer.toString(c.from()), "to", Integer.toString(c.to()), "member", c.member());
-        FunctionCounter.builder("fivepp.channel.bytes", cell, x -> x.value.bytes())
-            .description("bytes sent over the channel").tags(tags).register(registry);
-        Gauge.builder("fivepp.channel.bytes.per.second", cell, x -> x.value.bytesPerSecond())
-            .description("bytes per second over the last sample interval").tags(tags).register(registry);
+        String unit = traffic ? "flits" : "bytes";
+        FunctionCounter.builder("fivepp.channel." + unit, cell, x -> x.value.bytes())
+            .description(unit + " sent over the channel").tags(tags).register(registry);
+        Gauge.builder("fivepp.channel." + unit + ".per.second", cell, x -> x.value.bytesPerSecond())
+            .description(unit + " per second over the last sample interval").tags(tags).register(registry);
       }
       cell.value = c;
     }
   }
 
   private void register(Cell<Snapshot.CoreSample> cell, Tags tags) {
+    if (traffic) {
+      counter("fivepp.node.flits.ejected", "flits delivered to the node", cell, tags, Snapshot.CoreSample::mvms);
+      gauge("fivepp.node.flits.ejected.per.second", "flits delivered to the node per second over the last sample interval",
+          cell, tags, Snapshot.CoreSample::mvmsPerSecond);
+      counter("fivepp.node.packets.delivered", "packets delivered to the node", cell, tags, Snapshot.CoreSample::messagesIn);
+      counter("fivepp.node.packets.generated", "packets the node generated", cell, tags, Snapshot.CoreSample::messagesOut);
+      return;
+    }
     counter("fivepp.core.mvms", "MVMs the core has done", cell, tags, Snapshot.CoreSample::mvms);
     counter("fivepp.core.messages.in", "messages the core's vertex has taken in", cell, tags, Snapshot.CoreSample::messagesIn);
     counter("fivepp.core.messages.out", "messages the core's vertex has sent", cell, tags, Snapshot.CoreSample::messagesOut);

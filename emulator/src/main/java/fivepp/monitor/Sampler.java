@@ -113,7 +113,7 @@ public final class Sampler {
     long done = live.imagesDone();
     long total = live.imagesTotal();
     Snapshot.Run run = new Snapshot.Run(model, fabric.spec(), granularity, total, done,
-        (done - lastDone) / dt, (now - start) / 1e9, live.virtualHorizon(), total > 0 && done >= total);
+        (done - lastDone) / dt, (now - start) / 1e9, live.virtualHorizon(), total > 0 && done >= total, Snapshot.Run.INFERENCE);
     Snapshot.Latency lat = new Snapshot.Latency(latency.getTotalCount(),
         latency.getTotalCount() == 0 ? 0 : latency.getMean() / 1e6,
         latency.getValueAtPercentile(50) / 1e6, latency.getValueAtPercentile(99) / 1e6,

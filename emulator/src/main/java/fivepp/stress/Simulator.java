@@ -100,6 +100,12 @@ public final class Simulator {
   private long sumZeroLoad;
   private int nLatencies;
   private long delivered;
+  /** Whole-run totals for a live monitor: packets injected and delivered and flits ejected per node, flits per channel. */
+  private TrafficMeter meter;
+  private long[] totInjected;
+  private long[] totDelivered;
+  private long[] totEjected;
+  private long[] totChannel;
   private long measured;
   private long measuredDone;
   private long flitHops;
@@ -178,6 +184,16 @@ public final class Simulator {
     return new Simulator(net, traffic.apply(net), cfg, faults).run();
   }
 
+  /** Publishes this run's counters to {@code m} while it runs (call before {@link #run()}). */
+  public Simulator watch(TrafficMeter m) {
+    meter = m;
+    totInjected = new long[net.nodes];
+    totDelivered = new long[net.nodes];
+    totEjected = new long[net.nodes];
+    totChannel = new long[nChannels];
+    return this;
+  }
+
   /** Runs warm-up, measurement, drain and flush, and returns the measurements. */
   public StressResult run() {
     long start = System.nanoTime();
@@ -195,6 +211,9 @@ public final class Simulator {
       }
       allocate();
       stream(now >= windowStart && now < windowEnd);
+      if (meter != null && (now & (TrafficMeter.EVERY - 1)) == 0) {
+        meter.publish(now, totInjected, totDelivered, totEjected, totChannel, false);
+      }
       if (flitHops != lastFlitHops || nActive > 0) {
         lastFlitHops = flitHops;
         lastProgress = now;
@@ -204,6 +223,9 @@ public final class Simulator {
       }
     }
     double wall = (System.nanoTime() - start) / 1e9;
+    if (meter != null) {
+      meter.publish(now, totInjected, totDelivered, totEjected, totChannel, true);
+    }
     return result(wall);
   }
 
@@ -225,6 +247,9 @@ public final class Simulator {
       offeredFlits[src] += pFlits;
     }
     outstanding++;
+    if (meter != null) {
+      totInjected[src]++;
+    }
     if (!net.nodeAlive[dst]) {
       drop(id, src, "destination node " + dst + " failed");
       return;
@@ -352,8 +377,16 @@ public final class Simulator {
         if (inWindow) {
           chBusy[out]++;
         }
-      } else if (out == EJECT && inWindow) {
-        acceptedFlits[pSrc[p]]++;
+        if (meter != null) {
+          totChannel[out]++;
+        }
+      } else if (out == EJECT) {
+        if (inWindow) {
+          acceptedFlits[pSrc[p]]++;
+        }
+        if (meter != null) {
+          totEjected[pDst[p]]++;
+        }
       }
       if (--portRem[port] > 0) {
         i++;
@@ -372,6 +405,9 @@ public final class Simulator {
 
   private void deliver(int p) {
     delivered++;
+    if (meter != null) {
+      totDelivered[pDst[p]]++;
+    }
     outstanding--;
     if ((pFlags[p] & MEASURED) == 0) {
       return;

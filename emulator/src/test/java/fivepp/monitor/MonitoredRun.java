@@ -13,7 +13,7 @@ import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** {@code fivepp run ... --monitor-port 0} on a thread of the test, with its output and its monitor's URL. */
+/** {@code fivepp run ... --monitor-port 0} (or another command) on a thread of the test, with its output and its monitor's URL. */
 final class MonitoredRun implements AutoCloseable {
   private static final Pattern URL = Pattern.compile("monitor: (http://\\S+/) ");
   final StringWriter out = new StringWriter();
@@ -24,7 +24,12 @@ final class MonitoredRun implements AutoCloseable {
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
   MonitoredRun(String... args) {
-    List<String> all = new ArrayList<>(List.of("run"));
+    this("run", args);
+  }
+
+  /** {@code fivepp COMMAND ARGS... --monitor-port 0}, for any command that serves a monitor. */
+  MonitoredRun(String command, String[] args) {
+    List<String> all = new ArrayList<>(List.of(command));
     all.addAll(List.of(args));
     all.addAll(List.of("--monitor-port", "0"));
     thread = new Thread(() -> status = Main.run(new PrintWriter(out, true), new PrintWriter(err, true),
