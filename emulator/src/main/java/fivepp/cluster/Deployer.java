@@ -46,8 +46,6 @@ final class Deployer extends AbstractBehavior<Deployer.Command> {
 
   private record Timeout(int epoch) implements Command {}
 
-  private record Ignore() implements Command {}
-
   /** What a cluster run asks for. */
   record Settings(long run, ArraySpec spec, int membersWanted, Duration patience, Map<String, int[]> explicit,
       Set<ActorRef<Member.Command>> known, fivepp.runtime.LiveStats live) {}
@@ -113,7 +111,6 @@ final class Deployer extends AbstractBehavior<Deployer.Command> {
         .onMessage(GotSpawned.class, this::onSpawned)
         .onMessage(MemberGone.class, this::onGone)
         .onMessage(Timeout.class, this::onTimeout)
-        .onMessage(Ignore.class, i -> this)
         .onMessage(Poll.class, p -> {
           if (deployed >= 0 && pending == null) {
             for (String m : assignment.keySet()) {
@@ -173,6 +170,7 @@ final class Deployer extends AbstractBehavior<Deployer.Command> {
       plan = settings.explicit().isEmpty() ? Segments.cut(pending.vertices(), live) : Segments.explicit(
           pending.vertices(), live, settings.explicit());
     } catch (IllegalArgumentException e) {
+      pending = null;
       coordinator.tell(new Coordinator.DeployFailed(e.getMessage()));
       return Behaviors.same();
     }
@@ -193,6 +191,7 @@ final class Deployer extends AbstractBehavior<Deployer.Command> {
       return this;
     }
     if (!s.error().isEmpty()) {
+      pending = null;
       coordinator.tell(new Coordinator.DeployFailed(s.error()));
       return Behaviors.same();
     }
