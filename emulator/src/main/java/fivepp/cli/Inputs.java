@@ -193,4 +193,32 @@ final class Inputs {
       return port != null;
     }
   }
+
+  /** {@code --monitor-hold}: how long the monitor stays up once the work is done. */
+  static final class MonitorHold {
+    @Option(names = "--monitor-hold", defaultValue = "0", paramLabel = "SECONDS",
+        description = "Keep the monitor up this long after the run, to inspect the final state (default: ${DEFAULT-VALUE}).")
+    int seconds;
+
+    /** A negative hold, or a hold without a monitor, is the user's mistake. */
+    void check(MonitorOptions at) {
+      if (seconds < 0 || (seconds > 0 && !at.on())) {
+        throw new UserError("--monitor-hold must be >= 0 and goes with --monitor-port");
+      }
+    }
+
+    /** Keeps the monitor at {@code url} up for the hold, saying so on {@code err}; an interrupt ends the wait. */
+    void hold(String url, java.io.PrintWriter err) {
+      if (url == null || seconds == 0) {
+        return;
+      }
+      err.println("monitor: holding the final state at " + url + " for " + seconds + " s");
+      err.flush();
+      try {
+        Thread.sleep(seconds * 1000L);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
 }

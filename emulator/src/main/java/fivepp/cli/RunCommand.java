@@ -80,9 +80,7 @@ final class RunCommand implements Callable<Integer> {
 
   @Mixin Inputs.MonitorOptions monitorAt;
 
-  @Option(names = "--monitor-hold", defaultValue = "0", paramLabel = "SECONDS",
-      description = "Keep the monitor up this long after the run, to inspect the final state (default: ${DEFAULT-VALUE}).")
-  int monitorHold;
+  @Mixin Inputs.MonitorHold monitorHold;
 
   @Option(names = "--cluster", paramLabel = "HOST:PORT[,...]",
       description = "Run the cores on the cluster members reached through these seed nodes (start members with 'fivepp node').")
@@ -123,9 +121,7 @@ final class RunCommand implements Callable<Integer> {
     if (check < 0 || window < 1 || !(linkGbps >= 0) || !(linkLatencyNs >= 0)) {
       throw new UserError("--check must be >= 0, --window >= 1, --link-gbps and --link-latency >= 0");
     }
-    if (monitorHold < 0 || (monitorHold > 0 && !monitorAt.on())) {
-      throw new UserError("--monitor-hold must be >= 0 and goes with --monitor-port");
-    }
+    monitorHold.check(monitorAt);
     boolean pixels = switch (granularity.trim().toLowerCase(java.util.Locale.ROOT)) {
       case "row" -> false;
       case "pixel" -> true;
@@ -157,7 +153,7 @@ final class RunCommand implements Callable<Integer> {
       PrintWriter out = spec.commandLine().getOut();
       out.print(format == Inputs.Format.json ? Json.write(r) + "\n" : table(r, o));
       out.flush();
-      hold(monitor, err);
+      monitorHold.hold(monitor == null ? null : monitor.url(), err);
     } catch (IOException | fivepp.runtime.Deployment.Failed e) {
       throw new UserError(e.getMessage());
     }
@@ -204,21 +200,6 @@ final class RunCommand implements Callable<Integer> {
       throw new UserError("--monitor-host/--monitor-port: " + e.getMessage());
     }
   }
-
-  /** Keeps the monitor up for --monitor-hold seconds (an interrupt ends the wait). */
-  private void hold(Monitor monitor, PrintWriter err) {
-    if (monitor == null || monitorHold == 0) {
-      return;
-    }
-    err.println("monitor: holding the final state at " + monitor.url() + " for " + monitorHold + " s");
-    err.flush();
-    try {
-      Thread.sleep(monitorHold * 1000L);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-  }
-
 
   private Images.Source source(Network net) throws IOException {
     if (imagesFrom == null) {

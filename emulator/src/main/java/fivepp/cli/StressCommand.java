@@ -145,9 +145,7 @@ final class StressCommand implements Callable<Integer> {
 
   @picocli.CommandLine.Mixin Inputs.MonitorOptions monitorAt;
 
-  @Option(names = "--monitor-hold", defaultValue = "0", paramLabel = "SECONDS",
-      description = "Keep the monitor up this long after the last run, to inspect the final state (default: ${DEFAULT-VALUE}).")
-  int monitorHold;
+  @picocli.CommandLine.Mixin Inputs.MonitorHold monitorHold;
 
   /** The live monitor when --monitor-port is given. */
   private fivepp.monitor.TrafficMonitor monitor;
@@ -185,9 +183,7 @@ final class StressCommand implements Callable<Integer> {
     if (findLinkWidth && sweep != null) {
       throw new UserError("give --find-link-width or --sweep, not both");
     }
-    if (monitorHold < 0 || (monitorHold > 0 && !monitorAt.on())) {
-      throw new UserError("--monitor-hold must be >= 0 and goes with --monitor-port");
-    }
+    monitorHold.check(monitorAt);
     Traffic.Injection inj = injection(injection);
     StressConfig cfg = config();
     double[] rates = sweep == null ? new double[] {rate} : call(() -> Sweep.rates(sweep));
@@ -219,16 +215,9 @@ final class StressCommand implements Callable<Integer> {
     }
     try {
       report(p, cnn, inj, cfg, rates, targets, files, base);
-      if (monitor != null && monitorHold > 0) {
+      if (monitor != null) {
         monitor.sample();
-        spec.commandLine().getErr().println("monitor: holding the final state at " + monitor.url() + " for "
-            + monitorHold + " s");
-        spec.commandLine().getErr().flush();
-        try {
-          Thread.sleep(monitorHold * 1000L);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
+        monitorHold.hold(monitor.url(), spec.commandLine().getErr());
       }
     } finally {
       if (monitor != null) {
