@@ -70,9 +70,12 @@ public final class CnnTraffic implements Traffic {
   }
 
   @Override
-  public void generate(int cycle, SplittableRandom rng, PacketSink sink) {
+  public void generate(int cycle, boolean[] mine, SplittableRandom[] rng, PacketSink sink) {
     for (int i = 0; i < lambda.length; i++) {
-      for (int k = injection.draw(lambda[i], rng, phase, i); k > 0; k--) {
+      if (!mine[flowSrc[i]]) {
+        continue;
+      }
+      for (int k = injection.draw(lambda[i], rng[flowSrc[i]], phase, i); k > 0; k--) {
         sink.packet(flowSrc[i], flowDst[i]);
       }
     }

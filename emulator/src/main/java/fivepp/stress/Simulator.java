@@ -38,6 +38,19 @@ import java.util.SplittableRandom;
  * <p><b>Faults.</b> A failed node sends nothing; a packet for it is dropped at its source, as is a
  * packet with no surviving path. With a drop rate, each link crossing corrupts the packet with that
  * probability; the next router receives it whole, discards it and frees its buffer.
+ *
+ * <p><b>Regions.</b> A simulator may own only a region of the network (its routers, their input
+ * buffers, source queues and the credit counters of the channels leaving them), so that a network
+ * can be spread over several simulators, on cluster members. Every cycle is then run in lockstep:
+ * each region runs its cycle, hands every region the packets granted onto channels into it and the
+ * credits freed on channels out of it ({@link Outbox}), and applies what it receives before the next
+ * cycle. That is exact, not an approximation, because nothing a router does in cycle t is seen by
+ * another router before cycle t + 1: a packet granted in cycle t is ready at the next router from
+ * t + routerDelay (at least t + 1), and a freed credit counts from t + 1. Random draws come from a
+ * stream per source node (traffic) and per router (link corruption), decisions about the phases
+ * from the whole network's counters at the end of the previous cycle ({@link #counters}), and the
+ * region's measurements add up ({@link Tally}); so a run cut into any regions gives the same
+ * result, bit for bit, as the whole network in one simulator.
  */
 public final class Simulator {
   private static final int EJECT = -1;
@@ -55,6 +68,13 @@ public final class Simulator {
   private final int nChannels;
   private final int pFlits;
   private final int[] hopDelay;
+
+  // the region: which region every node is in, this one's index, its nodes
+  private final int[] regionOf;
+  private final int me;
+  private final boolean[] mine;
+  private final int[] myRouters;
+  private final Outbox[] outboxes;
 
   // buffers: network buffer ch * vcs + cls * vpc + j, then one source queue per channel
   private final int nNetBufs;
@@ -77,7 +97,7 @@ public final class Simulator {
   private int nActive;
   private final int[] outFreeAt;
 
-  // packets
+  // packets, in slots reused once a packet is done or has left the region
   private int[] pSrc = new int[1024];
   private int[] pDst = new int[1024];
   private int[] pCreated = new int[1024];
@@ -87,7 +107,11 @@ public final class Simulator {
   private int[] pHop = new int[1024];
   private int[] pCorruptCh = new int[1024];
   private byte[] pFlags = new byte[1024];
-  private int nPackets;
+  private long[] pSeq = new long[1024];
+  private int nSlots;
+  private int[] freeSlots = new int[1024];
+  private int nFree;
+  private final long[] seqOf;
 
   // statistics
   private final long[] offeredFlits;
@@ -99,6 +123,7 @@ public final class Simulator {
   private long sumHops;
   private long sumZeroLoad;
   private int nLatencies;
+  private long generated;
   private long delivered;
   /** Whole-run totals for a live monitor: packets injected and delivered and flits ejected per node, flits per channel. */
   private TrafficMeter meter;
@@ -110,14 +135,25 @@ public final class Simulator {
   private long measuredDone;
   private long flitHops;
   private final List<StressResult.Drop> drops = new ArrayList<>();
-  private int outstanding;
+  private long outstanding;
 
-  private final SplittableRandom rng;
-  private final SplittableRandom dropRng;
+  private final SplittableRandom[] rng;
+  private final SplittableRandom[] dropRng;
   private final Traffic.PacketSink sink = this::create;
+  private final Clock clock;
   private int now;
 
+  /** A simulator of the whole network. */
   public Simulator(RouteTable net, Traffic traffic, StressConfig cfg, Faults faults) {
+    this(net, traffic, cfg, faults, new int[net.nodes], 0);
+  }
+
+  /**
+   * A simulator of one region of the network: the nodes {@code v} with {@code regionOf[v] == me}.
+   * Regions are numbered from 0, and every region runs the same cycle in lockstep with the others
+   * (see the class comment).
+   */
+  public Simulator(RouteTable net, Traffic traffic, StressConfig cfg, Faults faults, int[] regionOf, int me) {
     this.net = net;
     this.traffic = traffic;
     this.cfg = cfg;
@@ -127,6 +163,23 @@ public final class Simulator {
     this.vcs = classes * vpc;
     this.nChannels = net.channels;
     this.pFlits = cfg.packetFlits();
+    int n = net.nodes;
+    if (regionOf.length != n) {
+      throw new IllegalArgumentException("regions for " + regionOf.length + " nodes, the network has " + n);
+    }
+    this.regionOf = regionOf.clone();
+    this.me = me;
+    mine = new boolean[n];
+    int regions = 0;
+    for (int v = 0; v < n; v++) {
+      mine[v] = regionOf[v] == me;
+      regions = Math.max(regions, regionOf[v] + 1);
+    }
+    myRouters = java.util.stream.IntStream.range(0, n).filter(v -> mine[v]).toArray();
+    outboxes = new Outbox[regions];
+    for (int r = 0; r < regions; r++) {
+      outboxes[r] = r == me ? null : new Outbox();
+    }
     hopDelay = new int[nChannels];
     for (int c = 0; c < nChannels; c++) {
       hopDelay[c] = cfg.routerDelay() + net.chExtraDelay[c];
@@ -143,7 +196,6 @@ public final class Simulator {
     for (int b = 0; b < nBufs; b++) {
       bufPort[b] = b < nNetBufs ? b / vcs : nChannels + (b - nNetBufs);
     }
-    int n = net.nodes;
     routerBufStart = new int[n + 1];
     for (int c = 0; c < nChannels; c++) {
       routerBufStart[net.chDst[c] + 1] += vcs;
@@ -173,8 +225,19 @@ public final class Simulator {
     acceptedFlits = new long[n];
     lostFlits = new long[n];
     chBusy = new long[nChannels];
-    rng = new SplittableRandom(cfg.seed());
-    dropRng = new SplittableRandom(cfg.seed() * 0x9E3779B97F4A7C15L + 7);
+    seqOf = new long[n];
+    rng = streams(new SplittableRandom(cfg.seed()), n);
+    dropRng = streams(new SplittableRandom(cfg.seed() * 0x9E3779B97F4A7C15L + 7), n);
+    clock = new Clock(cfg, 10_000 + 4L * cfg.bufferFlits() * n);
+  }
+
+  /** One random stream per node, split from {@code root} in node order: the same in every region. */
+  private static SplittableRandom[] streams(SplittableRandom root, int n) {
+    SplittableRandom[] out = new SplittableRandom[n];
+    for (int v = 0; v < n; v++) {
+      out[v] = root.split();
+    }
+    return out;
   }
 
   /** Builds the network for a fabric and its faults, then runs. */
@@ -194,52 +257,285 @@ public final class Simulator {
     return this;
   }
 
-  /** Runs warm-up, measurement, drain and flush, and returns the measurements. */
+  /** Runs warm-up, measurement, drain and flush of the whole network, and returns the measurements. */
   public StressResult run() {
+    if (outboxes.length != 1) {
+      throw new IllegalStateException("a region of " + outboxes.length + " runs in lockstep with the others");
+    }
     long start = System.nanoTime();
-    int windowStart = cfg.warmup();
-    int windowEnd = cfg.warmup() + cfg.measure();
-    int drainEnd = windowEnd + cfg.drainLimit();
-    int lastProgress = 0;
-    long lastFlitHops = -1;
-    for (now = 0; ; now++) {
-      boolean generating = now < windowEnd || (now < drainEnd && measuredDone < measured);
-      if (generating) {
-        traffic.generate(now, rng, sink);
-      } else if (outstanding == 0) {
-        break;
-      }
-      allocate();
-      stream(now >= windowStart && now < windowEnd);
-      if (meter != null && (now & (TrafficMeter.EVERY - 1)) == 0) {
-        meter.publish(now, totInjected, totDelivered, totEjected, totChannel, false);
-      }
-      if (flitHops != lastFlitHops || nActive > 0) {
-        lastFlitHops = flitHops;
-        lastProgress = now;
-      } else if (!generating && now - lastProgress > 10_000 + 4L * cfg.bufferFlits() * net.nodes) {
-        throw new IllegalStateException("the network stopped moving with " + outstanding
-            + " packets in it at cycle " + now + " (deadlock)");
-      }
+    int cycle = 0;
+    long[] counters = new long[Counter.values().length];
+    while (next(cycle, counters(counters))) {
+      step(cycle++);
     }
     double wall = (System.nanoTime() - start) / 1e9;
     if (meter != null) {
-      meter.publish(now, totInjected, totDelivered, totEjected, totChannel, true);
+      meter.publish(cycle, totInjected, totDelivered, totEjected, totChannel, true);
     }
-    return result(wall);
+    return result(net, traffic, cfg, faults, Tally.sum(List.of(tally())), cycle, wall);
   }
 
-  private void create(int src, int dst) {
-    int id = nPackets++;
+  /**
+   * Runs a network cut into regions in this thread, in lockstep, as cluster members do over the
+   * wire: the result equals {@link #run()}'s on the whole network.
+   *
+   * @param traffic a traffic per region (a periodic source keeps state)
+   */
+  public static StressResult runRegions(RouteTable net, java.util.function.Supplier<Traffic> traffic,
+      StressConfig cfg, Faults faults, int[] regionOf) {
+    int k = Arrays.stream(regionOf).max().orElse(0) + 1;
+    Simulator[] rs = new Simulator[k];
+    for (int r = 0; r < k; r++) {
+      rs[r] = new Simulator(net, traffic.get(), cfg, faults, regionOf, r);
+    }
+    long start = System.nanoTime();
+    int cycle = 0;
+    for (; ; cycle++) {
+      long[] global = new long[Counter.values().length];
+      for (Simulator r : rs) {
+        Counter.add(global, r.counters(new long[global.length]));
+      }
+      boolean go = false;
+      for (Simulator r : rs) {
+        go = r.next(cycle, global);
+      }
+      if (!go) {
+        break;
+      }
+      for (Simulator r : rs) {
+        r.step(cycle);
+      }
+      for (Simulator from : rs) {
+        for (int to = 0; to < k; to++) {
+          if (to != from.me) {
+            rs[to].receive(from.outbox(to));
+            from.outbox(to).clear();
+          }
+        }
+      }
+    }
+    double wall = (System.nanoTime() - start) / 1e9;
+    List<Tally> parts = Arrays.stream(rs).map(Simulator::tally).toList();
+    return result(net, rs[0].traffic, cfg, faults, Tally.sum(parts), cycle, wall);
+  }
+
+  /** The counters whose sums over the regions decide the phases, as {@link #counters()} gives them. */
+  public enum Counter {
+    MEASURED, MEASURED_DONE, OUTSTANDING, FLIT_HOPS, ACTIVE_PORTS;
+
+    /** Adds {@code b} into {@code a}. */
+    public static void add(long[] a, long[] b) {
+      for (int i = 0; i < a.length; i++) {
+        a[i] += b[i];
+      }
+    }
+  }
+
+  /** This region's counters at the end of the last cycle it ran, indexed by {@link Counter}, into {@code c}. */
+  public long[] counters(long[] c) {
+    c[0] = measured;
+    c[1] = measuredDone;
+    c[2] = outstanding;
+    c[3] = flitHops;
+    c[4] = nActive;
+    return c;
+  }
+
+  /**
+   * Decides whether cycle {@code cycle} runs, and whether traffic is created in it, from the whole
+   * network's counters at the end of the cycle before (the sums of every region's {@link #counters}).
+   *
+   * @return false when the run is over: traffic has stopped and no packet is left in the network
+   * @throws IllegalStateException when the network stopped moving with packets in it (deadlock)
+   */
+  public boolean next(int cycle, long[] global) {
+    return clock.next(cycle, global);
+  }
+
+  /** Runs one cycle of this region (after {@link #next} said it runs). */
+  public void step(int cycle) {
+    now = cycle;
+    if (clock.generating) {
+      traffic.generate(now, mine, rng, sink);
+    }
+    allocate();
+    stream(now >= cfg.warmup() && now < cfg.warmup() + cfg.measure());
+    if (meter != null && (now & (TrafficMeter.EVERY - 1)) == 0) {
+      meter.publish(now, totInjected, totDelivered, totEjected, totChannel, false);
+    }
+  }
+
+  /** What this region's last cycle sends region {@code to}; the caller clears it once sent. */
+  public Outbox outbox(int to) {
+    return outboxes[to];
+  }
+
+  /** Applies what another region's last cycle sent this one, before this region's next cycle. */
+  public void receive(Outbox in) {
+    int[] f = in.packets;
+    for (int i = 0; i < in.nPackets; i++) {
+      int o = i * Outbox.FIELDS;
+      int p = slot();
+      pSrc[p] = f[o + 1];
+      pDst[p] = f[o + 2];
+      pCreated[p] = f[o + 3];
+      pInjected[p] = f[o + 4];
+      pReady[p] = f[o + 5];
+      pHop[p] = f[o + 6];
+      pCorruptCh[p] = f[o + 7];
+      pFlags[p] = (byte) f[o + 8];
+      pSeq[p] = in.seqs[i];
+      enqueue(f[o], p, net.chDst[f[o] / vcs]);
+    }
+    for (int i = 0; i < in.nCredits; i++) {
+      credits[in.credits[i]]++;
+    }
+  }
+
+  /** What this region measured, to add up with the other regions'. */
+  public Tally tally() {
+    return new Tally(offeredFlits.clone(), acceptedFlits.clone(), lostFlits.clone(), chBusy.clone(),
+        Arrays.copyOf(latencies, nLatencies), sumNetLatency, sumHops, sumZeroLoad, generated, delivered, measured,
+        measuredDone, flitHops, List.copyOf(drops));
+  }
+
+  /**
+   * The packets and credits one region's cycle sends another: per packet {@link #FIELDS} ints (the
+   * downstream buffer it enters, then source, destination, cycle created, cycle injected, cycle its
+   * head is ready, hops taken, the channel that corrupted it, flags) and its sequence number at its
+   * source; per freed buffer slot the buffer's index, once per flit.
+   */
+  public static final class Outbox {
+    /** Ints per packet. */
+    public static final int FIELDS = 9;
+    int[] packets = new int[FIELDS * 16];
+    long[] seqs = new long[16];
+    int nPackets;
+    int[] credits = new int[64];
+    int nCredits;
+
+    /** An empty outbox. */
+    public Outbox() {}
+
+    /** An outbox holding what arrived over the wire. */
+    public Outbox(int[] packets, long[] seqs, int[] credits) {
+      if (packets.length != FIELDS * seqs.length) {
+        throw new IllegalArgumentException(packets.length + " packet fields for " + seqs.length + " packets");
+      }
+      this.packets = packets;
+      this.seqs = seqs;
+      this.nPackets = seqs.length;
+      this.credits = credits;
+      this.nCredits = credits.length;
+    }
+
+    public int[] packets() {
+      return Arrays.copyOf(packets, nPackets * FIELDS);
+    }
+
+    public long[] seqs() {
+      return Arrays.copyOf(seqs, nPackets);
+    }
+
+    public int[] credits() {
+      return Arrays.copyOf(credits, nCredits);
+    }
+
+    public boolean isEmpty() {
+      return nPackets == 0 && nCredits == 0;
+    }
+
+    public void clear() {
+      nPackets = 0;
+      nCredits = 0;
+    }
+
+    void credit(int buffer) {
+      if (nCredits == credits.length) {
+        credits = Arrays.copyOf(credits, 2 * nCredits);
+      }
+      credits[nCredits++] = buffer;
+    }
+
+    void packet(int buffer, int src, int dst, int created, int injected, int ready, int hop, int corruptCh,
+        int flags, long seq) {
+      if (nPackets == seqs.length) {
+        seqs = Arrays.copyOf(seqs, 2 * nPackets);
+        packets = Arrays.copyOf(packets, 2 * nPackets * FIELDS);
+      }
+      int o = nPackets * FIELDS;
+      packets[o] = buffer;
+      packets[o + 1] = src;
+      packets[o + 2] = dst;
+      packets[o + 3] = created;
+      packets[o + 4] = injected;
+      packets[o + 5] = ready;
+      packets[o + 6] = hop;
+      packets[o + 7] = corruptCh;
+      packets[o + 8] = flags;
+      seqs[nPackets++] = seq;
+    }
+  }
+
+  /** The phases, decided alike in every region from the whole network's counters. */
+  private static final class Clock {
+    private final int windowEnd;
+    private final int drainEnd;
+    private final long deadlockAfter;
+    boolean generating;
+    private int lastProgress;
+    private long lastFlitHops = -1;
+
+    Clock(StressConfig cfg, long deadlockAfter) {
+      this.windowEnd = cfg.warmup() + cfg.measure();
+      this.drainEnd = windowEnd + cfg.drainLimit();
+      this.deadlockAfter = deadlockAfter;
+    }
+
+    boolean next(int now, long[] g) {
+      if (now > 0) {
+        if (g[Counter.FLIT_HOPS.ordinal()] != lastFlitHops || g[Counter.ACTIVE_PORTS.ordinal()] > 0) {
+          lastFlitHops = g[Counter.FLIT_HOPS.ordinal()];
+          lastProgress = now - 1;
+        } else if (!generating && now - 1 - lastProgress > deadlockAfter) {
+          throw new IllegalStateException("the network stopped moving with " + g[Counter.OUTSTANDING.ordinal()]
+              + " packets in it at cycle " + (now - 1) + " (deadlock)");
+        }
+      }
+      generating = now < windowEnd
+          || (now < drainEnd && g[Counter.MEASURED_DONE.ordinal()] < g[Counter.MEASURED.ordinal()]);
+      return generating || g[Counter.OUTSTANDING.ordinal()] != 0;
+    }
+  }
+
+  private int slot() {
+    if (nFree > 0) {
+      return freeSlots[--nFree];
+    }
+    int id = nSlots++;
     if (id == pSrc.length) {
       grow();
     }
+    return id;
+  }
+
+  private void release(int p) {
+    if (nFree == freeSlots.length) {
+      freeSlots = Arrays.copyOf(freeSlots, 2 * nFree);
+    }
+    freeSlots[nFree++] = p;
+  }
+
+  private void create(int src, int dst) {
+    int id = slot();
+    generated++;
     pSrc[id] = src;
     pDst[id] = dst;
     pCreated[id] = now;
     pHop[id] = 0;
     pNext[id] = -1;
     pFlags[id] = 0;
+    pSeq[id] = seqOf[src]++;
     boolean inWindow = now >= cfg.warmup() && now < cfg.warmup() + cfg.measure();
     if (inWindow) {
       pFlags[id] = MEASURED;
@@ -274,6 +570,7 @@ public final class Simulator {
     pHop = Arrays.copyOf(pHop, cap);
     pCorruptCh = Arrays.copyOf(pCorruptCh, cap);
     pFlags = Arrays.copyOf(pFlags, cap);
+    pSeq = Arrays.copyOf(pSeq, cap);
   }
 
   private void enqueue(int b, int p, int router) {
@@ -289,7 +586,7 @@ public final class Simulator {
 
   private void allocate() {
     int n = net.nodes;
-    for (int v = 0; v < n; v++) {
+    for (int v : myRouters) {
       if (pending[v] == 0) {
         continue;
       }
@@ -355,11 +652,19 @@ public final class Simulator {
       credits[downstream] -= pFlits;
       pHop[p]++;
       pReady[p] = now + hopDelay[out];
-      if (faults.dropRate() > 0 && dropRng.nextDouble() < faults.dropRate()) {
+      if (faults.dropRate() > 0 && dropRng[v].nextDouble() < faults.dropRate()) {
         pFlags[p] |= CORRUPT;
         pCorruptCh[p] = out;
       }
-      enqueue(downstream, p, net.chDst[out]);
+      int next = net.chDst[out];
+      if (mine[next]) {
+        enqueue(downstream, p, next);
+      } else {
+        // the packet leaves the region: its flits still stream from this port, which needs no more of it
+        outboxes[regionOf[next]].packet(downstream, pSrc[p], pDst[p], pCreated[p], pInjected[p], pReady[p], pHop[p],
+            pCorruptCh[p], pFlags[p], pSeq[p]);
+        release(p);
+      }
     }
   }
 
@@ -370,7 +675,12 @@ public final class Simulator {
       int b = portBuf[port];
       int p = portPacket[port];
       if (b < nNetBufs) {
-        credits[b]++;
+        int upstream = net.chSrc[b / vcs];
+        if (mine[upstream]) {
+          credits[b]++;
+        } else {
+          outboxes[regionOf[upstream]].credit(b);
+        }
       }
       if (out >= 0) {
         flitHops++;
@@ -409,6 +719,8 @@ public final class Simulator {
       totDelivered[pDst[p]]++;
     }
     outstanding--;
+    release(p);
+    // the slot is free for the next packet created; nothing is created before this returns
     if ((pFlags[p] & MEASURED) == 0) {
       return;
     }
@@ -430,46 +742,52 @@ public final class Simulator {
 
   private void drop(int p, int node, String reason) {
     outstanding--;
+    release(p); // as in deliver: read on below, reused only later
     if (now >= cfg.warmup() && now < cfg.warmup() + cfg.measure()) {
       lostFlits[pSrc[p]] += pFlits;
     }
     if ((pFlags[p] & MEASURED) != 0) {
       measuredDone++;
     }
-    drops.add(new StressResult.Drop(p, pSrc[p], pDst[p], now, node, reason));
+    drops.add(new StressResult.Drop(pSrc[p], pSeq[p], pDst[p], now, node, reason));
   }
 
-  private StressResult result(double wall) {
+  /** The run's measurements from the sum of its regions' tallies. */
+  public static StressResult result(RouteTable net, Traffic traffic, StressConfig cfg, Faults faults, Tally t,
+      int cycles, double wall) {
     int[] src = traffic.sources();
     double window = cfg.measure();
     double offered = 0, minOffered = Double.MAX_VALUE, accepted = 0, minAccepted = Double.MAX_VALUE, lost = 0;
     for (int s : src) {
-      lost += lostFlits[s] / window;
-      offered += offeredFlits[s] / window;
-      accepted += acceptedFlits[s] / window;
-      minOffered = Math.min(minOffered, offeredFlits[s] / window);
-      minAccepted = Math.min(minAccepted, acceptedFlits[s] / window);
+      lost += t.lostFlits()[s] / window;
+      offered += t.offeredFlits()[s] / window;
+      accepted += t.acceptedFlits()[s] / window;
+      minOffered = Math.min(minOffered, t.offeredFlits()[s] / window);
+      minAccepted = Math.min(minAccepted, t.acceptedFlits()[s] / window);
     }
     int k = Math.max(1, src.length);
+    int nChannels = net.channels;
     double[] util = new double[nChannels];
     String[] names = new String[nChannels];
     for (int c = 0; c < nChannels; c++) {
-      util[c] = chBusy[c] / window;
+      util[c] = t.channelBusy()[c] / window;
       names[c] = net.channelName(c);
     }
-    int[] lat = Arrays.copyOf(latencies, nLatencies);
+    int[] lat = t.latencies().clone();
+    int nLatencies = lat.length;
     Arrays.sort(lat);
     double avg = 0;
     for (int l : lat) {
       avg += l;
     }
     int m = Math.max(1, nLatencies);
+    int vcs = net.classes * cfg.vcsPerClass();
     return new StressResult(net.fabric.describe(), traffic.describe(), faults.describe(), net.nodes, src.length,
-        vcs, net.rerouted, cfg, nLatencies == 0 ? 0 : (double) sumZeroLoad / m, avg / m,
+        vcs, net.rerouted, cfg, nLatencies == 0 ? 0 : (double) t.sumZeroLoad() / m, avg / m,
         nLatencies == 0 ? 0 : lat[Math.min(nLatencies - 1, (int) Math.ceil(0.99 * nLatencies) - 1)],
-        nLatencies == 0 ? 0 : lat[nLatencies - 1], (double) sumNetLatency / m, (double) sumHops / m,
+        nLatencies == 0 ? 0 : lat[nLatencies - 1], (double) t.sumNetworkLatency() / m, (double) t.sumHops() / m,
         offered / k, src.length == 0 ? 0 : minOffered, accepted / k, src.length == 0 ? 0 : minAccepted, lost / k,
-        util, names, nPackets, delivered, drops.size(), measured, measuredDone, List.copyOf(drops), now,
-        flitHops, wall);
+        util, names, t.generated(), t.delivered(), t.drops().size(), t.measured(), t.measuredDone(), t.drops(), cycles,
+        t.flitHops(), wall);
   }
 }

@@ -47,8 +47,16 @@ public record StressResult(
     long dropped, long measured, long measuredDone, List<Drop> drops, long cycles, long flitHops,
     double wallSeconds) {
 
-  /** A packet that did not arrive, with the fault that dropped it. */
-  public record Drop(long id, int src, int dst, int cycle, int node, String reason) {}
+  /**
+   * A packet that did not arrive, with the fault that dropped it: the {@code seq}-th packet (from 0)
+   * its source created, dropped at {@code node} in {@code cycle}.
+   */
+  public record Drop(int src, long seq, int dst, int cycle, int node, String reason) {
+    /** The packet's name, {@code SOURCE.SEQ}. */
+    public String id() {
+      return src + "." + seq;
+    }
+  }
 
   /** True when every measured packet arrived or was dropped before the drain limit. */
   public boolean drained() {

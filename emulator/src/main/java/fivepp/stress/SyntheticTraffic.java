@@ -40,11 +40,14 @@ public final class SyntheticTraffic implements Traffic {
   }
 
   @Override
-  public void generate(int cycle, SplittableRandom rng, PacketSink sink) {
+  public void generate(int cycle, boolean[] mine, SplittableRandom[] rng, PacketSink sink) {
     for (int i = 0; i < sources.length; i++) {
       int s = sources[i];
-      for (int k = injection.draw(lambda, rng, phase, i); k > 0; k--) {
-        int d = pattern.dest(s, rng);
+      if (!mine[s]) {
+        continue;
+      }
+      for (int k = injection.draw(lambda, rng[s], phase, i); k > 0; k--) {
+        int d = pattern.dest(s, rng[s]);
         if (d >= 0) {
           sink.packet(s, d);
         }

@@ -4,8 +4,9 @@ import java.util.SplittableRandom;
 
 /**
  * Where and when packets are created. The simulator calls {@link #generate} once per cycle while
- * traffic runs (warm-up, measurement, drain), in cycle order, with its one seeded random source, so a
- * run is deterministic from its seed.
+ * traffic runs (warm-up, measurement, drain), in cycle order, for the sources of its region; every
+ * source node draws from its own seeded random stream, so a run is deterministic from its seed and
+ * the same however the network is cut into regions (see {@link Simulator}).
  */
 public interface Traffic {
 
@@ -18,8 +19,11 @@ public interface Traffic {
   /** One line for reports, e.g. {@code uniform, 0.200 flits/node/cycle, Bernoulli}. */
   String describe();
 
-  /** Creates this cycle's packets. */
-  void generate(int cycle, SplittableRandom rng, PacketSink sink);
+  /**
+   * Creates this cycle's packets at the sources {@code mine} marks, each source drawing from
+   * {@code rng[source]} only.
+   */
+  void generate(int cycle, boolean[] mine, SplittableRandom[] rng, PacketSink sink);
 
   /** The nodes that send at all: throughput is averaged over them. */
   int[] sources();

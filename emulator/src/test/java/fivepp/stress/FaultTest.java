@@ -45,7 +45,7 @@ class FaultTest {
     StressResult r = uniform(mesh, 0.3, lossy, SHORT);
     assertThat(r.dropped()).isGreaterThan(50);
     assertThat(r.delivered() + r.dropped()).isEqualTo(r.generated());
-    Set<Long> ids = new HashSet<>();
+    Set<String> ids = new HashSet<>();
     for (StressResult.Drop d : r.drops()) {
       assertThat(d.reason()).startsWith("corrupted on link ");
       assertThat(ids.add(d.id())).isTrue();

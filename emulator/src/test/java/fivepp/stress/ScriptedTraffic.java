@@ -10,8 +10,8 @@ record ScriptedTraffic(int src, int dst) implements Traffic {
   }
 
   @Override
-  public void generate(int cycle, SplittableRandom rng, PacketSink sink) {
-    if (cycle == 0) {
+  public void generate(int cycle, boolean[] mine, SplittableRandom[] rng, PacketSink sink) {
+    if (cycle == 0 && mine[src]) {
       sink.packet(src, dst);
     }
   }
