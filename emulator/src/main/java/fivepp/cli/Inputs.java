@@ -194,6 +194,63 @@ final class Inputs {
     }
   }
 
+  /** {@code --cluster} and what goes with it: where the members are and how this JVM joins them. */
+  static final class ClusterOptions {
+    @Option(names = "--cluster", paramLabel = "HOST:PORT[,...]",
+        description = "Run on the cluster members reached through these seed nodes (start members with 'fivepp node').")
+    String seeds;
+
+    @Option(names = "--members", defaultValue = "1", paramLabel = "N",
+        description = "With --cluster: wait for at least N members; all members that are up are used (default: ${DEFAULT-VALUE}).")
+    int members;
+
+    @Option(names = "--cluster-wait", defaultValue = "30", paramLabel = "SECONDS",
+        description = "With --cluster: how long to wait for the members (default: ${DEFAULT-VALUE}).")
+    double wait;
+
+    @Option(names = "--members-placement", paramLabel = "HOST:PORT=FROM-TO[+...],...",
+        description = "With --cluster: the fabric vertices each member hosts; default: contiguous segments sized to the members' capacities.")
+    String placement;
+
+    @Option(names = "--hostname", defaultValue = "127.0.0.1", paramLabel = "H",
+        description = "With --cluster: the address members reach this coordinator at (default: ${DEFAULT-VALUE}).")
+    String hostname;
+
+    @Option(names = "--port", defaultValue = "0", paramLabel = "P",
+        description = "With --cluster: this coordinator's cluster port; 0 = any free port (default).")
+    int port;
+
+    @Option(names = "--config", paramLabel = "FILE",
+        description = "With --cluster: a HOCON file layered over the member defaults (TLS, tuning), as for 'fivepp node'.")
+    java.nio.file.Path config;
+
+    /** Whether --cluster is given; the options that need it, without it, are the user's mistake. */
+    boolean on() {
+      if (seeds == null && (placement != null || config != null)) {
+        throw new UserError("--members-placement and --config need --cluster HOST:PORT");
+      }
+      return seeds != null;
+    }
+
+    /** How this JVM joins, checked. */
+    Joined joined() {
+      if (members < 1 || !(wait > 0) || Double.isInfinite(wait)) {
+        throw new UserError("--members must be >= 1 and --cluster-wait > 0 seconds");
+      }
+      try {
+        return new Joined(fivepp.cluster.MemberSettings.of(hostname, port, list(seeds)).withUserConfig(config),
+            placement == null ? java.util.Map.of() : fivepp.cluster.Segments.parse(placement), members,
+            java.time.Duration.ofMillis((long) (wait * 1000)));
+      } catch (IllegalArgumentException e) {
+        throw new UserError(e.getMessage());
+      }
+    }
+
+    /** This JVM's member settings, the user's placement (or empty), members to wait for and how long. */
+    record Joined(fivepp.cluster.MemberSettings settings, java.util.Map<String, int[]> explicit, int members,
+        java.time.Duration patience) {}
+  }
+
   /** {@code --monitor-hold}: how long the monitor stays up once the work is done. */
   static final class MonitorHold {
     @Option(names = "--monitor-hold", defaultValue = "0", paramLabel = "SECONDS",

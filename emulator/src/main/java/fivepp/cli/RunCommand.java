@@ -8,8 +8,6 @@ import fivepp.mapping.Placement;
 import fivepp.model.Network;
 import fivepp.cluster.ArraySpec;
 import fivepp.cluster.ClusterRun;
-import fivepp.cluster.MemberSettings;
-import fivepp.cluster.Segments;
 import fivepp.monitor.Monitor;
 import fivepp.runtime.Emulator;
 import fivepp.runtime.Images;
@@ -82,33 +80,7 @@ final class RunCommand implements Callable<Integer> {
 
   @Mixin Inputs.MonitorHold monitorHold;
 
-  @Option(names = "--cluster", paramLabel = "HOST:PORT[,...]",
-      description = "Run the cores on the cluster members reached through these seed nodes (start members with 'fivepp node').")
-  String cluster;
-
-  @Option(names = "--members", defaultValue = "1", paramLabel = "N",
-      description = "With --cluster: wait for at least N members hosting cores; all members that are up are used (default: ${DEFAULT-VALUE}).")
-  int members;
-
-  @Option(names = "--cluster-wait", defaultValue = "30", paramLabel = "SECONDS",
-      description = "With --cluster: how long to wait for the members (default: ${DEFAULT-VALUE}).")
-  double clusterWait;
-
-  @Option(names = "--members-placement", paramLabel = "HOST:PORT=FROM-TO[+...],...",
-      description = "With --cluster: the fabric vertices each member hosts; default: contiguous segments sized to the members' capacities.")
-  String membersPlacement;
-
-  @Option(names = "--hostname", defaultValue = "127.0.0.1", paramLabel = "H",
-      description = "With --cluster: the address members reach this coordinator at (default: ${DEFAULT-VALUE}).")
-  String hostname;
-
-  @Option(names = "--port", defaultValue = "0", paramLabel = "P",
-      description = "With --cluster: this coordinator's cluster port; 0 = any free port (default).")
-  int port;
-
-  @Option(names = "--config", paramLabel = "FILE",
-      description = "With --cluster: a HOCON file layered over the member defaults (TLS, tuning), as for 'fivepp node'.")
-  Path config;
+  @Mixin Inputs.ClusterOptions cluster;
 
   @Override
   public Integer call() {
@@ -137,13 +109,11 @@ final class RunCommand implements Callable<Integer> {
     PrintWriter err = spec.commandLine().getErr();
     Progress bar = new Progress(err, images, System.console() != null);
     RunReport r;
-    if (cluster == null && (membersPlacement != null || config != null)) {
-      throw new UserError("--members-placement and --config need --cluster HOST:PORT");
-    }
+    boolean onCluster = cluster.on();
     try (Images.Source src = source(net); Images.Source again = source(net);
         Monitor monitor = monitor(g, f, p, o, err)) {
       fivepp.runtime.LiveStats live = monitor == null ? null : monitor.live();
-      r = cluster == null ? Emulator.run(g, w, f, p, src, o, bar::update, live)
+      r = !onCluster ? Emulator.run(g, w, f, p, src, o, bar::update, live)
           : onCluster(g, w, f, p, src, o, bar, live);
       bar.done();
       if (monitor != null) {
@@ -162,15 +132,9 @@ final class RunCommand implements Callable<Integer> {
 
   private RunReport onCluster(CoreGraph g, Weights w, Fabric f, Placement p, Images.Source src, RunOptions o,
       Progress bar, fivepp.runtime.LiveStats live) throws IOException {
-    if (members < 1 || !(clusterWait > 0) || Double.isInfinite(clusterWait)) {
-      throw new UserError("--members must be >= 1 and --cluster-wait > 0 seconds");
-    }
-    MemberSettings s;
-    java.util.Map<String, int[]> explicit;
+    Inputs.ClusterOptions.Joined j = cluster.joined();
     String sum = null;
     try {
-      s = MemberSettings.of(hostname, port, Inputs.list(cluster)).withUserConfig(config);
-      explicit = membersPlacement == null ? java.util.Map.of() : Segments.parse(membersPlacement);
       if (network.onnx != null) {
         sum = ArraySpec.sha256(network.onnx.toAbsolutePath());
       }
@@ -181,8 +145,7 @@ final class RunCommand implements Callable<Integer> {
         network.onnx == null ? network.input : null, network.onnx == null ? null : network.onnx.toAbsolutePath().toString(),
         sum, network.inputShape, network.maxModelBytes, seed, options.crossbar, options.tiling().concat(),
         options.actBits, options.psumBits, fabric, p.vertexOf(), o);
-    return ClusterRun.run(spec, g, w, f, p, src, o, bar::update, s, members,
-        java.time.Duration.ofMillis((long) (clusterWait * 1000)), explicit, live);
+    return ClusterRun.run(spec, g, w, f, p, src, o, bar::update, j.settings(), j.members(), j.patience(), j.explicit(), live);
   }
 
   /** The live monitor when --monitor-port is given; its URL goes to stderr. */

@@ -1,19 +1,16 @@
 package fivepp.cli;
 
 import fivepp.fabric.Fabric;
-import fivepp.mapping.Crossbar;
 import fivepp.mapping.Mapping;
-import fivepp.mapping.Tiling;
 import fivepp.stress.CnnTraffic;
 import fivepp.stress.Faults;
-import fivepp.stress.Pattern;
 import fivepp.stress.RouteTable;
 import fivepp.stress.Simulator;
 import fivepp.stress.StressConfig;
 import fivepp.stress.StressResult;
+import fivepp.stress.StressSpec;
 import fivepp.stress.Sweep;
 import fivepp.stress.SweepFiles;
-import fivepp.stress.SyntheticTraffic;
 import fivepp.stress.Traffic;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -150,8 +147,32 @@ final class StressCommand implements Callable<Integer> {
   /** The live monitor when --monitor-port is given. */
   private fivepp.monitor.TrafficMonitor monitor;
 
-  /** One fabric ready to run: its network, faults and a traffic factory. */
-  private record Target(String label, Fabric fabric, Faults faults, RouteTable routes, Mapping mapping) {}
+  @picocli.CommandLine.Mixin Inputs.ClusterOptions cluster;
+
+  /** The cluster this JVM joined for --cluster, or null. */
+  private fivepp.cluster.ClusterStress members;
+
+  /** Where the last run on the cluster ran, for the report. */
+  private fivepp.cluster.ClusterStress.Outcome lastOutcome;
+
+  /** One fabric ready to run: the run as members would rebuild it, and as built here. */
+  private record Target(String label, StressSpec spec, StressSpec.Built built) {
+    Fabric fabric() {
+      return built.fabric();
+    }
+
+    Faults faults() {
+      return built.faults();
+    }
+
+    RouteTable routes() {
+      return built.routes();
+    }
+
+    Mapping mapping() {
+      return built.mapping();
+    }
+  }
 
   @Override
   public Integer call() throws IOException {
@@ -184,12 +205,15 @@ final class StressCommand implements Callable<Integer> {
       throw new UserError("give --find-link-width or --sweep, not both");
     }
     monitorHold.check(monitorAt);
+    if (cluster.on() && monitorAt.on()) {
+      throw new UserError("--monitor-port watches a stress run in this JVM: leave it out with --cluster");
+    }
     Traffic.Injection inj = injection(injection);
     StressConfig cfg = config();
     double[] rates = sweep == null ? new double[] {rate} : call(() -> Sweep.rates(sweep));
     List<Target> targets = new ArrayList<>();
     for (String f : Inputs.list(fabrics)) {
-      targets.add(target(f, p, cnn));
+      targets.add(target(f, p, inj, cfg));
     }
     List<Path> files = List.of();
     String base = name != null ? name : "stress-" + p.replaceAll("[^a-z0-9]+", "-");
@@ -213,6 +237,18 @@ final class StressCommand implements Callable<Integer> {
       spec.commandLine().getErr().println("monitor: " + monitor.url() + "  (Prometheus: " + monitor.url() + "metrics)");
       spec.commandLine().getErr().flush();
     }
+    if (cluster.on()) {
+      Inputs.ClusterOptions.Joined j = cluster.joined();
+      try {
+        PrintWriter err = spec.commandLine().getErr();
+        members = fivepp.cluster.ClusterStress.join(j.settings(), j.members(), j.patience(), j.explicit(), line -> {
+          err.println("stress: " + line);
+          err.flush();
+        });
+      } catch (RuntimeException e) {
+        throw new UserError("cannot join the cluster at " + cluster.seeds + ": " + e.getMessage());
+      }
+    }
     try {
       report(p, cnn, inj, cfg, rates, targets, files, base);
       if (monitor != null) {
@@ -222,6 +258,9 @@ final class StressCommand implements Callable<Integer> {
     } finally {
       if (monitor != null) {
         monitor.close();
+      }
+      if (members != null) {
+        members.close();
       }
     }
     return 0;
@@ -237,7 +276,8 @@ final class StressCommand implements Callable<Integer> {
     if (findLinkWidth) {
       List<Object> widths = new ArrayList<>();
       for (Target t : targets) {
-        CnnTraffic.Width w = CnnTraffic.minimumLinkGbps(t.mapping(), rate, cfg, inj, 0.01);
+        CnnTraffic.Width w = CnnTraffic.minimumLinkGbps(t.mapping(), rate, 0.01,
+            g -> run(new Target(t.label(), t.spec().withLinkGbps(g), t.built()), rate));
         widths.add(StressReport.width(t.mapping(), w));
         if (format == Inputs.Format.table) {
           o.print(StressReport.widthTable(t.mapping(), rate, w));
@@ -247,17 +287,24 @@ final class StressCommand implements Callable<Integer> {
     } else if (sweep == null) {
       List<Object> runs = new ArrayList<>();
       for (Target t : targets) {
-        StressResult r = run(t, p, cnn, rate, inj, cfg);
-        runs.add(StressReport.json(r));
+        StressResult r = run(t, rate);
+        Map<String, Object> j = StressReport.json(r);
+        if (lastOutcome != null) {
+          j.put("cluster", StressReport.cluster(lastOutcome));
+        }
+        runs.add(j);
         if (format == Inputs.Format.table) {
           o.print(StressReport.table(r, listDrops));
+          if (lastOutcome != null) {
+            o.print(StressReport.clusterTable(lastOutcome));
+          }
         }
       }
       json.put("runs", runs);
     } else {
       List<Sweep> sweeps = new ArrayList<>();
       for (Target t : targets) {
-        sweeps.add(Sweep.run(t.label(), rates, r -> run(t, p, cnn, r, inj, cfg)));
+        sweeps.add(Sweep.run(t.label(), rates, r -> run(t, r)));
       }
       String title = String.format(Locale.ROOT, "%s traffic, %d-flit packets, %s", p, cfg.packetFlits(),
           targets.get(0).faults().none() ? "no faults" : targets.get(0).faults().describe());
@@ -279,48 +326,29 @@ final class StressCommand implements Callable<Integer> {
     o.flush();
   }
 
-  private Target target(String spec, String p, boolean cnn) {
-    Mapping mapping = null;
-    Fabric fabric;
-    if (cnn) {
-      String model = p.substring(4);
-      Tiling tiling;
-      try {
-        tiling = Tiling.DEFAULT.withCrossbar(Crossbar.parse(crossbar));
-      } catch (IllegalArgumentException e) {
-        throw new UserError(e.getMessage());
-      }
-      var net = Inputs.model(model);
-      mapping = call(() -> Mapping.of(net, tiling, n -> Inputs.fabric(spec, n), 100e-9));
-      fabric = mapping.fabric();
-    } else {
-      // a spec with its own size (mesh:RxC, torus:RxC, file:) is taken as it is; others fit --nodes
-      boolean sized;
-      try {
-        sized = Inputs.fabric(spec, 1).nodes() == Inputs.fabric(spec, 2).nodes();
-      } catch (UserError oneNode) {
-        sized = true;
-      }
-      fabric = Inputs.fabric(spec, sized ? 1 : nodes);
-      final Fabric f = fabric;
-      call(() -> Pattern.parse(p, f, hotspot));
-    }
-    final Fabric f = fabric;
-    Faults faults = call(() -> Faults.parse(f, failLinks, failNodes, dropRate, linkDelays));
-    RouteTable routes = call(() -> new RouteTable(f, faults));
-    return new Target(fabric.describe(), fabric, faults, routes, mapping);
+  private Target target(String fabric, String p, Traffic.Injection inj, StressConfig cfg) {
+    StressSpec s = new StressSpec(fabric, nodes, p, hotspot, rate, inj, linkGbps, crossbar, failLinks, failNodes,
+        dropRate, linkDelays, cfg);
+    StressSpec.Built b = call(s::build);
+    return new Target(b.fabric().describe(), s, b);
   }
 
-  private StressResult run(Target t, String p, boolean cnn, double r, Traffic.Injection inj, StressConfig cfg) {
-    Traffic traffic = cnn
-        ? new CnnTraffic(t.mapping(), t.routes().aliveNodes(), r, linkGbps, cfg.packetFlits(), inj)
-        : new SyntheticTraffic(p, Pattern.parse(p, t.fabric(), hotspot), t.fabric().nodes(), t.routes().aliveNodes(),
-            r, cfg.packetFlits(), inj);
-    Simulator sim = new Simulator(t.routes(), traffic, cfg, t.faults());
+  private StressResult run(Target t, double r) {
+    StressSpec s = t.spec().withRate(r);
+    if (members != null) {
+      try {
+        lastOutcome = members.run(s, t.built());
+      } catch (fivepp.runtime.Deployment.Failed e) {
+        throw new UserError(e.getMessage());
+      }
+      return lastOutcome.result();
+    }
+    Simulator sim = new Simulator(t.routes(), call(() -> s.traffic(t.built())), s.config(), t.faults());
     if (monitor != null) {
       fivepp.stress.TrafficMeter meter = new fivepp.stress.TrafficMeter(
-          t.label() + String.format(Locale.ROOT, ", rate %.3f", r), t.routes(), (long) cfg.warmup() + cfg.measure());
-      monitor.watch(meter, t.fabric(), p);
+          t.label() + String.format(Locale.ROOT, ", rate %.3f", r), t.routes(),
+          (long) s.config().warmup() + s.config().measure());
+      monitor.watch(meter, t.fabric(), t.spec().pattern());
       sim.watch(meter);
     }
     return sim.run();

@@ -81,6 +81,42 @@ final class StressReport {
         .limit(n).toList();
   }
 
+  /** Where a run on the cluster ran: each member's nodes, the channels between members, incidents. */
+  static Map<String, Object> cluster(fivepp.cluster.ClusterStress.Outcome o) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    Map<String, String> regions = new LinkedHashMap<>();
+    o.regions().forEach((member, nodes) -> regions.put(member, ranges(nodes)));
+    m.put("regions", regions);
+    m.put("channelsBetweenMembers", o.channelsBetween());
+    m.put("incidents", o.incidents());
+    return m;
+  }
+
+  static String clusterTable(fivepp.cluster.ClusterStress.Outcome o) {
+    StringBuilder sb = new StringBuilder();
+    Table t = new Table("member", "nodes");
+    o.regions().forEach((member, nodes) -> t.row(member, ranges(nodes)));
+    sb.append(String.format(Locale.ROOT, "on %d cluster member(s), in lockstep; %d channels between members:%n",
+        o.regions().size(), o.channelsBetween()));
+    sb.append(t);
+    o.incidents().forEach(i -> sb.append("incident: ").append(i).append('\n'));
+    return sb.toString();
+  }
+
+  /** Sorted nodes as ranges: 0-31+40-47. */
+  static String ranges(int[] nodes) {
+    StringBuilder sb = new StringBuilder();
+    for (int i = 0; i < nodes.length; ) {
+      int j = i;
+      while (j + 1 < nodes.length && nodes[j + 1] == nodes[j] + 1) {
+        j++;
+      }
+      sb.append(sb.length() == 0 ? "" : "+").append(nodes[i]).append(j > i ? "-" + nodes[j] : "");
+      i = j + 1;
+    }
+    return sb.toString();
+  }
+
   static Map<String, Object> json(StressResult r) {
     Map<String, Object> j = new LinkedHashMap<>();
     j.put("fabric", r.fabric());

@@ -20,8 +20,9 @@ import org.apache.pekko.actor.typed.receptionist.ServiceKey;
 
 /**
  * The host actor of one cluster member: registered with the receptionist, it spawns the core
- * actors a coordinator places on it, rebuilding their weights from the model, and stops them when
- * the run ends, when their array is replaced, or when the coordinator is gone.
+ * actors a coordinator places on it, rebuilding their weights from the model, or the region of
+ * routers a stress run places on it, and stops them when the run ends, when their array is
+ * replaced, or when the coordinator is gone.
  */
 public final class Member extends AbstractBehavior<Member.Command> {
 
@@ -56,6 +57,13 @@ public final class Member extends AbstractBehavior<Member.Command> {
       double[] virtualTime, long[] messagesIn, long[] messagesOut, int[] channelFrom, int[] channelTo,
       long[] channelBits, long[] channelMessages) {}
 
+  /**
+   * Spawns region {@code region} of a stress run: the routers {@code v} with {@code regionOf[v] ==
+   * region}, rebuilt from {@code spec}; the region answers {@code replyTo}.
+   */
+  public record SpawnStress(long run, int epoch, fivepp.stress.StressSpec spec, int[] regionOf, int region,
+      ActorRef<StressRegion.Reply> replyTo) implements Command {}
+
   /** Stops the actors of run {@code run} whose array is older than {@code belowEpoch}. */
   public record StopRun(long run, int belowEpoch) implements Command {}
 
@@ -65,13 +73,16 @@ public final class Member extends AbstractBehavior<Member.Command> {
    */
   public record Hosting(long run, LiveStats live, ArraySpec spec, ArraySpec.Built built) {}
 
-  private record CoordinatorGone(long run) implements Command, org.apache.pekko.actor.NoSerializationVerificationNeeded {}
+  private record CoordinatorGone(ActorRef<?> coordinator)
+      implements Command, org.apache.pekko.actor.NoSerializationVerificationNeeded {}
 
-  private record Hosted(int epoch, ActorRef<CoreActor.Command> actor) {}
+  private record Hosted(int epoch, ActorRef<?> actor, int vertices) {}
 
   private final int capacity;
   private final String address;
   private final Map<Long, List<Hosted>> runs = new HashMap<>();
+  /** The runs of every coordinator watched. */
+  private final Map<ActorRef<?>, java.util.Set<Long>> coordinators = new HashMap<>();
   private final Map<Long, LiveStats> live = new HashMap<>();
   private ArraySpec lastSpec;
   private ArraySpec.Built lastBuilt;
@@ -103,23 +114,58 @@ public final class Member extends AbstractBehavior<Member.Command> {
           return this;
         })
         .onMessage(Spawn.class, this::onSpawn)
+        .onMessage(SpawnStress.class, this::onSpawnStress)
         .onMessage(GetLive.class, this::onGetLive)
         .onMessage(StopRun.class, s -> {
           stop(s.run(), s.belowEpoch());
           return this;
         })
         .onMessage(CoordinatorGone.class, g -> {
-          stop(g.run(), Integer.MAX_VALUE);
+          for (long run : coordinators.remove(g.coordinator())) {
+            stop(run, Integer.MAX_VALUE);
+          }
           return this;
         })
         .build();
   }
 
+  /**
+   * Watches the coordinator of a new run, once however many runs it has (a stress sweep has many),
+   * so that its runs stop when it is gone; returns the run's empty list of actors.
+   */
+  private List<Hosted> watch(ActorRef<?> coordinator, long run) {
+    coordinators.computeIfAbsent(coordinator, c -> {
+      getContext().watchWith(c, new CoordinatorGone(c));
+      return new java.util.HashSet<>();
+    }).add(run);
+    return new ArrayList<>();
+  }
+
+  /** Why this member cannot take {@code more} vertices, or null when it can. */
+  private String full(int more) {
+    int hosted = runs.values().stream().flatMap(List::stream).mapToInt(Hosted::vertices).sum();
+    return hosted + more <= capacity ? null
+        : "member " + address + " hosts " + hosted + " of its " + capacity + " vertices and cannot take " + more + " more";
+  }
+
+  private Behavior<Command> onSpawnStress(SpawnStress s) {
+    int n = (int) java.util.Arrays.stream(s.regionOf()).filter(r -> r == s.region()).count();
+    String full = full(n);
+    if (full != null) {
+      s.replyTo().tell(new StressRegion.Failed(s.run(), s.epoch(), s.region(), full));
+      return this;
+    }
+    ActorRef<StressRegion.Command> a = getContext().spawn(
+        StressRegion.create(s.run(), s.epoch(), s.spec(), s.regionOf(), s.region(), s.replyTo()),
+        "stress" + s.run() + "-e" + s.epoch() + "-region-" + s.region());
+    runs.computeIfAbsent(s.run(), r -> watch(s.replyTo(), r)).add(new Hosted(s.epoch(), a, n));
+    return this;
+  }
+
   private Behavior<Command> onSpawn(Spawn s) {
-    int hosted = runs.values().stream().mapToInt(List::size).sum();
-    if (hosted + s.vertices().length > capacity) {
-      s.replyTo().tell(new Spawned(s.run(), s.epoch(), address, Map.of(), "member " + address + " hosts "
-          + hosted + " of its " + capacity + " vertices and cannot take " + s.vertices().length + " more"));
+    String full = full(s.vertices().length);
+    if (full != null) {
+      s.replyTo().tell(new Spawned(s.run(), s.epoch(), address, Map.of(), full));
       return this;
     }
     ArraySpec.Built built;
@@ -141,10 +187,7 @@ public final class Member extends AbstractBehavior<Member.Command> {
     CoreActor.LinkModel link = new CoreActor.LinkModel(s.spec().options().linkBitsPerSecond(),
         s.spec().options().linkLatencySeconds());
     Map<Integer, ActorRef<CoreActor.Command>> actors = new TreeMap<>();
-    List<Hosted> list = runs.computeIfAbsent(s.run(), r -> {
-      getContext().watchWith(s.coordinator(), new CoordinatorGone(r));
-      return new ArrayList<>();
-    });
+    List<Hosted> list = runs.computeIfAbsent(s.run(), r -> watch(s.coordinator(), r));
     LiveStats meters = live.computeIfAbsent(s.run(), r -> {
       LiveStats l = new LiveStats(built.fabric().nodes(), s.spec().options().tMvmSeconds());
       onRun.accept(new Hosting(r, l, s.spec(), built));
@@ -157,7 +200,7 @@ public final class Member extends AbstractBehavior<Member.Command> {
               meters.vertex(v, p == null ? -1 : p.core.id())),
           "run" + s.run() + "-e" + s.epoch() + (p == null ? "-router-" + v : "-core-" + p.core.id()));
       actors.put(v, a);
-      list.add(new Hosted(s.epoch(), a));
+      list.add(new Hosted(s.epoch(), a, 1));
     }
     s.replyTo().tell(new Spawned(s.run(), s.epoch(), address, actors, ""));
     return this;
@@ -215,6 +258,7 @@ public final class Member extends AbstractBehavior<Member.Command> {
     });
     if (belowEpoch == Integer.MAX_VALUE) {
       runs.remove(run);
+      coordinators.values().forEach(rs -> rs.remove(run));
       live.remove(run);
     }
   }

@@ -101,16 +101,22 @@ public final class CnnTraffic implements Traffic {
    */
   public static Width minimumLinkGbps(Mapping mapping, double scale, StressConfig cfg, Injection injection,
       double tolerance) {
+    return minimumLinkGbps(mapping, scale, tolerance, g -> runAt(mapping, scale, g, cfg, injection));
+  }
+
+  /** As above, with each run at a link width done by {@code runAt} (in this JVM, or on a cluster). */
+  public static Width minimumLinkGbps(Mapping mapping, double scale, double tolerance,
+      java.util.function.DoubleFunction<StressResult> runAt) {
     double need = mapping.bandwidth().busiestGbps() * scale;
     double lo = need / 2;
     double hi = need * 4;
-    StressResult atHi = runAt(mapping, scale, hi, cfg, injection);
+    StressResult atHi = runAt.apply(hi);
     if (!atHi.sustained()) {
       return new Width(Double.NaN, atHi);
     }
     while (hi - lo > tolerance * hi) {
       double mid = (lo + hi) / 2;
-      StressResult r = runAt(mapping, scale, mid, cfg, injection);
+      StressResult r = runAt.apply(mid);
       if (r.sustained()) {
         hi = mid;
         atHi = r;

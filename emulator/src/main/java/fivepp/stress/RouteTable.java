@@ -231,6 +231,17 @@ public final class RouteTable {
     return routeOff[s * nodes + d] >= 0;
   }
 
+  /** The directed channels whose two ends are in different regions ({@code regionOf} by node). */
+  public int channelsBetween(int[] regionOf) {
+    int cut = 0;
+    for (int c = 0; c < channels; c++) {
+      if (regionOf[chSrc[c]] != regionOf[chDst[c]]) {
+        cut++;
+      }
+    }
+    return cut;
+  }
+
   String channelName(int c) {
     return chSrc[c] + "->" + chDst[c];
   }

@@ -17,18 +17,13 @@ import fivepp.runtime.Images;
 import fivepp.runtime.LiveStats;
 import fivepp.runtime.RunOptions;
 import fivepp.runtime.RunReport;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -51,6 +46,7 @@ class ClusterRunTest {
   static final int IMAGES = 240;
   static final List<Process> MEMBERS = new ArrayList<>();
   static final List<String> ADDRESSES = new ArrayList<>();
+  static MemberJvms jvms;
   /** Member 3 serves its own live monitor on this port. */
   static int monitorPort;
   static Network net;
@@ -62,40 +58,10 @@ class ClusterRunTest {
 
   @BeforeAll
   static void start() throws Exception {
-    int[] ports = new int[4];
-    for (int i = 0; i < 4; i++) {
-      try (ServerSocket s = new ServerSocket(0)) {
-        ports[i] = s.getLocalPort();
-      }
-    }
-    monitorPort = ports[3];
-    CountDownLatch up = new CountDownLatch(3);
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    for (int i = 0; i < 3; i++) {
-      List<String> cmd = new ArrayList<>(List.of(java, "--add-modules", "jdk.incubator.vector", "-Xmx1g",
-          "-Dpekko.actor.serialize-messages=on", "-cp", System.getProperty("java.class.path"),
-          Main.class.getName(), "node", "--port", Integer.toString(ports[i]),
-          "--seed", "127.0.0.1:" + ports[0], "--capacity", Integer.toString(CAPACITY)));
-      if (i == 2) {
-        cmd.addAll(List.of("--monitor-port", Integer.toString(monitorPort)));
-      }
-      Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-      MEMBERS.add(p);
-      ADDRESSES.add("fivepp@127.0.0.1:" + ports[i]);
-      Thread t = new Thread(() -> {
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-          for (String line; (line = r.readLine()) != null; ) {
-            if (line.contains(" up, capacity")) {
-              up.countDown();
-            }
-          }
-        } catch (java.io.IOException e) {
-          // the member is gone
-        }
-      });
-      t.setDaemon(true);
-      t.start();
-    }
+    monitorPort = MemberJvms.freePorts(1)[0];
+    jvms = new MemberJvms(3, CAPACITY, i -> i == 2 ? List.of("--monitor-port", Integer.toString(monitorPort)) : List.of());
+    MEMBERS.addAll(jvms.processes);
+    ADDRESSES.addAll(jvms.addresses);
     net = Zoo.get("resnet32");
     weights = Weights.he(net, SEED);
     graph = CoreGraph.of(net, Tiling.DEFAULT);
@@ -103,12 +69,12 @@ class ClusterRunTest {
     placement = Placement.along(LinearOrder.search(graph), fabric);
     single = Emulator.run(graph, weights, fabric, placement, Images.synthetic(net.input(), SEED, IMAGES),
         RunOptions.DEFAULT, i -> { });
-    assertThat(up.await(180, TimeUnit.SECONDS)).as("three members up").isTrue();
+    assertThat(jvms.awaitUp(180)).as("three members up").isTrue();
   }
 
   @AfterAll
   static void stop() {
-    MEMBERS.forEach(Process::destroyForcibly);
+    jvms.close();
   }
 
   /** Cores of member 3 with MVMs done, as its monitor's /api/snapshot shows them (-1: no answer). */

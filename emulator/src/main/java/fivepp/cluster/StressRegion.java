@@ -1,0 +1,157 @@
+package fivepp.cluster;
+
+import fivepp.stress.Simulator;
+import fivepp.stress.StressSpec;
+import fivepp.stress.Tally;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+
+/**
+ * The routers of one region of a stress run, on the member that hosts them: a {@link Simulator}
+ * of the region, run cycle by cycle in lockstep with the other regions. After each cycle it sends
+ * every other region a {@link Step} (the packets it granted onto channels into that region, the
+ * credits it freed on channels out of it, and its counters), and it runs the next cycle once it has
+ * every region's step of this one. When the phases say the run is over (all regions decide alike,
+ * from the same summed counters), it sends its {@link Tally} to the conductor.
+ */
+public final class StressRegion extends AbstractBehavior<StressRegion.Command> {
+
+  public interface Command {}
+
+  /** The regions of the run, by index (this one's own entry included); the first cycle starts. */
+  public record Start(List<ActorRef<Command>> regions) implements Command {}
+
+  /**
+   * What region {@code region} sends after cycle {@code cycle}: packets and credits for the
+   * receiver (see {@link Simulator.Outbox}), and its counters (see {@link Simulator.Counter}).
+   */
+  public record Step(int region, int cycle, int[] packets, long[] seqs, int[] credits, long[] counters)
+      implements Command {}
+
+  /** What a region tells the conductor. */
+  public interface Reply extends StressConductor.Command {
+    long run();
+
+    int epoch();
+
+    int region();
+  }
+
+  /** The region is built and waits for {@link Start}. */
+  public record Ready(long run, int epoch, int region, ActorRef<Command> ref) implements Reply {}
+
+  /** The run is over: what this region measured, the cycles run and its wall-clock seconds. */
+  public record Done(long run, int epoch, int region, Tally tally, int cycles, double wallSeconds) implements Reply {}
+
+  /** The region could not be built or run. */
+  public record Failed(long run, int epoch, int region, String error) implements Reply {}
+
+  private final long run;
+  private final int epoch;
+  private final int me;
+  private final ActorRef<Reply> conductor;
+  private final Simulator sim;
+  private List<ActorRef<Command>> regions = List.of();
+  private int cycle = -1;
+  private List<Step> inbox = new ArrayList<>();
+  private List<Step> early = new ArrayList<>();
+  private final long[] global = new long[Simulator.Counter.values().length];
+  private long started;
+
+  /** A region that builds its network from {@code spec} and answers {@code conductor}. */
+  public static Behavior<Command> create(long run, int epoch, StressSpec spec, int[] regionOf, int region,
+      ActorRef<Reply> conductor) {
+    return Behaviors.setup(ctx -> {
+      Simulator sim;
+      try {
+        StressSpec.Built built = spec.build();
+        sim = new Simulator(built.routes(), spec.traffic(built), spec.config(), built.faults(), regionOf, region);
+      } catch (RuntimeException e) {
+        conductor.tell(new Failed(run, epoch, region, "member " + ctx.getSystem().address().hostPort()
+            + " cannot build the network: " + e.getMessage()));
+        return Behaviors.stopped();
+      }
+      conductor.tell(new Ready(run, epoch, region, ctx.getSelf()));
+      return new StressRegion(ctx, run, epoch, region, conductor, sim);
+    });
+  }
+
+  private StressRegion(ActorContext<Command> ctx, long run, int epoch, int me, ActorRef<Reply> conductor,
+      Simulator sim) {
+    super(ctx);
+    this.run = run;
+    this.epoch = epoch;
+    this.me = me;
+    this.conductor = conductor;
+    this.sim = sim;
+  }
+
+  @Override
+  public Receive<Command> createReceive() {
+    return newReceiveBuilder()
+        .onMessage(Start.class, s -> {
+          regions = List.copyOf(s.regions());
+          started = System.nanoTime();
+          return advance();
+        })
+        .onMessage(Step.class, this::onStep)
+        .build();
+  }
+
+  private Behavior<Command> onStep(Step s) {
+    if (s.cycle() == cycle) {
+      inbox.add(s);
+    } else if (s.cycle() == cycle + 1) {
+      early.add(s); // that region already has this one's step of the current cycle and ran the next
+    } else {
+      return fail("region " + s.region() + " sent cycle " + s.cycle() + " while region " + me + " is at " + cycle);
+    }
+    return regions.isEmpty() ? this : advance();
+  }
+
+  /** Runs cycles for as long as every other region's step of the last one is in. */
+  private Behavior<Command> advance() {
+    while (cycle < 0 || inbox.size() == regions.size() - 1) {
+      sim.counters(global);
+      for (Step s : inbox) {
+        sim.receive(new Simulator.Outbox(s.packets(), s.seqs(), s.credits()));
+        Simulator.Counter.add(global, s.counters());
+      }
+      inbox = early;
+      early = new ArrayList<>();
+      int next = cycle + 1;
+      boolean go;
+      try {
+        go = sim.next(next, global);
+      } catch (IllegalStateException deadlock) {
+        return fail(deadlock.getMessage());
+      }
+      if (!go) {
+        conductor.tell(new Done(run, epoch, me, sim.tally(), next, (System.nanoTime() - started) / 1e9));
+        return Behaviors.stopped();
+      }
+      sim.step(next);
+      cycle = next;
+      long[] mine = sim.counters(new long[global.length]);
+      for (int r = 0; r < regions.size(); r++) {
+        if (r != me) {
+          Simulator.Outbox o = sim.outbox(r);
+          regions.get(r).tell(new Step(me, cycle, o.packets(), o.seqs(), o.credits(), mine));
+          o.clear();
+        }
+      }
+    }
+    return this;
+  }
+
+  private Behavior<Command> fail(String why) {
+    conductor.tell(new Failed(run, epoch, me, why));
+    return Behaviors.stopped();
+  }
+}

@@ -1,0 +1,166 @@
+package fivepp.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import fivepp.cli.Main;
+import fivepp.stress.Simulator;
+import fivepp.stress.StressConfig;
+import fivepp.stress.StressResult;
+import fivepp.stress.StressSpec;
+import fivepp.stress.Traffic;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * Stress runs whose routers span three member JVMs ({@code fivepp node}, capacity 40 routers each),
+ * coordinated from this JVM: the same result, bit for bit, as the whole network simulated in one
+ * JVM; the same after a member is killed with SIGKILL mid-run; refused in one line when the members
+ * are too small.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@org.junit.jupiter.api.Timeout(value = 5, unit = TimeUnit.MINUTES)
+class StressClusterTest {
+  static final int CAPACITY = 40;
+  static MemberJvms jvms;
+
+  @BeforeAll
+  static void start() throws Exception {
+    jvms = new MemberJvms(3, CAPACITY, i -> List.of());
+    assertThat(jvms.awaitUp(180)).as("three members up").isTrue();
+  }
+
+  @AfterAll
+  static void stop() {
+    jvms.close();
+  }
+
+  static MemberSettings coordinator() {
+    return MemberSettings.of("127.0.0.1", 0, List.of(jvms.seed()));
+  }
+
+  /** 5PP under uniform traffic near its saturation, with a failed link, a slow link and corruption. */
+  static StressSpec faulty5pp(int measure) {
+    return new StressSpec("5pp", 64, "uniform", null, 0.3, Traffic.Injection.BERNOULLI, 10, "256x256",
+        List.of("0-1"), List.of(), 0.002, List.of("2-3:3"), StressConfig.DEFAULT.withCycles(300, measure, 20_000)
+        .withSeed(3));
+  }
+
+  static StressResult oneJvm(StressSpec spec) {
+    StressSpec.Built b = spec.build();
+    return new Simulator(b.routes(), spec.traffic(b), spec.config(), b.faults()).run();
+  }
+
+  @Test
+  @Order(1)
+  void runsAcrossThreeMembersEqualTheOneJvmRunsBitForBit() {
+    StressSpec faulty = faulty5pp(1_500);
+    StressResult one = oneJvm(faulty);
+    assertThat(one.dropped()).as("corruption drops packets").isGreaterThan(5);
+    StressSpec cnn = new StressSpec("5pp", 64, "cnn:resnet20", null, 0.9, Traffic.Injection.PERIODIC, 1.0,
+        "256x256", List.of(), List.of(), 0, List.of(), StressConfig.DEFAULT.withCycles(200, 1_000, 20_000));
+    cnn = cnn.withLinkGbps(cnn.build().mapping().bandwidth().busiestGbps());
+    StressResult oneCnn = oneJvm(cnn);
+    try (ClusterStress c = ClusterStress.join(coordinator(), 3, Duration.ofSeconds(60), Map.of(), e -> { })) {
+      ClusterStress.Outcome o = c.run(faulty, faulty.build());
+      assertThat(o.regions().keySet()).containsExactlyElementsOf(jvms.addresses.stream().sorted().toList());
+      assertThat(o.regions().values()).extracting(v -> v.length).containsExactly(21, 22, 21);
+      assertThat(o.channelsBetween()).isGreaterThan(20);
+      assertThat(o.incidents()).isEmpty();
+      assertThat(o.result()).usingRecursiveComparison().ignoringFields("wallSeconds").isEqualTo(one);
+      // a second run through the same coordinator: a CNN's pipeline flows with periodic sources
+      ClusterStress.Outcome o2 = c.run(cnn, cnn.build());
+      assertThat(o2.result().delivered()).isGreaterThan(500);
+      assertThat(o2.result()).usingRecursiveComparison().ignoringFields("wallSeconds").isEqualTo(oneCnn);
+    }
+  }
+
+  static String[] mesh(boolean cluster) {
+    List<String> a = new ArrayList<>(List.of("stress", "--fabric", "mesh:8x8", "--rate", "0.2", "--warmup", "200",
+        "--cycles", "1000", "--format", "json"));
+    if (cluster) {
+      a.addAll(List.of("--cluster", jvms.seed(), "--members", "3"));
+    }
+    return a.toArray(String[]::new);
+  }
+
+  @Test
+  @Order(2)
+  void theCommandReportsTheSameRunAndWhereItsRegionsRan() throws Exception {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    assertThat(Main.run(new PrintWriter(out), new PrintWriter(err), mesh(true))).as(err.toString()).isZero();
+    StringWriter local = new StringWriter();
+    assertThat(Main.run(new PrintWriter(local), new PrintWriter(new StringWriter()), mesh(false))).isZero();
+    ObjectMapper json = new ObjectMapper();
+    JsonNode run = json.readTree(out.toString()).get("runs").get(0);
+    JsonNode regions = run.get("cluster").get("regions");
+    assertThat(regions.size()).isEqualTo(3);
+    assertThat(regions.get(jvms.addresses.get(0)).asText()).isEqualTo("0-20");
+    int[] regionOf = new int[64];
+    java.util.Arrays.fill(regionOf, 21, 43, 1);
+    java.util.Arrays.fill(regionOf, 43, 64, 2);
+    int cut = fivepp.stress.RouteTable.class.cast(new StressSpec("mesh:8x8", 64, "uniform", null, 0.2,
+        Traffic.Injection.BERNOULLI, 10, "256x256", List.of(), List.of(), 0, List.of(), StressConfig.DEFAULT).build()
+        .routes()).channelsBetween(regionOf);
+    assertThat(cut).as("row-major 8x8 mesh cut after nodes 20 and 42: 9 links each way, twice").isEqualTo(36);
+    assertThat(run.get("cluster").get("channelsBetweenMembers").asInt()).isEqualTo(cut);
+    assertThat(err.toString()).contains("stress: started on 3 member(s)");
+    JsonNode alone = json.readTree(local.toString()).get("runs").get(0);
+    assertThat(alone.get("delivered").asLong()).isGreaterThan(500);
+    for (JsonNode r : List.of(run, alone)) {
+      ((ObjectNode) r).remove(List.of("cluster", "wallSeconds", "flitHopsPerSecond"));
+    }
+    assertThat(run).isEqualTo(alone);
+  }
+
+  @Test
+  @Order(3)
+  void tooLittleCapacityIsOneLineAndExitStatus2() {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int code = Main.run(new PrintWriter(out), new PrintWriter(err), "stress", "--fabric", "5pp", "--nodes", "200",
+        "--cluster", jvms.seed(), "--members", "3", "--cluster-wait", "60");
+    assertThat(code).isEqualTo(2);
+    assertThat(err.toString().strip().lines()).singleElement().asString()
+        .contains("host at most 120 vertices and the array needs 2");
+    assertThat(out.toString()).isEmpty();
+  }
+
+  @Test
+  @Order(4)
+  void aMemberKilledMidRunRestartsTheRunOnTheOthersWithTheSameResult() throws Exception {
+    StressSpec spec = faulty5pp(8_000);
+    StressResult one = oneJvm(spec);
+    CountDownLatch started = new CountDownLatch(1);
+    try (ClusterStress c = ClusterStress.join(coordinator(), 3, Duration.ofSeconds(60), Map.of(), e -> {
+      if (e.startsWith("started")) {
+        started.countDown();
+      }
+    })) {
+      CompletableFuture<ClusterStress.Outcome> run = CompletableFuture.supplyAsync(() -> c.run(spec, spec.build()));
+      assertThat(started.await(120, TimeUnit.SECONDS)).isTrue();
+      jvms.processes.get(2).destroyForcibly(); // SIGKILL
+      ClusterStress.Outcome o = run.get(240, TimeUnit.SECONDS);
+      assertThat(o.incidents()).singleElement().asString().startsWith("member " + jvms.addresses.get(2) + " ")
+          .contains("started again from cycle 0");
+      assertThat(o.regions().keySet()).containsExactly(jvms.addresses.get(0), jvms.addresses.get(1));
+      assertThat(o.result()).usingRecursiveComparison().ignoringFields("wallSeconds").isEqualTo(one);
+    }
+  }
+}
