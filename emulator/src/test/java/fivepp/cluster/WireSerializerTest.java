@@ -35,9 +35,13 @@ class WireSerializerTest {
   }
 
   static Object roundTrip(Object o) {
+    return roundTrip(o, WireSerializer.class);
+  }
+
+  static Object roundTrip(Object o, Class<? extends Serializer> by) {
     Serialization s = serialization();
     Serializer ser = s.findSerializerFor(o);
-    assertThat(ser).as(o.getClass().getName()).isInstanceOf(WireSerializer.class);
+    assertThat(ser).as(o.getClass().getName()).isInstanceOf(by);
     byte[] bytes = ser.toBinary(o);
     return s.deserialize(bytes, ser.identifier(), Serializers.manifestFor(ser, o)).get();
   }
@@ -99,5 +103,54 @@ class WireSerializerTest {
     Member.Spawned sd = new Member.Spawned(12, 1, "fivepp@127.0.0.1:25522", Map.of(0, core.getRef()), "");
     assertThat(roundTrip(sd)).isEqualTo(sd);
     assertThat(roundTrip(new Member.StopRun(12, 2))).isEqualTo(new Member.StopRun(12, 2));
+  }
+
+  @Test
+  void everyStressMessageRoundTripsThroughProtobuf() {
+    TestProbe<StressRegion.Command> region = KIT.createTestProbe();
+    TestProbe<StressRegion.Reply> conductor = KIT.createTestProbe();
+    Class<StressWireSerializer> by = StressWireSerializer.class;
+    fivepp.stress.StressSpec spec = new fivepp.stress.StressSpec("torus:4x4", 16, "hotspot", "0,5:0.25", 0.35,
+        fivepp.stress.Traffic.Injection.POISSON, 12.5, "128x128", List.of("0-1"), List.of("3"), 0.01,
+        List.of("1-2:4"), new fivepp.stress.StressConfig(8, 24, 3, 2, 100, 900, 5000, -42));
+    Member.SpawnStress sp = (Member.SpawnStress) roundTrip(new Member.SpawnStress(77, 2, spec,
+        new int[] {0, 0, 1, 1, 2}, 1, conductor.getRef()), by);
+    assertThat(sp.spec()).isEqualTo(spec);
+    assertThat(sp.regionOf()).containsExactly(0, 0, 1, 1, 2);
+    assertThat(List.of(sp.run(), (long) sp.epoch(), (long) sp.region())).containsExactly(77L, 2L, 1L);
+    assertThat(sp.replyTo()).isEqualTo(conductor.getRef());
+    fivepp.stress.StressSpec plain = spec.withRate(0.1);
+    plain = new fivepp.stress.StressSpec(plain.fabric(), 16, "uniform", null, 0.1, plain.injection(), 10, "256x256",
+        List.of(), List.of(), 0, List.of(), plain.config());
+    assertThat(((Member.SpawnStress) roundTrip(new Member.SpawnStress(1, 0, plain, new int[16], 0, conductor.getRef()),
+        by)).spec()).isEqualTo(plain);
+
+    StressRegion.Start st = (StressRegion.Start) roundTrip(new StressRegion.Start(List.of(region.getRef(),
+        region.getRef())), by);
+    assertThat(st.regions()).containsExactly(region.getRef(), region.getRef());
+    StressRegion.Step step = (StressRegion.Step) roundTrip(new StressRegion.Step(2, 1234, new int[] {4, 1, 9, 1200, 1201,
+        1236, 3, -1, 1}, new long[] {1L << 40}, new int[] {7, 7, 19}, new long[] {10, 9, -3, 5000, 2}), by);
+    assertThat(List.of(step.region(), step.cycle())).containsExactly(2, 1234);
+    assertThat(step.packets()).containsExactly(4, 1, 9, 1200, 1201, 1236, 3, -1, 1);
+    assertThat(step.seqs()).containsExactly(1L << 40);
+    assertThat(step.credits()).containsExactly(7, 7, 19);
+    assertThat(step.counters()).containsExactly(10, 9, -3, 5000, 2);
+
+    StressRegion.Ready ready = new StressRegion.Ready(77, 2, 1, region.getRef());
+    assertThat(roundTrip(ready, by)).isEqualTo(ready);
+    StressRegion.Failed failed = new StressRegion.Failed(77, 2, 0, "member x cannot build the network: no");
+    assertThat(roundTrip(failed, by)).isEqualTo(failed);
+    var drops = List.of(new fivepp.stress.StressResult.Drop(3, 0, 9, 150, 4, "corrupted on link 3->4 (drop rate 0.01)"),
+        new fivepp.stress.StressResult.Drop(5, 12, 3, 160, 5, "destination node 3 failed"),
+        new fivepp.stress.StressResult.Drop(3, 1, 2, 170, 4, "corrupted on link 3->4 (drop rate 0.01)"));
+    fivepp.stress.Tally t = new fivepp.stress.Tally(new long[] {1, 2}, new long[] {3, 4}, new long[] {5, 6},
+        new long[] {7, 8, 9}, new int[] {30, 21, 30, 22, 21, 30}, 11, 12, 13, 14, 15, 16, 17, 18, drops);
+    StressRegion.Done done = (StressRegion.Done) roundTrip(new StressRegion.Done(77, 2, 1, t, 4321, 1.5), by);
+    assertThat(List.of(done.run(), (long) done.epoch(), (long) done.region(), (long) done.cycles()))
+        .containsExactly(77L, 2L, 1L, 4321L);
+    assertThat(done.wallSeconds()).isEqualTo(1.5);
+    // latencies travel as a histogram: the same values, sorted
+    assertThat(done.tally()).usingRecursiveComparison().ignoringFields("latencies").isEqualTo(t);
+    assertThat(done.tally().latencies()).containsExactly(21, 21, 22, 30, 30, 30);
   }
 }
