@@ -35,12 +35,15 @@ import picocli.CommandLine.Model.CommandSpec;
         "cut-through switching, credit-based flow control, one flit per channel per cycle",
         "and --router-delay cycles per hop. Phases: warm-up, measurement, drain; then the",
         "network is flushed, so every packet is delivered or reported dropped.",
-        "--sweep runs a load sweep and writes CSV, PNG and SVG to --out."},
+        "--sweep runs a load sweep and writes CSV, PNG and SVG to --out.",
+        "--cluster spreads the routers over cluster members ('fivepp node'), cycle by",
+        "cycle in lockstep: the same results, bit for bit, as in one JVM."},
     footer = {"", "Examples:",
         "  fivepp stress --fabric mesh:8x8 --pattern uniform --rate 0.2",
         "  fivepp stress --fabric 5pp,mesh,torus --sweep 0.04:0.64:0.04 --out docs",
         "  fivepp stress --fabric 5pp --pattern cnn:resnet32 --find-link-width",
-        "  fivepp stress --fabric 5pp --rate 0.15 --fail-link 30-31 --drop-rate 0.001"})
+        "  fivepp stress --fabric 5pp --rate 0.15 --fail-link 30-31 --drop-rate 0.001",
+        "  fivepp stress --fabric 5pp --nodes 128 --cluster 127.0.0.1:25521 --members 3"})
 final class StressCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
