@@ -121,7 +121,8 @@ public final class Member extends AbstractBehavior<Member.Command> {
           return this;
         })
         .onMessage(CoordinatorGone.class, g -> {
-          for (long run : coordinators.remove(g.coordinator())) {
+          java.util.Set<Long> theirs = coordinators.remove(g.coordinator()); // out of the map before stop() edits sets
+          for (long run : theirs == null ? java.util.Set.<Long>of() : theirs) {
             stop(run, Integer.MAX_VALUE);
           }
           return this;
