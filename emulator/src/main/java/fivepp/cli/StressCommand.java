@@ -208,9 +208,6 @@ final class StressCommand implements Callable<Integer> {
       throw new UserError("give --find-link-width or --sweep, not both");
     }
     monitorHold.check(monitorAt);
-    if (cluster.on() && monitorAt.on()) {
-      throw new UserError("--monitor-port watches a stress run in this JVM: leave it out with --cluster");
-    }
     Traffic.Injection inj = injection(injection);
     StressConfig cfg = config();
     double[] rates = sweep == null ? new double[] {rate} : call(() -> Sweep.rates(sweep));
@@ -338,20 +335,22 @@ final class StressCommand implements Callable<Integer> {
 
   private StressResult run(Target t, double r) {
     StressSpec s = t.spec().withRate(r);
+    fivepp.stress.TrafficMeter meter = null;
+    if (monitor != null) {
+      meter = new fivepp.stress.TrafficMeter(t.label() + String.format(Locale.ROOT, ", rate %.3f", r), t.routes(),
+          (long) s.config().warmup() + s.config().measure());
+      monitor.watch(meter, t.fabric(), t.spec().pattern());
+    }
     if (members != null) {
       try {
-        lastOutcome = members.run(s, t.built());
+        lastOutcome = members.run(s, t.built(), meter);
       } catch (fivepp.runtime.Deployment.Failed e) {
         throw new UserError(e.getMessage());
       }
       return lastOutcome.result();
     }
     Simulator sim = new Simulator(t.routes(), call(() -> s.traffic(t.built())), s.config(), t.faults());
-    if (monitor != null) {
-      fivepp.stress.TrafficMeter meter = new fivepp.stress.TrafficMeter(
-          t.label() + String.format(Locale.ROOT, ", rate %.3f", r), t.routes(),
-          (long) s.config().warmup() + s.config().measure());
-      monitor.watch(meter, t.fabric(), t.spec().pattern());
+    if (meter != null) {
       sim.watch(meter);
     }
     return sim.run();

@@ -58,10 +58,20 @@ public final class ClusterStress implements AutoCloseable {
    * @throws Deployment.Failed with one line when the members cannot be found or cannot run it
    */
   public Outcome run(StressSpec spec, StressSpec.Built built) {
+    return run(spec, built, null);
+  }
+
+  /**
+   * Runs {@code spec} on the members and publishes its counters, added up over the regions, to
+   * {@code meter} every {@link fivepp.stress.TrafficMeter#EVERY} cycles and at the end.
+   *
+   * @throws Deployment.Failed with one line when the members cannot be found or cannot run it
+   */
+  public Outcome run(StressSpec spec, StressSpec.Built built, fivepp.stress.TrafficMeter meter) {
     CompletableFuture<Outcome> done = new CompletableFuture<>();
     system.getWhenTerminated().whenComplete((t, err) -> done.completeExceptionally(new Deployment.Failed(
         "the actor system stopped before the stress run finished (this coordinator was downed or left)")));
-    system.tell(new StressConductor.RunStress(spec, built, done));
+    system.tell(new StressConductor.RunStress(spec, built, meter, done));
     try {
       return done.get();
     } catch (InterruptedException e) {

@@ -59,10 +59,11 @@ public final class Member extends AbstractBehavior<Member.Command> {
 
   /**
    * Spawns region {@code region} of a stress run: the routers {@code v} with {@code regionOf[v] ==
-   * region}, rebuilt from {@code spec}; the region answers {@code replyTo}.
+   * region}, rebuilt from {@code spec}; the region answers {@code replyTo}, with its totals every
+   * 1,024 cycles when {@code live}.
    */
   public record SpawnStress(long run, int epoch, fivepp.stress.StressSpec spec, int[] regionOf, int region,
-      ActorRef<StressRegion.Reply> replyTo) implements Command {}
+      ActorRef<StressRegion.Reply> replyTo, boolean live) implements Command {}
 
   /** Stops the actors of run {@code run} whose array is older than {@code belowEpoch}. */
   public record StopRun(long run, int belowEpoch) implements Command {}
@@ -157,7 +158,7 @@ public final class Member extends AbstractBehavior<Member.Command> {
       return this;
     }
     ActorRef<StressRegion.Command> a = getContext().spawn(
-        StressRegion.create(s.run(), s.epoch(), s.spec(), s.regionOf(), s.region(), s.replyTo()),
+        StressRegion.create(s.run(), s.epoch(), s.spec(), s.regionOf(), s.region(), s.replyTo(), s.live()),
         "stress" + s.run() + "-e" + s.epoch() + "-region-" + s.region());
     runs.computeIfAbsent(s.run(), r -> watch(s.replyTo(), r)).add(new Hosted(s.epoch(), a, n));
     return this;

@@ -40,9 +40,12 @@ final class StressConductor extends AbstractBehavior<StressConductor.Command> {
 
   interface Command {}
 
-  /** Runs {@code spec} (built here as {@code built}) and completes {@code done}. */
-  record RunStress(StressSpec spec, StressSpec.Built built, CompletableFuture<ClusterStress.Outcome> done)
-      implements Command, NoSerializationVerificationNeeded {}
+  /**
+   * Runs {@code spec} (built here as {@code built}) and completes {@code done}; publishes the
+   * regions' totals, added up, to {@code meter} as they come when it is not null.
+   */
+  record RunStress(StressSpec spec, StressSpec.Built built, fivepp.stress.TrafficMeter meter,
+      CompletableFuture<ClusterStress.Outcome> done) implements Command, NoSerializationVerificationNeeded {}
 
   private record Listing(Receptionist.Listing listing) implements Command, NoSerializationVerificationNeeded {}
 
@@ -73,6 +76,7 @@ final class StressConductor extends AbstractBehavior<StressConductor.Command> {
   private int[] regionOf;
   private List<ActorRef<StressRegion.Command>> refs = new ArrayList<>();
   private Tally[] tallies;
+  private StressRegion.Progress[] progress;
   private int cycles;
   private long started;
   private final List<String> incidents = new ArrayList<>();
@@ -119,6 +123,7 @@ final class StressConductor extends AbstractBehavior<StressConductor.Command> {
         .onMessage(Timeout.class, this::onTimeout)
         .onMessage(StressRegion.Ready.class, this::onReady)
         .onMessage(StressRegion.Done.class, this::onDone)
+        .onMessage(StressRegion.Progress.class, this::onProgress)
         .onMessage(StressRegion.Failed.class, f -> {
           if (isCurrent(f)) {
             finish(null, f.error());
@@ -183,9 +188,11 @@ final class StressConductor extends AbstractBehavior<StressConductor.Command> {
     regionMember = order;
     refs = new ArrayList<>(java.util.Collections.nCopies(order.size(), null));
     tallies = new Tally[order.size()];
+    progress = new StressRegion.Progress[order.size()];
     ActorRef<StressRegion.Reply> self = getContext().getSelf().narrow();
     for (int r = 0; r < order.size(); r++) {
-      members.get(order.get(r)).member().tell(new Member.SpawnStress(run, epoch, current.spec(), regionOf, r, self));
+      members.get(order.get(r)).member().tell(new Member.SpawnStress(run, epoch, current.spec(), regionOf, r, self,
+          current.meter() != null));
     }
     return this;
   }
@@ -210,6 +217,36 @@ final class StressConductor extends AbstractBehavior<StressConductor.Command> {
     return this;
   }
 
+  /** A region's totals: the sums over the regions go to the meter, at the cycle all have reached. */
+  private Behavior<Command> onProgress(StressRegion.Progress g) {
+    if (!isCurrent(g) || current.meter() == null) {
+      return this;
+    }
+    progress[g.region()] = g;
+    publish(false);
+    return this;
+  }
+
+  private void publish(boolean end) {
+    if (Arrays.stream(progress).anyMatch(java.util.Objects::isNull)) {
+      return;
+    }
+    StressRegion.Progress first = progress[0];
+    long[] inj = new long[first.injected().length];
+    long[] del = new long[inj.length];
+    long[] ej = new long[inj.length];
+    long[] ch = new long[first.channelFlits().length];
+    int at = Integer.MAX_VALUE;
+    for (StressRegion.Progress g : progress) {
+      Simulator.Counter.add(inj, g.injected());
+      Simulator.Counter.add(del, g.delivered());
+      Simulator.Counter.add(ej, g.ejectedFlits());
+      Simulator.Counter.add(ch, g.channelFlits());
+      at = Math.min(at, g.cycle());
+    }
+    current.meter().publish(at, inj, del, ej, ch, end);
+  }
+
   private Behavior<Command> onDone(StressRegion.Done d) {
     if (!isCurrent(d)) {
       return this;
@@ -221,6 +258,9 @@ final class StressConductor extends AbstractBehavior<StressConductor.Command> {
       StressSpec.Built b = current.built();
       var result = Simulator.result(b.routes(), current.spec().traffic(b), current.spec().config(), b.faults(),
           Tally.sum(Arrays.asList(tallies)), cycles, wall);
+      if (current.meter() != null) {
+        publish(true);
+      }
       Map<String, int[]> where = new LinkedHashMap<>();
       regionMember.forEach(m -> where.put(m, placement.get(m)));
       finish(new ClusterStress.Outcome(result, where, b.routes().channelsBetween(regionOf), List.copyOf(incidents)), null);

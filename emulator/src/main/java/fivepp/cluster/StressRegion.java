@@ -49,6 +49,13 @@ public final class StressRegion extends AbstractBehavior<StressRegion.Command> {
   /** The run is over: what this region measured, the cycles run and its wall-clock seconds. */
   public record Done(long run, int epoch, int region, Tally tally, int cycles, double wallSeconds) implements Reply {}
 
+  /**
+   * The region's totals at cycle {@code cycle}, sent every {@link fivepp.stress.TrafficMeter#EVERY}
+   * cycles and at the end when the run is watched live (see {@link Simulator#totals()}).
+   */
+  public record Progress(long run, int epoch, int region, int cycle, long[] injected, long[] delivered,
+      long[] ejectedFlits, long[] channelFlits) implements Reply {}
+
   /** The region could not be built or run. */
   public record Failed(long run, int epoch, int region, String error) implements Reply {}
 
@@ -57,6 +64,7 @@ public final class StressRegion extends AbstractBehavior<StressRegion.Command> {
   private final int me;
   private final ActorRef<Reply> conductor;
   private final Simulator sim;
+  private final boolean live;
   private List<ActorRef<Command>> regions = List.of();
   private int cycle = -1;
   private List<Step> inbox = new ArrayList<>();
@@ -64,27 +72,34 @@ public final class StressRegion extends AbstractBehavior<StressRegion.Command> {
   private final long[] global = new long[Simulator.Counter.values().length];
   private long started;
 
-  /** A region that builds its network from {@code spec} and answers {@code conductor}. */
+  /**
+   * A region that builds its network from {@code spec} and answers {@code conductor}, with its
+   * totals as it goes when {@code live}.
+   */
   public static Behavior<Command> create(long run, int epoch, StressSpec spec, int[] regionOf, int region,
-      ActorRef<Reply> conductor) {
+      ActorRef<Reply> conductor, boolean live) {
     return Behaviors.setup(ctx -> {
       Simulator sim;
       try {
         StressSpec.Built built = spec.build();
         sim = new Simulator(built.routes(), spec.traffic(built), spec.config(), built.faults(), regionOf, region);
+        if (live) {
+          sim.countTotals();
+        }
       } catch (RuntimeException e) {
         conductor.tell(new Failed(run, epoch, region, "member " + ctx.getSystem().address().hostPort()
             + " cannot build the network: " + e.getMessage()));
         return Behaviors.stopped();
       }
       conductor.tell(new Ready(run, epoch, region, ctx.getSelf()));
-      return new StressRegion(ctx, run, epoch, region, conductor, sim);
+      return new StressRegion(ctx, run, epoch, region, conductor, sim, live);
     });
   }
 
   private StressRegion(ActorContext<Command> ctx, long run, int epoch, int me, ActorRef<Reply> conductor,
-      Simulator sim) {
+      Simulator sim, boolean live) {
     super(ctx);
+    this.live = live;
     this.run = run;
     this.epoch = epoch;
     this.me = me;
@@ -133,11 +148,17 @@ public final class StressRegion extends AbstractBehavior<StressRegion.Command> {
         return fail(deadlock.getMessage());
       }
       if (!go) {
+        if (live) {
+          progress(next);
+        }
         conductor.tell(new Done(run, epoch, me, sim.tally(), next, (System.nanoTime() - started) / 1e9));
         return Behaviors.stopped();
       }
       sim.step(next);
       cycle = next;
+      if (live && (cycle & (fivepp.stress.TrafficMeter.EVERY - 1)) == 0) {
+        progress(cycle);
+      }
       long[] mine = sim.counters(new long[global.length]);
       for (int r = 0; r < regions.size(); r++) {
         if (r != me) {
@@ -148,6 +169,11 @@ public final class StressRegion extends AbstractBehavior<StressRegion.Command> {
       }
     }
     return this;
+  }
+
+  private void progress(int at) {
+    long[][] t = sim.totals();
+    conductor.tell(new Progress(run, epoch, me, at, t[0], t[1], t[2], t[3]));
   }
 
   private Behavior<Command> fail(String why) {

@@ -3,6 +3,7 @@ package fivepp.cluster;
 import com.google.protobuf.InvalidProtocolBufferException;
 import fivepp.proto.stress.RegionDone;
 import fivepp.proto.stress.RegionFailed;
+import fivepp.proto.stress.RegionProgress;
 import fivepp.proto.stress.RegionReady;
 import fivepp.proto.stress.SpawnStress;
 import fivepp.proto.stress.Start;
@@ -71,6 +72,8 @@ public final class StressWireSerializer extends SerializerWithStringManifest {
       return "XD";
     } else if (o instanceof StressRegion.Failed) {
       return "XF";
+    } else if (o instanceof StressRegion.Progress) {
+      return "XG";
     }
     throw new IllegalArgumentException("no wire format for " + o.getClass().getName());
   }
@@ -96,7 +99,7 @@ public final class StressWireSerializer extends SerializerWithStringManifest {
       return Start.newBuilder().addAllRegions(s.regions().stream().map(this::ref).toList()).build().toByteArray();
     } else if (o instanceof Member.SpawnStress s) {
       SpawnStress.Builder b = SpawnStress.newBuilder().setRun(s.run()).setEpoch(s.epoch()).setSpec(spec(s.spec()))
-          .setRegion(s.region()).setReplyTo(ref(s.replyTo()));
+          .setRegion(s.region()).setReplyTo(ref(s.replyTo())).setLive(s.live());
       for (int r : s.regionOf()) {
         b.addRegionOf(r);
       }
@@ -109,6 +112,14 @@ public final class StressWireSerializer extends SerializerWithStringManifest {
           .build().toByteArray();
     } else if (o instanceof StressRegion.Done d) {
       return done(d).toByteArray();
+    } else if (o instanceof StressRegion.Progress g) {
+      RegionProgress.Builder b = RegionProgress.newBuilder().setRun(g.run()).setEpoch(g.epoch()).setRegion(g.region())
+          .setCycle(g.cycle());
+      Arrays.stream(g.injected()).forEach(b::addInjected);
+      Arrays.stream(g.delivered()).forEach(b::addDelivered);
+      Arrays.stream(g.ejectedFlits()).forEach(b::addEjectedFlits);
+      Arrays.stream(g.channelFlits()).forEach(b::addChannelFlits);
+      return b.build().toByteArray();
     }
     throw new IllegalArgumentException("no wire format for " + o.getClass().getName());
   }
@@ -132,7 +143,7 @@ public final class StressWireSerializer extends SerializerWithStringManifest {
         case "XP": {
           SpawnStress s = SpawnStress.parseFrom(bytes);
           return new Member.SpawnStress(s.getRun(), s.getEpoch(), spec(s.getSpec()), ints(s.getRegionOfList()),
-              s.getRegion(), ref(s.getReplyTo()));
+              s.getRegion(), ref(s.getReplyTo()), s.getLive());
         }
         case "XR": {
           RegionReady r = RegionReady.parseFrom(bytes);
@@ -144,6 +155,12 @@ public final class StressWireSerializer extends SerializerWithStringManifest {
         }
         case "XD":
           return done(RegionDone.parseFrom(bytes));
+        case "XG": {
+          RegionProgress g = RegionProgress.parseFrom(bytes);
+          return new StressRegion.Progress(g.getRun(), g.getEpoch(), g.getRegion(), g.getCycle(),
+              longs(g.getInjectedList()), longs(g.getDeliveredList()), longs(g.getEjectedFlitsList()),
+              longs(g.getChannelFlitsList()));
+        }
         default:
           throw new NotSerializableException("unknown manifest '" + manifest + "'");
       }

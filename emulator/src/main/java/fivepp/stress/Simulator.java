@@ -250,11 +250,25 @@ public final class Simulator {
   /** Publishes this run's counters to {@code m} while it runs (call before {@link #run()}). */
   public Simulator watch(TrafficMeter m) {
     meter = m;
+    return countTotals();
+  }
+
+  /**
+   * Keeps the whole-run totals a live monitor shows ({@link #totals()}): per node the packets
+   * injected and delivered and the flits ejected, per channel the flits carried. A region counts
+   * those of its own nodes and of the channels leaving them, so the regions' totals add up.
+   */
+  public Simulator countTotals() {
     totInjected = new long[net.nodes];
     totDelivered = new long[net.nodes];
     totEjected = new long[net.nodes];
     totChannel = new long[nChannels];
     return this;
+  }
+
+  /** Copies of the totals ({@link #countTotals()}): injected, delivered, ejected flits, channel flits. */
+  public long[][] totals() {
+    return new long[][] {totInjected.clone(), totDelivered.clone(), totEjected.clone(), totChannel.clone()};
   }
 
   /** Runs warm-up, measurement, drain and flush of the whole network, and returns the measurements. */
@@ -543,7 +557,7 @@ public final class Simulator {
       offeredFlits[src] += pFlits;
     }
     outstanding++;
-    if (meter != null) {
+    if (totInjected != null) {
       totInjected[src]++;
     }
     if (!net.nodeAlive[dst]) {
@@ -687,14 +701,14 @@ public final class Simulator {
         if (inWindow) {
           chBusy[out]++;
         }
-        if (meter != null) {
+        if (totChannel != null) {
           totChannel[out]++;
         }
       } else if (out == EJECT) {
         if (inWindow) {
           acceptedFlits[pSrc[p]]++;
         }
-        if (meter != null) {
+        if (totEjected != null) {
           totEjected[pDst[p]]++;
         }
       }
@@ -715,7 +729,7 @@ public final class Simulator {
 
   private void deliver(int p) {
     delivered++;
-    if (meter != null) {
+    if (totDelivered != null) {
       totDelivered[pDst[p]]++;
     }
     outstanding--;

@@ -5,12 +5,13 @@ import java.util.concurrent.atomic.AtomicLongArray;
 /**
  * The counters of one stress run, readable from any thread while it goes (the live monitor reads
  * them): per node the packets it injected and those delivered to it, with their flits; per
- * channel the flits it carried; and the cycle reached. The simulator publishes them every 1,024
- * cycles and at the end, with release stores; it is their one writer.
+ * channel the flits it carried; and the cycle reached. The simulator (or, for a run across cluster
+ * members, the coordinator adding up the regions' counts) publishes them every 1,024 cycles and at
+ * the end, with release stores; it is their one writer.
  */
 public final class TrafficMeter {
   /** Cycles between two publications. */
-  static final int EVERY = 1024;
+  public static final int EVERY = 1024;
 
   private final String label;
   private final int nodes;
@@ -37,7 +38,11 @@ public final class TrafficMeter {
     this.channelFlits = new AtomicLongArray(chSrc.length);
   }
 
-  void publish(long now, long[] inj, long[] del, long[] ej, long[] ch, boolean end) {
+  /**
+   * Publishes the counts at cycle {@code now}: per node the packets injected and delivered and the
+   * flits ejected, per channel the flits carried; {@code end} once the run is over.
+   */
+  public void publish(long now, long[] inj, long[] del, long[] ej, long[] ch, boolean end) {
     for (int v = 0; v < nodes; v++) {
       injected.lazySet(v, inj[v]);
       delivered.lazySet(v, del[v]);

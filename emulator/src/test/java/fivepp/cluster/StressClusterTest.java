@@ -11,6 +11,7 @@ import fivepp.stress.StressConfig;
 import fivepp.stress.StressResult;
 import fivepp.stress.StressSpec;
 import fivepp.stress.Traffic;
+import fivepp.stress.TrafficMeter;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.time.Duration;
@@ -131,6 +132,48 @@ class StressClusterTest {
 
   @Test
   @Order(3)
+  void aRunAcrossMembersIsWatchedLiveAndEndsWithItsOwnCounts() throws Exception {
+    StressSpec spec = faulty5pp(6_000);
+    StressSpec.Built b = spec.build();
+    TrafficMeter meter = new TrafficMeter("5pp across members", b.routes(),
+        (long) spec.config().warmup() + spec.config().measure());
+    try (ClusterStress c = ClusterStress.join(coordinator(), 3, Duration.ofSeconds(60), Map.of(), e -> { })) {
+      CompletableFuture<ClusterStress.Outcome> run = CompletableFuture.supplyAsync(() -> c.run(spec, b, meter));
+      long seenCycle = -1;
+      long seenDelivered = -1;
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+      while (seenCycle < 0 && !run.isDone() && System.nanoTime() < deadline) {
+        long cycle = meter.cycle(); // read before the counts: they are published before the cycle
+        if (cycle > 0 && !meter.done()) {
+          seenCycle = cycle;
+          seenDelivered = sum(meter::delivered, meter.nodes());
+        }
+        Thread.sleep(5); // polling the meter while the run goes, bounded by the deadline
+      }
+      StressResult r = run.get(240, TimeUnit.SECONDS).result();
+      assertThat(seenCycle).as("a cycle published mid-run").isPositive();
+      assertThat(seenCycle % TrafficMeter.EVERY).isZero();
+      assertThat(seenDelivered).isBetween(1L, r.delivered() - 1);
+      assertThat(meter.done()).isTrue();
+      assertThat(meter.cycle()).isEqualTo(r.cycles());
+      assertThat(sum(meter::injected, meter.nodes())).isEqualTo(r.generated());
+      assertThat(sum(meter::delivered, meter.nodes())).isEqualTo(r.delivered());
+      assertThat(sum(meter::ejectedFlits, meter.nodes())).isEqualTo(r.delivered() * spec.config().packetFlits());
+      assertThat(sum(meter::channelFlits, meter.channels())).isEqualTo(r.flitHops());
+      assertThat(r.dropped()).isPositive();
+    }
+  }
+
+  static long sum(java.util.function.IntToLongFunction f, int n) {
+    long s = 0;
+    for (int i = 0; i < n; i++) {
+      s += f.applyAsLong(i);
+    }
+    return s;
+  }
+
+  @Test
+  @Order(4)
   void tooLittleCapacityIsOneLineAndExitStatus2() {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
@@ -143,7 +186,7 @@ class StressClusterTest {
   }
 
   @Test
-  @Order(4)
+  @Order(5)
   void aMemberKilledMidRunRestartsTheRunOnTheOthersWithTheSameResult() throws Exception {
     StressSpec spec = faulty5pp(8_000);
     StressResult one = oneJvm(spec);

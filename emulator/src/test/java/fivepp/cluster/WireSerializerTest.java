@@ -114,15 +114,16 @@ class WireSerializerTest {
         fivepp.stress.Traffic.Injection.POISSON, 12.5, "128x128", List.of("0-1"), List.of("3"), 0.01,
         List.of("1-2:4"), new fivepp.stress.StressConfig(8, 24, 3, 2, 100, 900, 5000, -42));
     Member.SpawnStress sp = (Member.SpawnStress) roundTrip(new Member.SpawnStress(77, 2, spec,
-        new int[] {0, 0, 1, 1, 2}, 1, conductor.getRef()), by);
+        new int[] {0, 0, 1, 1, 2}, 1, conductor.getRef(), true), by);
     assertThat(sp.spec()).isEqualTo(spec);
     assertThat(sp.regionOf()).containsExactly(0, 0, 1, 1, 2);
     assertThat(List.of(sp.run(), (long) sp.epoch(), (long) sp.region())).containsExactly(77L, 2L, 1L);
     assertThat(sp.replyTo()).isEqualTo(conductor.getRef());
+    assertThat(sp.live()).isTrue();
     fivepp.stress.StressSpec plain = spec.withRate(0.1);
     plain = new fivepp.stress.StressSpec(plain.fabric(), 16, "uniform", null, 0.1, plain.injection(), 10, "256x256",
         List.of(), List.of(), 0, List.of(), plain.config());
-    assertThat(((Member.SpawnStress) roundTrip(new Member.SpawnStress(1, 0, plain, new int[16], 0, conductor.getRef()),
+    assertThat(((Member.SpawnStress) roundTrip(new Member.SpawnStress(1, 0, plain, new int[16], 0, conductor.getRef(), false),
         by)).spec()).isEqualTo(plain);
 
     StressRegion.Start st = (StressRegion.Start) roundTrip(new StressRegion.Start(List.of(region.getRef(),
@@ -138,6 +139,13 @@ class WireSerializerTest {
 
     StressRegion.Ready ready = new StressRegion.Ready(77, 2, 1, region.getRef());
     assertThat(roundTrip(ready, by)).isEqualTo(ready);
+    StressRegion.Progress g = (StressRegion.Progress) roundTrip(new StressRegion.Progress(77, 2, 1, 2048,
+        new long[] {1, 2}, new long[] {3, 0}, new long[] {60, 0}, new long[] {5, 6, 7}), by);
+    assertThat(List.of(g.run(), (long) g.epoch(), (long) g.region(), (long) g.cycle())).containsExactly(77L, 2L, 1L, 2048L);
+    assertThat(g.injected()).containsExactly(1, 2);
+    assertThat(g.delivered()).containsExactly(3, 0);
+    assertThat(g.ejectedFlits()).containsExactly(60, 0);
+    assertThat(g.channelFlits()).containsExactly(5, 6, 7);
     StressRegion.Failed failed = new StressRegion.Failed(77, 2, 0, "member x cannot build the network: no");
     assertThat(roundTrip(failed, by)).isEqualTo(failed);
     var drops = List.of(new fivepp.stress.StressResult.Drop(3, 0, 9, 150, 4, "corrupted on link 3->4 (drop rate 0.01)"),
