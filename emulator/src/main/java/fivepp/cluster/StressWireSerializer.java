@@ -105,16 +105,13 @@ public final class StressWireSerializer extends SerializerWithStringManifest {
       }
       return b.build().toByteArray();
     } else if (o instanceof StressRegion.Ready r) {
-      return RegionReady.newBuilder().setRun(r.run()).setEpoch(r.epoch()).setRegion(r.region()).setRef(ref(r.ref()))
-          .build().toByteArray();
+      return RegionReady.newBuilder().setId(id(r)).setRef(ref(r.ref())).build().toByteArray();
     } else if (o instanceof StressRegion.Failed f) {
-      return RegionFailed.newBuilder().setRun(f.run()).setEpoch(f.epoch()).setRegion(f.region()).setError(f.error())
-          .build().toByteArray();
+      return RegionFailed.newBuilder().setId(id(f)).setError(f.error()).build().toByteArray();
     } else if (o instanceof StressRegion.Done d) {
       return done(d).toByteArray();
     } else if (o instanceof StressRegion.Progress g) {
-      RegionProgress.Builder b = RegionProgress.newBuilder().setRun(g.run()).setEpoch(g.epoch()).setRegion(g.region())
-          .setCycle(g.cycle());
+      RegionProgress.Builder b = RegionProgress.newBuilder().setId(id(g)).setCycle(g.cycle());
       Arrays.stream(g.injected()).forEach(b::addInjected);
       Arrays.stream(g.delivered()).forEach(b::addDelivered);
       Arrays.stream(g.ejectedFlits()).forEach(b::addEjectedFlits);
@@ -147,17 +144,17 @@ public final class StressWireSerializer extends SerializerWithStringManifest {
         }
         case "XR": {
           RegionReady r = RegionReady.parseFrom(bytes);
-          return new StressRegion.Ready(r.getRun(), r.getEpoch(), r.getRegion(), ref(r.getRef()));
+          return new StressRegion.Ready(r.getId().getRun(), r.getId().getEpoch(), r.getId().getRegion(), ref(r.getRef()));
         }
         case "XF": {
           RegionFailed f = RegionFailed.parseFrom(bytes);
-          return new StressRegion.Failed(f.getRun(), f.getEpoch(), f.getRegion(), f.getError());
+          return new StressRegion.Failed(f.getId().getRun(), f.getId().getEpoch(), f.getId().getRegion(), f.getError());
         }
         case "XD":
           return done(RegionDone.parseFrom(bytes));
         case "XG": {
           RegionProgress g = RegionProgress.parseFrom(bytes);
-          return new StressRegion.Progress(g.getRun(), g.getEpoch(), g.getRegion(), g.getCycle(),
+          return new StressRegion.Progress(g.getId().getRun(), g.getId().getEpoch(), g.getId().getRegion(), g.getCycle(),
               longs(g.getInjectedList()), longs(g.getDeliveredList()), longs(g.getEjectedFlitsList()),
               longs(g.getChannelFlitsList()));
         }
@@ -171,8 +168,7 @@ public final class StressWireSerializer extends SerializerWithStringManifest {
 
   private static RegionDone done(StressRegion.Done d) {
     Tally t = d.tally();
-    RegionDone.Builder b = RegionDone.newBuilder().setRun(d.run()).setEpoch(d.epoch()).setRegion(d.region())
-        .setCycles(d.cycles()).setWallSeconds(d.wallSeconds()).setSumNetworkLatency(t.sumNetworkLatency())
+    RegionDone.Builder b = RegionDone.newBuilder().setId(id(d)).setCycles(d.cycles()).setWallSeconds(d.wallSeconds()).setSumNetworkLatency(t.sumNetworkLatency())
         .setSumHops(t.sumHops()).setSumZeroLoad(t.sumZeroLoad()).setGenerated(t.generated())
         .setDelivered(t.delivered()).setMeasured(t.measured()).setMeasuredDone(t.measuredDone())
         .setFlitHops(t.flitHops());
@@ -219,7 +215,12 @@ public final class StressWireSerializer extends SerializerWithStringManifest {
     Tally t = new Tally(longs(p.getOfferedFlitsList()), longs(p.getAcceptedFlitsList()), longs(p.getLostFlitsList()),
         longs(p.getChannelBusyList()), lat, p.getSumNetworkLatency(), p.getSumHops(), p.getSumZeroLoad(),
         p.getGenerated(), p.getDelivered(), p.getMeasured(), p.getMeasuredDone(), p.getFlitHops(), List.copyOf(drops));
-    return new StressRegion.Done(p.getRun(), p.getEpoch(), p.getRegion(), t, p.getCycles(), p.getWallSeconds());
+    return new StressRegion.Done(p.getId().getRun(), p.getId().getEpoch(), p.getId().getRegion(), t, p.getCycles(),
+        p.getWallSeconds());
+  }
+
+  private static fivepp.proto.stress.RegionId id(StressRegion.Reply r) {
+    return fivepp.proto.stress.RegionId.newBuilder().setRun(r.run()).setEpoch(r.epoch()).setRegion(r.region()).build();
   }
 
   private static fivepp.proto.stress.StressSpec spec(StressSpec s) {
