@@ -2,6 +2,7 @@ package fivepp.runtime;
 
 import java.util.HashMap;
 import java.util.Map;
+import org.apache.pekko.actor.NoSerializationVerificationNeeded;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
@@ -38,6 +39,14 @@ public final class CoreActor extends AbstractBehavior<CoreActor.Command> {
 
   public record GetStats(ActorRef<Stats> replyTo) implements Command {}
 
+  /**
+   * To itself, behind the data already in its mailbox: compute what that data made ready. It
+   * never leaves the actor, so it has no wire format.
+   */
+  private record Flush() implements Command, NoSerializationVerificationNeeded {}
+
+  private static final Flush FLUSH = new Flush();
+
   /** What one vertex did: its core's work and its outgoing channels' bits. */
   public record Stats(int vertex, int core, long mvms, long busyNanos, double virtualBusy,
       long messagesIn, long messagesOut, int maxImagesHeld, Map<Integer, Long> channelBits) {}
@@ -66,6 +75,8 @@ public final class CoreActor extends AbstractBehavior<CoreActor.Command> {
   private int epoch;
   private long messagesIn;
   private long messagesOut;
+  /** A {@link Flush} is in the mailbox: data received until it comes is computed together. */
+  private boolean flushScheduled;
   /** Where this vertex publishes its counters for the live monitor; null when nobody watches. */
   private final LiveStats.Vertex live;
 
@@ -107,6 +118,7 @@ public final class CoreActor extends AbstractBehavior<CoreActor.Command> {
     return newReceiveBuilder()
         .onMessage(Wire.class, this::onWire)
         .onMessage(Data.class, this::onData)
+        .onMessage(Flush.class, this::onFlush)
         .onMessage(GetStats.class, this::onStats)
         .build();
   }
@@ -132,12 +144,25 @@ public final class CoreActor extends AbstractBehavior<CoreActor.Command> {
     messagesIn++;
     if (d.hop() == d.route().length - 1) {
       engine.receive(d.image(), d.port(), d.row(), d.col(), d.count(), d.values(), d.ready());
+      if (!flushScheduled) {
+        flushScheduled = true;
+        getContext().getSelf().tell(FLUSH);
+      }
     } else {
       forward(d);
     }
     if (live != null) {
       live.publish(engine == null ? 0 : engine.mvms(), engine == null ? 0 : engine.busyNanos(),
           engine == null ? 0 : engine.virtualTime(), messagesIn, messagesOut);
+    }
+    return this;
+  }
+
+  private Behavior<Command> onFlush(Flush f) {
+    flushScheduled = false;
+    engine.flush();
+    if (live != null) {
+      live.publish(engine.mvms(), engine.busyNanos(), engine.virtualTime(), messagesIn, messagesOut);
     }
     return this;
   }
@@ -165,6 +190,9 @@ public final class CoreActor extends AbstractBehavior<CoreActor.Command> {
   }
 
   private Behavior<Command> onStats(GetStats g) {
+    if (engine != null) {
+      engine.flush();
+    }
     Map<Integer, Long> bits = new HashMap<>();
     channels.forEach((v, c) -> {
       if (c.bits > 0) {

@@ -5,6 +5,7 @@ import fivepp.model.Activation;
 import fivepp.model.Layer;
 import fivepp.model.Pool;
 import fivepp.model.Shape;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -99,6 +100,10 @@ public final class CoreEngine {
     int nextPost;
   }
 
+  /** An output row whose inputs are complete, queued for the next {@link #flush()}. */
+  private record Job(int image, ImageState s, int yo, RowBuf[] win, RowBuf psum, RowBuf res, RowBuf o) {}
+
+  private final List<Job> jobs = new ArrayList<>();
   private final CorePlan plan;
   private final Layer layer;
   private final double tMvm;
@@ -119,8 +124,9 @@ public final class CoreEngine {
   private final Map<String, Integer> heldHeight = new HashMap<>();
   private final Map<Integer, ImageState> images = new TreeMap<>();
   private final float[][] scratch = {new float[0], new float[0]};
-  private float[][] srcs = new float[0][];
-  private int[] offs = new int[0];
+  /** Per queued row, per crossbar row: the line-buffer row it reads and where. */
+  private float[][][] srcs = new float[0][0][];
+  private int[][] offs = new int[0][0];
   private float[] zeros = new float[0];
 
   /** A row of zeros at least {@code n} long: the padding rows above and below the image. */
@@ -249,7 +255,46 @@ public final class CoreEngine {
         }
       }
     }
-    advance();
+  }
+
+  /**
+   * Computes every output row that the data received so far makes ready, in image and row
+   * order, with one pass over the weight tile for all of them, and hands on what is finished.
+   * The caller calls it once a burst of {@link #receive}s is over (an actor: when its mailbox
+   * holds no more data), so that rows which arrived together share the weights' trip through
+   * the cache. What is computed, and every virtual time, does not depend on how the rows were
+   * grouped.
+   */
+  public void flush() {
+    long t0 = System.nanoTime();
+    int image = current;
+    while (true) {
+      ImageState s = images.get(image);
+      if (s == null) {
+        break;
+      }
+      collect(image, s);
+      if (!collected(s)) {
+        break;
+      }
+      image++;
+    }
+    if (!jobs.isEmpty()) {
+      multiply();
+      for (Job j : jobs) {
+        finish(j);
+      }
+      jobs.clear();
+    }
+    while (true) {
+      ImageState s = images.get(current);
+      if (s == null || !done(s)) {
+        break;
+      }
+      images.remove(current);
+      current++;
+    }
+    busyNanos += System.nanoTime() - t0;
   }
 
   private static void put(RowBuf r, int channel0, int channels, int width, int col, int count,
@@ -265,23 +310,6 @@ public final class CoreEngine {
 
   // ---- the pipeline ---------------------------------------------------------------------
 
-  private void advance() {
-    while (true) {
-      ImageState s = images.get(current);
-      if (s == null) {
-        return;
-      }
-      long t0 = System.nanoTime();
-      progress(current, s);
-      busyNanos += System.nanoTime() - t0;
-      if (!done(s)) {
-        return;
-      }
-      images.remove(current);
-      current++;
-    }
-  }
-
   private boolean done(ImageState s) {
     if (s.nextOut < convOut.height() || (plan.core.accumulator() && s.nextPost < output.height())) {
       return false;
@@ -294,20 +322,47 @@ public final class CoreEngine {
     return true;
   }
 
-  private void progress(int image, ImageState s) {
+  /**
+   * Moves image {@code image}'s complete input rows on to conv input rows, and queues every
+   * output row whose window, partial sums and residual are complete as a {@link Job}.
+   */
+  private void collect(int image, ImageState s) {
     // 1. raw input rows -> pre-activation -> pre-pool -> conv input rows
     while (s.nextConvIn < conv.height() && convInReady(s, s.nextConvIn)) {
       RowBuf r = convInRow(s, s.nextConvIn);
       s.convIn.at[s.nextConvIn] = padded(r);
       s.nextConvIn++;
     }
-    // 2. conv output rows
+    // 2. conv output rows, queued with what they read
     while (s.nextOut < convOut.height() && outReady(s, s.nextOut)) {
-      computeRow(image, s, s.nextOut);
+      int yo = s.nextOut;
+      RowBuf[] win = new RowBuf[layer.kernelH()];
+      int yBase = yo * layer.strideH() - layer.padTop();
+      for (int ky = 0; ky < win.length; ky++) {
+        win[ky] = s.convIn.get(yBase + ky * layer.dilationH());
+      }
+      RowBuf psum = plan.core.rowTile() > 0 ? s.psum.remove(yo) : null;
+      RowBuf res = plan.core.rowTile() == 0 && residualChannels > 0 ? s.residual.remove(yo) : null;
+      jobs.add(new Job(image, s, yo, win, psum, res, new RowBuf(cols * convOut.width(), convOut.width())));
       s.nextOut++;
-      int keep = s.nextOut * layer.strideH() - layer.padTop();
-      s.convIn.dropBelow(keep);
+      s.convIn.dropBelow(s.nextOut * layer.strideH() - layer.padTop());
     }
+  }
+
+  /**
+   * True when every output row of the image is queued and its forwarded rows are through:
+   * once the queued rows are computed the image is done, and the next one may start.
+   */
+  private boolean collected(ImageState s) {
+    if (s.nextOut < convOut.height()) {
+      return false;
+    }
+    for (Map.Entry<String, Integer> e : heldChannels.entrySet()) {
+      if (s.heldRowsDone.getOrDefault(e.getKey(), 0) < heldHeight.get(e.getKey())) {
+        return false;
+      }
+    }
+    return true;
   }
 
   // -- input side
@@ -467,49 +522,73 @@ public final class CoreEngine {
     return true;
   }
 
-  private void computeRow(int image, ImageState s, int yo) {
+  /** The MVMs of every queued row: one pass over each weight block for all of them. */
+  private void multiply() {
     int wo = convOut.width();
     int wc = conv.width();
     int sw = layer.strideW();
-    RowBuf psum = plan.core.rowTile() > 0 ? s.psum.remove(yo) : null;
-    RowBuf res = plan.core.rowTile() == 0 && residualChannels > 0 ? s.residual.remove(yo) : null;
-    RowBuf o = new RowBuf(cols * wo, wo);
-    int yBase = yo * layer.strideH() - layer.padTop();
-    RowBuf[] win = new RowBuf[layer.kernelH()];
-    for (int ky = 0; ky < win.length; ky++) {
-      win[ky] = s.convIn.get(yBase + ky * layer.dilationH());
-    }
-    float[] ov = o.v;
+    int n = jobs.size();
     // each crossbar row reads its input for all the row's pixels straight from its zero-padded
     // line-buffer row, at the layer's horizontal stride: nothing is gathered
     int pitch = wc + layer.padLeft() + layer.padRight();
     for (CorePlan.Block b : plan.blocks) {
       int rows = b.channel().length;
-      if (srcs.length < rows) {
-        srcs = new float[rows][];
-        offs = new int[rows];
+      int capRows = srcs.length == 0 ? 0 : srcs[0].length;
+      if (srcs.length < n || capRows < rows) {
+        int cap = Math.max(n, srcs.length);
+        srcs = new float[cap][Math.max(rows, capRows)][];
+        offs = new int[cap][Math.max(rows, capRows)];
       }
-      for (int i = 0; i < rows; i++) {
-        RowBuf r = win[b.ky()[i]];
-        srcs[i] = r == null ? zeros(pitch) : r.v;
-        offs[i] = r == null ? 0 : b.channel()[i] * pitch + b.dx()[i];
+      for (int k = 0; k < n; k++) {
+        RowBuf[] win = jobs.get(k).win();
+        float[][] sk = srcs[k];
+        int[] ok = offs[k];
+        for (int i = 0; i < rows; i++) {
+          RowBuf r = win[b.ky()[i]];
+          sk[i] = r == null ? zeros(pitch) : r.v;
+          ok[i] = r == null ? 0 : b.channel()[i] * pitch + b.dx()[i];
+        }
       }
       int off = b.colFrom() - plan.core.outFrom();
-      int n = b.colTo() - b.colFrom();
+      int cn = b.colTo() - b.colFrom();
       if (channelMajor) {
-        Kernels.direct(srcs, offs, rows, wo, b.weights(), b.stride(), n, ov, off * wo);
+        for (int k = 0; k < n; k++) {
+          Kernels.direct(srcs[k], offs[k], rows, wo, b.weights(), b.stride(), cn, jobs.get(k).o().v,
+              off * wo);
+        }
         continue;
       }
       int stride = b.stride();
-      float[] ys = scratch(1, wo * stride);
-      Kernels.gemm(srcs, offs, sw, rows, wo, b.weights(), stride, ys);
-      for (int c = 0; c < n; c++) {
-        int base = (off + c) * wo;
-        for (int xo = 0, yi = c; xo < wo; xo++, yi += stride) {
-          ov[base + xo] += ys[yi];
+      float[] ys = scratch(1, n * wo * stride);
+      Kernels.gemm(srcs, offs, n, sw, rows, wo, b.weights(), stride, ys);
+      for (int k = 0; k < n; k++) {
+        float[] ov = jobs.get(k).o().v;
+        int y0 = k * wo * stride;
+        for (int c = 0; c < cn; c++) {
+          int base = (off + c) * wo;
+          for (int xo = 0, yi = y0 + c; xo < wo; xo++, yi += stride) {
+            ov[base + xo] += ys[yi];
+          }
         }
       }
     }
+  }
+
+  /**
+   * The rest of a queued row once its MVMs are done: partial sums and residual, virtual time,
+   * bias and activation, post-pool, and on to its consumers.
+   */
+  private void finish(Job j) {
+    int image = j.image();
+    ImageState s = j.s();
+    int yo = j.yo();
+    RowBuf psum = j.psum();
+    RowBuf res = j.res();
+    RowBuf o = j.o();
+    RowBuf[] win = j.win();
+    int wo = convOut.width();
+    int wc = conv.width();
+    int sw = layer.strideW();
     if (psum != null) {
       for (int i = 0; i < o.v.length; i++) {
         o.v[i] += psum.v[i];
@@ -601,7 +680,7 @@ public final class CoreEngine {
     s.post.at[yo] = o;
     while (s.nextPost < output.height()) {
       int[] span = poolRows(p, s.nextPost, convOut.height());
-      if (span[1] > s.nextOut + 1) {
+      if (span[1] > yo + 1) {
         break;
       }
       RowBuf pooled = pool(p, s.post, s.nextPost, cols, convOut.height(), wo, output.width());

@@ -37,30 +37,52 @@ final class Kernels {
    */
   static void gemm(float[][] src, int[] off, int step, int rows, int pixels, float[] w, int nPad,
       float[] y) {
-    int p = 0;
-    for (; p + 8 <= pixels; p += 8) {
-      int j = 0;
-      for (; j + 2 * LANES <= nPad; j += 2 * LANES) {
-        gemm8x2(src, off, step, rows, p, w, nPad, j, y);
-      }
-      if (j < nPad) {
-        gemm8x1(src, off, step, rows, p, w, nPad, j, y);
+    gemm(new float[][][] {src}, new int[][] {off}, 1, step, rows, pixels, w, nPad, y);
+  }
+
+  /**
+   * {@link #gemm(float[][], int[], int, int, int, float[], int, float[])} for {@code batch} rows
+   * of pixels at once, row k reading {@code src[k]} at {@code off[k]} and writing
+   * y[(k*pixels + p)*nPad + c]. The loop over two vectors of weight columns is the outermost, so
+   * that slice of the weights (rows x 2 vectors: 32 KB for 256 rows of 16 lanes) is read from
+   * memory once and then from the L1 cache for every further row of the batch.
+   */
+  static void gemm(float[][][] src, int[][] off, int batch, int step, int rows, int pixels,
+      float[] w, int nPad, float[] y) {
+    int whole = pixels & ~7;
+    int j = 0;
+    for (; j + 2 * LANES <= nPad; j += 2 * LANES) {
+      for (int k = 0; k < batch; k++) {
+        for (int p = 0; p < whole; p += 8) {
+          gemm8x2(src[k], off[k], step, rows, p, w, nPad, j, y, k * pixels * nPad);
+        }
       }
     }
-    for (; p < pixels; p++) {
-      for (int j = 0; j < nPad; j += LANES) {
-        FloatVector a = FloatVector.zero(SPECIES);
-        for (int r = 0, wi = j; r < rows; r++, wi += nPad) {
-          FloatVector x = FloatVector.broadcast(SPECIES, src[r][off[r] + p * step]);
-          a = FloatVector.fromArray(SPECIES, w, wi).fma(x, a);
+    if (j < nPad) {
+      for (int k = 0; k < batch; k++) {
+        for (int p = 0; p < whole; p += 8) {
+          gemm8x1(src[k], off[k], step, rows, p, w, nPad, j, y, k * pixels * nPad);
         }
-        a.intoArray(y, p * nPad + j);
+      }
+    }
+    for (int k = 0; k < batch; k++) {
+      float[][] sk = src[k];
+      int[] ok = off[k];
+      for (int p = whole; p < pixels; p++) {
+        for (int jj = 0; jj < nPad; jj += LANES) {
+          FloatVector a = FloatVector.zero(SPECIES);
+          for (int r = 0, wi = jj; r < rows; r++, wi += nPad) {
+            FloatVector x = FloatVector.broadcast(SPECIES, sk[r][ok[r] + p * step]);
+            a = FloatVector.fromArray(SPECIES, w, wi).fma(x, a);
+          }
+          a.intoArray(y, (k * pixels + p) * nPad + jj);
+        }
       }
     }
   }
 
   private static void gemm8x2(float[][] src, int[] off, int step, int rows, int p, float[] w,
-      int nPad, int j, float[] y) {
+      int nPad, int j, float[] y, int yOff) {
     FloatVector z = FloatVector.zero(SPECIES);
     FloatVector a0 = z, a1 = z, a2 = z, a3 = z, a4 = z, a5 = z, a6 = z, a7 = z;
     FloatVector b0 = z, b1 = z, b2 = z, b3 = z, b4 = z, b5 = z, b6 = z, b7 = z;
@@ -95,7 +117,7 @@ final class Kernels {
       a7 = u.fma(x, a7);
       b7 = v.fma(x, b7);
     }
-    int at = p * nPad + j;
+    int at = yOff + p * nPad + j;
     a0.intoArray(y, at);
     b0.intoArray(y, at + LANES);
     a1.intoArray(y, at + nPad);
@@ -115,7 +137,7 @@ final class Kernels {
   }
 
   private static void gemm8x1(float[][] src, int[] off, int step, int rows, int p, float[] w,
-      int nPad, int j, float[] y) {
+      int nPad, int j, float[] y, int yOff) {
     FloatVector z = FloatVector.zero(SPECIES);
     FloatVector a0 = z, a1 = z, a2 = z, a3 = z, a4 = z, a5 = z, a6 = z, a7 = z;
     for (int r = 0, wi = j; r < rows; r++, wi += nPad) {
@@ -140,7 +162,7 @@ final class Kernels {
       x = FloatVector.broadcast(SPECIES, s[xi + 7 * step]);
       a7 = u.fma(x, a7);
     }
-    int at = p * nPad + j;
+    int at = yOff + p * nPad + j;
     a0.intoArray(y, at);
     a1.intoArray(y, at + nPad);
     a2.intoArray(y, at + 2 * nPad);

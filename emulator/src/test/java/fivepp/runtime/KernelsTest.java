@@ -66,6 +66,41 @@ class KernelsTest {
     assertThat(y[0]).isNotEqualTo(0f);
   }
 
+  @ParameterizedTest(name = "rows {0}, pixels {1}, step {2}, columns {3}, batch {4}")
+  @CsvSource({"256,8,1,64,3", "288,16,1,32,2", "144,16,2,32,4", "64,1,1,10,5", "33,13,1,40,3",
+      "9,7,2,3,2"})
+  void aBatchOfRowsGivesEachRowWhatItGivesAlone(int rows, int pixels, int step, int cols, int batch) {
+    int nPad = Kernels.padded(cols);
+    float[][][] src = new float[batch][][];
+    int[][] off = new int[batch][];
+    Input[] in = new Input[batch];
+    for (int k = 0; k < batch; k++) {
+      // every row of the batch has its own line buffers and offsets, the weights are shared
+      Input own = input(rows, pixels, step, nPad, rows * 13L + k);
+      in[k] = new Input(own.src, own.off, input(rows, pixels, step, nPad, 99).w);
+      src[k] = in[k].src;
+      off[k] = in[k].off;
+    }
+    float[] y = new float[batch * pixels * nPad + 3];
+    java.util.Arrays.fill(y, Float.NaN);
+    Kernels.gemm(src, off, batch, step, rows, pixels, in[0].w, nPad, y);
+    for (int k = 0; k < batch; k++) {
+      float[] alone = new float[pixels * nPad];
+      Kernels.gemm(in[k].src, in[k].off, step, rows, pixels, in[k].w, nPad, alone);
+      for (int p = 0; p < pixels; p++) {
+        for (int c = 0; c < cols; c++) {
+          float expected = definition(in[k], rows, p, step, nPad, c);
+          assertThat(y[(k * pixels + p) * nPad + c]).as("row %d pixel %d column %d", k, p, c)
+              .isEqualTo(expected)
+              .isEqualTo(alone[p * nPad + c]);
+        }
+      }
+    }
+    // rows differ, so a kernel that read row 0's inputs for every row would fail above
+    assertThat(y[0]).isNotEqualTo(y[pixels * nPad]);
+    assertThat(y[batch * pixels * nPad]).isNaN();
+  }
+
   @ParameterizedTest(name = "rows {0}, pixels {1}, columns {2}")
   @CsvSource({"144,32,16", "27,32,16", "256,32,32", "50,64,10", "7,32,3", "300,32,64"})
   void directIsItsDefinitionBitForBitAndChannelMajor(int rows, int pixels, int cols) {
