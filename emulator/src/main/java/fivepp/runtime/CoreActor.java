@@ -1,6 +1,9 @@
 package fivepp.runtime;
 
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.apache.pekko.actor.NoSerializationVerificationNeeded;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -77,6 +80,12 @@ public final class CoreActor extends AbstractBehavior<CoreActor.Command> {
   private long messagesOut;
   /** A {@link Flush} is in the mailbox: data received until it comes is computed together. */
   private boolean flushScheduled;
+  /**
+   * What a core sends on in a burst, its own rows and the data it passes on for others alike:
+   * sent at the flush in order of readiness, so that its links carry data in virtual-time order
+   * however the burst interleaved.
+   */
+  private final List<Data> outbox = new ArrayList<>();
   /** Where this vertex publishes its counters for the live monitor; null when nobody watches. */
   private final LiveStats.Vertex live;
 
@@ -102,7 +111,7 @@ public final class CoreActor extends AbstractBehavior<CoreActor.Command> {
       @Override
       public void send(CorePlan.Send s, int image, int row, int col, int count, float[] values,
           double ready) {
-        forward(new Data(image, s.port(), row, col, count, values, ready, s.route(), 0, s.bits()));
+        outbox.add(new Data(image, s.port(), row, col, count, values, ready, s.route(), 0, s.bits()));
       }
 
       @Override
@@ -142,14 +151,18 @@ public final class CoreActor extends AbstractBehavior<CoreActor.Command> {
 
   private Behavior<Command> onData(Data d) {
     messagesIn++;
-    if (d.hop() == d.route().length - 1) {
-      engine.receive(d.image(), d.port(), d.row(), d.col(), d.count(), d.values(), d.ready());
+    if (engine == null) {
+      forward(d);
+    } else {
+      if (d.hop() == d.route().length - 1) {
+        engine.receive(d.image(), d.port(), d.row(), d.col(), d.count(), d.values(), d.ready());
+      } else {
+        outbox.add(d);
+      }
       if (!flushScheduled) {
         flushScheduled = true;
         getContext().getSelf().tell(FLUSH);
       }
-    } else {
-      forward(d);
     }
     if (live != null) {
       live.publish(engine == null ? 0 : engine.mvms(), engine == null ? 0 : engine.busyNanos(),
@@ -160,12 +173,26 @@ public final class CoreActor extends AbstractBehavior<CoreActor.Command> {
 
   private Behavior<Command> onFlush(Flush f) {
     flushScheduled = false;
-    engine.flush();
+    flush();
     if (live != null) {
       live.publish(engine.mvms(), engine.busyNanos(), engine.virtualTime(), messagesIn, messagesOut);
     }
     return this;
   }
+
+  /** Computes what the burst made ready, then sends the outbox on in order of readiness. */
+  private void flush() {
+    engine.flush();
+    if (outbox.size() > 1) {
+      outbox.sort(BY_READY);
+    }
+    for (Data d : outbox) {
+      forward(d);
+    }
+    outbox.clear();
+  }
+
+  private static final Comparator<Data> BY_READY = Comparator.comparingDouble(Data::ready);
 
   /** Sends d one hop further along its route, over the channel to the next vertex. */
   private void forward(Data d) {
@@ -191,7 +218,7 @@ public final class CoreActor extends AbstractBehavior<CoreActor.Command> {
 
   private Behavior<Command> onStats(GetStats g) {
     if (engine != null) {
-      engine.flush();
+      flush();
     }
     Map<Integer, Long> bits = new HashMap<>();
     channels.forEach((v, c) -> {

@@ -43,6 +43,14 @@ public final class CoreEngine {
       ready = new double[width];
     }
 
+    /** A complete row that takes {@code values} as they are, ready at {@code at}. */
+    RowBuf(float[] values, int width, double at) {
+      v = values;
+      ready = new double[width];
+      java.util.Arrays.fill(ready, at);
+      received = values.length;
+    }
+
     double uniformReady() {
       if (Double.isNaN(uniform)) {
         double u = ready.length == 0 ? 0 : ready[0];
@@ -104,6 +112,8 @@ public final class CoreEngine {
   private record Job(int image, ImageState s, int yo, RowBuf[] win, RowBuf psum, RowBuf res, RowBuf o) {}
 
   private final List<Job> jobs = new ArrayList<>();
+  /** Rows per pass over the weights. */
+  private static final int BATCH = Integer.getInteger("fivepp.batch", 8);
   private final CorePlan plan;
   private final Layer layer;
   private final double tMvm;
@@ -116,6 +126,12 @@ public final class CoreEngine {
   private final Shape convOut;
   private final Shape output;
   private final int residualChannels;
+  /**
+   * Raw input rows with no pre-pool are kept in the conv's zero-padded layout from the start
+   * ({@code rawPitch} values per channel, the row at {@code rawLead}), so no copy pads them.
+   */
+  private final int rawPitch;
+  private final int rawLead;
   /** Per output pixel: whether any column of its window lies inside the row (not padding). */
   private final boolean[] windowInside;
   /** Unit horizontal stride and whole pairs of vectors of pixels: MVMs by direct convolution. */
@@ -171,6 +187,9 @@ public final class CoreEngine {
           + " input channels on its ports but reads " + chIn);
     }
     this.residualChannels = res;
+    boolean direct = layer.prePool() == null;
+    this.rawLead = direct ? layer.padLeft() : 0;
+    this.rawPitch = direct ? in.width() + layer.padLeft() + layer.padRight() : in.width();
     this.windowInside = new boolean[convOut.width()];
     for (int xo = 0; xo < windowInside.length; xo++) {
       for (int kx = 0; kx < layer.kernelW(); kx++) {
@@ -221,29 +240,41 @@ public final class CoreEngine {
       case ACTIVATION -> {
         RowBuf r = s.raw.at[row];
         if (r == null) {
-          r = s.raw.at[row] = new RowBuf(chIn * in.width(), in.width());
+          r = s.raw.at[row] = new RowBuf(chIn * rawPitch, in.width());
         }
-        put(r, p.destChannel() - plan.core.inFrom(), p.channels(), in.width(), col, count, values, ready);
+        put(r, p.destChannel() - plan.core.inFrom(), p.channels(), rawPitch, rawLead, col, count,
+            values, ready);
       }
       case PARTIAL_SUM -> {
         RowBuf r = s.psum.at[row];
+        if (r == null && count == convOut.width() && values.length == cols * count) {
+          // a whole row: partial sums are only read, and a sender never writes a row it sent
+          s.psum.at[row] = new RowBuf(values, count, ready);
+          return;
+        }
         if (r == null) {
           r = s.psum.at[row] = new RowBuf(cols * convOut.width(), convOut.width());
         }
-        put(r, 0, cols, convOut.width(), col, count, values, ready);
+        put(r, 0, cols, convOut.width(), 0, col, count, values, ready);
       }
       case RESIDUAL -> {
         RowBuf r = s.residual.at[row];
+        if (r == null && count == convOut.width() && p.channels() == cols && p.destChannel() == plan.core.outFrom()) {
+          // all of the residual row at once: it is only read, so it needs no copy either
+          s.residual.at[row] = new RowBuf(values, count, ready);
+          return;
+        }
         if (r == null) {
           r = s.residual.at[row] = new RowBuf(cols * convOut.width(), convOut.width());
         }
-        put(r, p.destChannel() - plan.core.outFrom(), p.channels(), convOut.width(), col, count, values, ready);
+        put(r, p.destChannel() - plan.core.outFrom(), p.channels(), convOut.width(), 0, col, count,
+            values, ready);
       }
       case FORWARD -> {
         Shape src = p.sourceShape();
         TreeMap<Integer, RowBuf> held = s.held.computeIfAbsent(p.source(), k -> new TreeMap<>());
         RowBuf r = held.computeIfAbsent(row, y -> new RowBuf(src.channels() * src.width(), src.width()));
-        put(r, p.sourceFrom(), p.channels(), src.width(), col, count, values, ready);
+        put(r, p.sourceFrom(), p.channels(), src.width(), 0, col, count, values, ready);
         if (r.received == heldChannels.get(p.source()) * src.width()) {
           held.remove(row);
           for (CorePlan.Send send : plan.sends) {
@@ -280,9 +311,13 @@ public final class CoreEngine {
       image++;
     }
     if (!jobs.isEmpty()) {
-      multiply();
-      for (Job j : jobs) {
-        finish(j);
+      // in batches small enough that their rows and a slice of the weights stay in the caches
+      for (int from = 0; from < jobs.size(); from += BATCH) {
+        int to = Math.min(jobs.size(), from + BATCH);
+        multiply(from, to);
+        for (int k = from; k < to; k++) {
+          finish(jobs.get(k));
+        }
       }
       jobs.clear();
     }
@@ -297,10 +332,12 @@ public final class CoreEngine {
     busyNanos += System.nanoTime() - t0;
   }
 
-  private static void put(RowBuf r, int channel0, int channels, int width, int col, int count,
-      float[] values, double ready) {
+  /** Copies channels x count values into row r, whose channels are {@code pitch} apart and
+   *  start at {@code lead}. */
+  private static void put(RowBuf r, int channel0, int channels, int pitch, int lead, int col,
+      int count, float[] values, double ready) {
     for (int c = 0; c < channels; c++) {
-      System.arraycopy(values, c * count, r.v, (channel0 + c) * width + col, count);
+      System.arraycopy(values, c * count, r.v, (channel0 + c) * pitch + lead + col, count);
     }
     for (int x = col; x < col + count; x++) {
       r.ready[x] = Math.max(r.ready[x], ready);
@@ -330,7 +367,8 @@ public final class CoreEngine {
     // 1. raw input rows -> pre-activation -> pre-pool -> conv input rows
     while (s.nextConvIn < conv.height() && convInReady(s, s.nextConvIn)) {
       RowBuf r = convInRow(s, s.nextConvIn);
-      s.convIn.at[s.nextConvIn] = padded(r);
+      // rows with no pre-pool arrive padded already
+      s.convIn.at[s.nextConvIn] = layer.prePool() == null ? r : padded(r);
       s.nextConvIn++;
     }
     // 2. conv output rows, queued with what they read
@@ -390,14 +428,14 @@ public final class CoreEngine {
     Pool p = layer.prePool();
     if (p == null) {
       RowBuf r = s.raw.remove(row);
-      activateInput(r, in.width());
+      activateInput(r);
       return r;
     }
     int[] span = poolRows(p, row, in.height());
     for (int y = span[0]; y < span[1]; y++) {
       RowBuf r = s.raw.get(y);
       if (!r.activated) {
-        activateInput(r, in.width());
+        activateInput(r);
         r.activated = true;
       }
     }
@@ -407,15 +445,15 @@ public final class CoreEngine {
     return pooled;
   }
 
-  private void activateInput(RowBuf r, int width) {
+  private void activateInput(RowBuf r) {
     if (layer.inputActivation() == Activation.NONE) {
       return;
     }
     for (int c = 0; c < chIn; c++) {
       float scale = plan.inScale[c];
       float shift = plan.inShift[c];
-      for (int x = 0; x < width; x++) {
-        int i = c * width + x;
+      for (int x = 0, end = in.width(); x < end; x++) {
+        int i = c * rawPitch + rawLead + x;
         r.v[i] = activate(layer.inputActivation(), r.v[i] * scale + shift);
       }
     }
@@ -522,12 +560,12 @@ public final class CoreEngine {
     return true;
   }
 
-  /** The MVMs of every queued row: one pass over each weight block for all of them. */
-  private void multiply() {
+  /** The MVMs of queued rows [from, to): one pass over each weight block for all of them. */
+  private void multiply(int from, int to) {
     int wo = convOut.width();
     int wc = conv.width();
     int sw = layer.strideW();
-    int n = jobs.size();
+    int n = to - from;
     // each crossbar row reads its input for all the row's pixels straight from its zero-padded
     // line-buffer row, at the layer's horizontal stride: nothing is gathered
     int pitch = wc + layer.padLeft() + layer.padRight();
@@ -540,7 +578,7 @@ public final class CoreEngine {
         offs = new int[cap][Math.max(rows, capRows)];
       }
       for (int k = 0; k < n; k++) {
-        RowBuf[] win = jobs.get(k).win();
+        RowBuf[] win = jobs.get(from + k).win();
         float[][] sk = srcs[k];
         int[] ok = offs[k];
         for (int i = 0; i < rows; i++) {
@@ -553,7 +591,7 @@ public final class CoreEngine {
       int cn = b.colTo() - b.colFrom();
       if (channelMajor) {
         for (int k = 0; k < n; k++) {
-          Kernels.direct(srcs[k], offs[k], rows, wo, b.weights(), b.stride(), cn, jobs.get(k).o().v,
+          Kernels.direct(srcs[k], offs[k], rows, wo, b.weights(), b.stride(), cn, jobs.get(from + k).o().v,
               off * wo);
         }
         continue;
@@ -562,7 +600,7 @@ public final class CoreEngine {
       float[] ys = scratch(1, n * wo * stride);
       Kernels.gemm(srcs, offs, n, sw, rows, wo, b.weights(), stride, ys);
       for (int k = 0; k < n; k++) {
-        float[] ov = jobs.get(k).o().v;
+        float[] ov = jobs.get(from + k).o().v;
         int y0 = k * wo * stride;
         for (int c = 0; c < cn; c++) {
           int base = (off + c) * wo;
