@@ -88,7 +88,15 @@ public final class CoreEngine {
 
     /** Drops the rows below {@code y}. */
     void dropBelow(int y) {
+      dropBelow(y, null);
+    }
+
+    /** Drops the rows below {@code y}, adding them to {@code into} unless it is null. */
+    void dropBelow(int y, List<RowBuf> into) {
       for (int i = low, end = Math.min(y, at.length); i < end; i++) {
+        if (into != null && at[i] != null) {
+          into.add(at[i]);
+        }
         at[i] = null;
       }
       low = Math.max(low, y);
@@ -114,6 +122,8 @@ public final class CoreEngine {
   private final List<Job> jobs = new ArrayList<>();
   /** Rows per pass over the weights. */
   private static final int BATCH = Integer.getInteger("fivepp.batch", 8);
+  /** Spare raw rows kept at most. */
+  private static final int SPARE_ROWS = 64;
   private final CorePlan plan;
   private final Layer layer;
   private final double tMvm;
@@ -141,8 +151,15 @@ public final class CoreEngine {
   private final Map<Integer, ImageState> images = new TreeMap<>();
   private final float[][] scratch = {new float[0], new float[0]};
   /** Per queued row, per crossbar row: the line-buffer row it reads and where. */
-  private float[][][] srcs = new float[0][0][];
-  private int[][] offs = new int[0][0];
+  private final float[][][] srcs;
+  private final int[][] offs;
+  /**
+   * Raw input rows no longer needed, kept for rows to come: they have the same zero-padded
+   * layout, so only their bookkeeping is reset. {@code released} waits for the end of a flush,
+   * when no queued row reads them any more.
+   */
+  private final java.util.ArrayDeque<RowBuf> spare = new java.util.ArrayDeque<>();
+  private final List<RowBuf> released = new ArrayList<>();
   private float[] zeros = new float[0];
 
   /** A row of zeros at least {@code n} long: the padding rows above and below the image. */
@@ -198,6 +215,12 @@ public final class CoreEngine {
       }
     }
     this.channelMajor = Kernels.directFits(convOut.width(), layer.strideW());
+    int maxRows = 0;
+    for (CorePlan.Block b : plan.blocks) {
+      maxRows = Math.max(maxRows, b.channel().length);
+    }
+    this.srcs = new float[BATCH][maxRows][];
+    this.offs = new int[BATCH][maxRows];
   }
 
   /** The most images this core has held state for at once (bounded by the window). */
@@ -240,7 +263,7 @@ public final class CoreEngine {
       case ACTIVATION -> {
         RowBuf r = s.raw.at[row];
         if (r == null) {
-          r = s.raw.at[row] = new RowBuf(chIn * rawPitch, in.width());
+          r = s.raw.at[row] = rawRow();
         }
         put(r, p.destChannel() - plan.core.inFrom(), p.channels(), rawPitch, rawLead, col, count,
             values, ready);
@@ -327,9 +350,37 @@ public final class CoreEngine {
         break;
       }
       images.remove(current);
+      if (recycled()) {
+        s.convIn.dropBelow(conv.height(), released);
+      }
       current++;
     }
+    for (RowBuf r : released) {
+      if (spare.size() < SPARE_ROWS) {
+        spare.push(r);
+      }
+    }
+    released.clear();
     busyNanos += System.nanoTime() - t0;
+  }
+
+  /** Conv input rows are the raw rows themselves (no pre-pool), so they can be used again. */
+  private boolean recycled() {
+    return layer.prePool() == null;
+  }
+
+  /** An empty raw input row: a spare one if there is one. */
+  private RowBuf rawRow() {
+    RowBuf r = spare.poll();
+    if (r == null) {
+      return new RowBuf(chIn * rawPitch, in.width());
+    }
+    // every value between the padding is written before the row is used; the padding stays 0
+    java.util.Arrays.fill(r.ready, 0);
+    r.received = 0;
+    r.activated = false;
+    r.uniform = Double.NaN;
+    return r;
   }
 
   /** Copies channels x count values into row r, whose channels are {@code pitch} apart and
@@ -383,7 +434,7 @@ public final class CoreEngine {
       RowBuf res = plan.core.rowTile() == 0 && residualChannels > 0 ? s.residual.remove(yo) : null;
       jobs.add(new Job(image, s, yo, win, psum, res, new RowBuf(cols * convOut.width(), convOut.width())));
       s.nextOut++;
-      s.convIn.dropBelow(s.nextOut * layer.strideH() - layer.padTop());
+      s.convIn.dropBelow(s.nextOut * layer.strideH() - layer.padTop(), recycled() ? released : null);
     }
   }
 
@@ -571,12 +622,6 @@ public final class CoreEngine {
     int pitch = wc + layer.padLeft() + layer.padRight();
     for (CorePlan.Block b : plan.blocks) {
       int rows = b.channel().length;
-      int capRows = srcs.length == 0 ? 0 : srcs[0].length;
-      if (srcs.length < n || capRows < rows) {
-        int cap = Math.max(n, srcs.length);
-        srcs = new float[cap][Math.max(rows, capRows)][];
-        offs = new int[cap][Math.max(rows, capRows)];
-      }
       for (int k = 0; k < n; k++) {
         RowBuf[] win = jobs.get(from + k).win();
         float[][] sk = srcs[k];
