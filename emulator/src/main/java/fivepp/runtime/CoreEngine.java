@@ -151,8 +151,10 @@ public final class CoreEngine {
   private final Map<Integer, ImageState> images = new TreeMap<>();
   private final float[][] scratch = {new float[0], new float[0]};
   /** Per queued row, per crossbar row: the line-buffer row it reads and where. */
-  private final float[][][] srcs;
-  private final int[][] offs;
+  /** Per queued row of a batch, the rows of its window ({@code lines[k][ky]}). */
+  private final float[][][] lines;
+  /** Per weight block, per crossbar row: where in its window row the row's input starts. */
+  private final int[][] blockOffsets;
   /**
    * Raw input rows no longer needed, kept for rows to come: they have the same zero-padded
    * layout, so only their bookkeeping is reset. {@code released} waits for the end of a flush,
@@ -160,15 +162,8 @@ public final class CoreEngine {
    */
   private final java.util.ArrayDeque<RowBuf> spare = new java.util.ArrayDeque<>();
   private final List<RowBuf> released = new ArrayList<>();
-  private float[] zeros = new float[0];
-
-  /** A row of zeros at least {@code n} long: the padding rows above and below the image. */
-  private float[] zeros(int n) {
-    if (zeros.length < n) {
-      zeros = new float[n];
-    }
-    return zeros;
-  }
+  /** A conv input row of zeros: the padding rows above and below the image. */
+  private final float[] zeroRow;
   private int current;
   private int maxHeld;
   private double free;
@@ -215,12 +210,17 @@ public final class CoreEngine {
       }
     }
     this.channelMajor = Kernels.directFits(convOut.width(), layer.strideW());
-    int maxRows = 0;
-    for (CorePlan.Block b : plan.blocks) {
-      maxRows = Math.max(maxRows, b.channel().length);
+    int pitch = conv.width() + layer.padLeft() + layer.padRight();
+    this.zeroRow = new float[chIn * pitch];
+    this.lines = new float[BATCH][layer.kernelH()][];
+    this.blockOffsets = new int[plan.blocks.size()][];
+    for (int bi = 0; bi < blockOffsets.length; bi++) {
+      CorePlan.Block b = plan.blocks.get(bi);
+      int[] at = blockOffsets[bi] = new int[b.channel().length];
+      for (int i = 0; i < at.length; i++) {
+        at[i] = b.channel()[i] * pitch + b.dx()[i];
+      }
     }
-    this.srcs = new float[BATCH][maxRows][];
-    this.offs = new int[BATCH][maxRows];
   }
 
   /** The most images this core has held state for at once (bounded by the window). */
@@ -614,36 +614,35 @@ public final class CoreEngine {
   /** The MVMs of queued rows [from, to): one pass over each weight block for all of them. */
   private void multiply(int from, int to) {
     int wo = convOut.width();
-    int wc = conv.width();
     int sw = layer.strideW();
     int n = to - from;
     // each crossbar row reads its input for all the row's pixels straight from its zero-padded
-    // line-buffer row, at the layer's horizontal stride: nothing is gathered
-    int pitch = wc + layer.padLeft() + layer.padRight();
-    for (CorePlan.Block b : plan.blocks) {
-      int rows = b.channel().length;
-      for (int k = 0; k < n; k++) {
-        RowBuf[] win = jobs.get(from + k).win();
-        float[][] sk = srcs[k];
-        int[] ok = offs[k];
-        for (int i = 0; i < rows; i++) {
-          RowBuf r = win[b.ky()[i]];
-          sk[i] = r == null ? zeros(pitch) : r.v;
-          ok[i] = r == null ? 0 : b.channel()[i] * pitch + b.dx()[i];
-        }
+    // line-buffer row, at the layer's horizontal stride: nothing is gathered; a window row above
+    // or below the image reads zeros
+    for (int k = 0; k < n; k++) {
+      RowBuf[] win = jobs.get(from + k).win();
+      float[][] lk = lines[k];
+      for (int ky = 0; ky < win.length; ky++) {
+        lk[ky] = win[ky] == null ? zeroRow : win[ky].v;
       }
+    }
+    for (int bi = 0; bi < plan.blocks.size(); bi++) {
+      CorePlan.Block b = plan.blocks.get(bi);
+      int rows = b.channel().length;
+      int[] line = b.ky();
+      int[] at = blockOffsets[bi];
       int off = b.colFrom() - plan.core.outFrom();
       int cn = b.colTo() - b.colFrom();
       if (channelMajor) {
         for (int k = 0; k < n; k++) {
-          Kernels.direct(srcs[k], offs[k], rows, wo, b.weights(), b.stride(), cn, jobs.get(from + k).o().v,
-              off * wo);
+          Kernels.direct(lines[k], line, at, rows, wo, b.weights(), b.stride(), cn,
+              jobs.get(from + k).o().v, off * wo);
         }
         continue;
       }
       int stride = b.stride();
       float[] ys = scratch(1, n * wo * stride);
-      Kernels.gemm(srcs, offs, n, sw, rows, wo, b.weights(), stride, ys);
+      Kernels.gemm(lines, line, at, n, sw, rows, wo, b.weights(), stride, ys);
       for (int k = 0; k < n; k++) {
         float[] ov = jobs.get(from + k).o().v;
         int y0 = k * wo * stride;
