@@ -85,7 +85,7 @@ public final class CoreActor extends AbstractBehavior<CoreActor.Command> {
    * sent at the flush in order of readiness, so that its links carry data in virtual-time order
    * however the burst interleaved.
    */
-  private final List<Data> outbox = new ArrayList<>();
+  private List<Data> outbox = new ArrayList<>();
   /** Where this vertex publishes its counters for the live monitor; null when nobody watches. */
   private final LiveStats.Vertex live;
 
@@ -189,7 +189,10 @@ public final class CoreActor extends AbstractBehavior<CoreActor.Command> {
     for (Data d : outbox) {
       forward(d);
     }
-    outbox.clear();
+    if (!outbox.isEmpty()) {
+      // a new list rather than clear(): see CoreEngine's jobs
+      outbox = new ArrayList<>();
+    }
   }
 
   private static final Comparator<Data> BY_READY = Comparator.comparingDouble(Data::ready);

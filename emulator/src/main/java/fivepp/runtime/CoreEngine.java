@@ -119,7 +119,11 @@ public final class CoreEngine {
   /** An output row whose inputs are complete, queued for the next {@link #flush()}. */
   private record Job(int image, ImageState s, int yo, RowBuf[] win, RowBuf psum, RowBuf res, RowBuf o) {}
 
-  private final List<Job> jobs = new ArrayList<>();
+  /**
+   * Rows queued by this flush. A new list every flush: storing young objects into a long-lived
+   * array costs a G1 write barrier with a memory fence each time, into a young one it does not.
+   */
+  private List<Job> jobs = new ArrayList<>();
   /** Rows per pass over the weights. */
   private static final int BATCH = Integer.getInteger("fivepp.batch", 8);
   /** Spare raw rows kept at most. */
@@ -161,7 +165,7 @@ public final class CoreEngine {
    * when no queued row reads them any more.
    */
   private final java.util.ArrayDeque<RowBuf> spare = new java.util.ArrayDeque<>();
-  private final List<RowBuf> released = new ArrayList<>();
+  private List<RowBuf> released = new ArrayList<>();
   /** A conv input row of zeros: the padding rows above and below the image. */
   private final float[] zeroRow;
   private int current;
@@ -342,7 +346,7 @@ public final class CoreEngine {
           finish(jobs.get(k));
         }
       }
-      jobs.clear();
+      jobs = new ArrayList<>();
     }
     while (true) {
       ImageState s = images.get(current);
@@ -360,7 +364,9 @@ public final class CoreEngine {
         spare.push(r);
       }
     }
-    released.clear();
+    if (!released.isEmpty()) {
+      released = new ArrayList<>();
+    }
     busyNanos += System.nanoTime() - t0;
   }
 
