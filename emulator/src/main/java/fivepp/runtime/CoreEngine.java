@@ -43,6 +43,13 @@ public final class CoreEngine {
       ready = new double[width];
     }
 
+    /** A complete row of these values, ready at these times. */
+    RowBuf(float[] values, double[] ready) {
+      v = values;
+      this.ready = ready;
+      received = values.length;
+    }
+
     /** A complete row that takes {@code values} as they are, ready at {@code at}. */
     RowBuf(float[] values, int width, double at) {
       v = values;
@@ -117,7 +124,7 @@ public final class CoreEngine {
   }
 
   /** An output row whose inputs are complete, queued for the next {@link #flush()}. */
-  private record Job(int image, ImageState s, int yo, RowBuf[] win, RowBuf psum, RowBuf res, RowBuf o) {}
+  private record Job(int image, ImageState s, int yo, RowBuf[] win, RowBuf psum, RowBuf res) {}
 
   /**
    * Rows queued by this flush. A new list every flush: storing young objects into a long-lived
@@ -341,9 +348,9 @@ public final class CoreEngine {
       // in batches small enough that their rows and a slice of the weights stay in the caches
       for (int from = 0; from < jobs.size(); from += BATCH) {
         int to = Math.min(jobs.size(), from + BATCH);
-        multiply(from, to);
+        float[] acc = multiply(from, to);
         for (int k = from; k < to; k++) {
-          finish(jobs.get(k));
+          finish(jobs.get(k), acc, (k - from) * cols * convOut.width());
         }
       }
       jobs = new ArrayList<>();
@@ -438,7 +445,7 @@ public final class CoreEngine {
       }
       RowBuf psum = plan.core.rowTile() > 0 ? s.psum.remove(yo) : null;
       RowBuf res = plan.core.rowTile() == 0 && residualChannels > 0 ? s.residual.remove(yo) : null;
-      jobs.add(new Job(image, s, yo, win, psum, res, new RowBuf(cols * convOut.width(), convOut.width())));
+      jobs.add(new Job(image, s, yo, win, psum, res));
       s.nextOut++;
       s.convIn.dropBelow(s.nextOut * layer.strideH() - layer.padTop(), recycled() ? released : null);
     }
@@ -618,10 +625,15 @@ public final class CoreEngine {
   }
 
   /** The MVMs of queued rows [from, to): one pass over each weight block for all of them. */
-  private void multiply(int from, int to) {
+  private float[] multiply(int from, int to) {
     int wo = convOut.width();
     int sw = layer.strideW();
     int n = to - from;
+    int len = cols * wo;
+    // the batch's output rows, channel-major, one after the other: a buffer that stays in the
+    // cache, where the rows are finished before they are copied out
+    float[] acc = scratch(0, n * len);
+    java.util.Arrays.fill(acc, 0, n * len, 0f);
     // each crossbar row reads its input for all the row's pixels straight from its zero-padded
     // line-buffer row, at the layer's horizontal stride: nothing is gathered; a window row above
     // or below the image reads zeros
@@ -641,8 +653,8 @@ public final class CoreEngine {
       int cn = b.colTo() - b.colFrom();
       if (channelMajor) {
         for (int k = 0; k < n; k++) {
-          Kernels.direct(lines[k], line, at, rows, wo, b.weights(), b.stride(), cn,
-              jobs.get(from + k).o().v, off * wo);
+          Kernels.direct(lines[k], line, at, rows, wo, b.weights(), b.stride(), cn, acc,
+              k * len + off * wo);
         }
         continue;
       }
@@ -650,43 +662,44 @@ public final class CoreEngine {
       float[] ys = scratch(1, n * wo * stride);
       Kernels.gemm(lines, line, at, n, sw, rows, wo, b.weights(), stride, ys);
       for (int k = 0; k < n; k++) {
-        float[] ov = jobs.get(from + k).o().v;
         int y0 = k * wo * stride;
         for (int c = 0; c < cn; c++) {
-          int base = (off + c) * wo;
+          int base = k * len + (off + c) * wo;
           for (int xo = 0, yi = y0 + c; xo < wo; xo++, yi += stride) {
-            ov[base + xo] += ys[yi];
+            acc[base + xo] += ys[yi];
           }
         }
       }
     }
+    return acc;
   }
 
   /**
    * The rest of a queued row once its MVMs are done: partial sums and residual, virtual time,
    * bias and activation, post-pool, and on to its consumers.
    */
-  private void finish(Job j) {
+  private void finish(Job j, float[] acc, int at) {
     int image = j.image();
     ImageState s = j.s();
     int yo = j.yo();
     RowBuf psum = j.psum();
     RowBuf res = j.res();
-    RowBuf o = j.o();
     RowBuf[] win = j.win();
     int wo = convOut.width();
     int wc = conv.width();
     int sw = layer.strideW();
+    int len = cols * wo;
     if (psum != null) {
-      for (int i = 0; i < o.v.length; i++) {
-        o.v[i] += psum.v[i];
+      for (int i = 0; i < len; i++) {
+        acc[at + i] += psum.v[i];
       }
     }
     if (res != null) {
-      for (int i = 0; i < o.v.length; i++) {
-        o.v[i] += res.v[i];
+      for (int i = 0; i < len; i++) {
+        acc[at + i] += res.v[i];
       }
     }
+    double[] times = new double[wo];
     // virtual time: one MVM per pixel, in raster order, once its window is ready; when every
     // window row was ready at once (whole rows), the window of each pixel is ready then too
     double common = 0;
@@ -721,10 +734,12 @@ public final class CoreEngine {
         ready = Math.max(ready, res.ready[xo]);
       }
       free = Math.max(free, ready) + tMvm;
-      o.ready[xo] = free;
+      times[xo] = free;
     }
     mvms += wo;
     if (!plan.core.accumulator()) {
+      // copied out whole: a copy into a new array is not zeroed first
+      RowBuf o = new RowBuf(java.util.Arrays.copyOfRange(acc, at, at + len), times);
       for (CorePlan.Send send : plan.sends) {
         if (send.kind() == Flow.Kind.PARTIAL_SUM) {
           emit(send, image, yo, o.v, o.ready, wo);
@@ -735,30 +750,31 @@ public final class CoreEngine {
     Activation act = layer.activation();
     for (int c = 0; c < cols; c++) {
       float bias = plan.bias[c];
-      int base = c * wo;
+      int base = at + c * wo;
       switch (act.kind()) {
         case NONE -> {
           for (int x = base; x < base + wo; x++) {
-            o.v[x] += bias;
+            acc[x] += bias;
           }
         }
         case RELU -> {
           for (int x = base; x < base + wo; x++) {
-            o.v[x] = Math.max(o.v[x] + bias, 0f);
+            acc[x] = Math.max(acc[x] + bias, 0f);
           }
         }
         case RELU6 -> {
           for (int x = base; x < base + wo; x++) {
-            o.v[x] = Math.min(Math.max(o.v[x] + bias, 0f), 6f);
+            acc[x] = Math.min(Math.max(acc[x] + bias, 0f), 6f);
           }
         }
         default -> {
           for (int x = base; x < base + wo; x++) {
-            o.v[x] = act.apply(o.v[x] + bias);
+            acc[x] = act.apply(acc[x] + bias);
           }
         }
       }
     }
+    RowBuf o = new RowBuf(java.util.Arrays.copyOfRange(acc, at, at + len), times);
     Pool p = layer.postPool();
     if (p == null) {
       finished(image, yo, o, wo);
