@@ -111,6 +111,7 @@ public final class CoreEngine {
   }
 
   private final class ImageState {
+    final int image;
     final Rows raw = new Rows(in.height());
     final Rows convIn = new Rows(conv.height());
     final Rows psum = new Rows(convOut.height());
@@ -121,6 +122,10 @@ public final class CoreEngine {
     int nextConvIn;
     int nextOut;
     int nextPost;
+
+    ImageState(int image) {
+      this.image = image;
+    }
   }
 
   /** An output row whose inputs are complete, queued for the next {@link #flush()}. */
@@ -159,7 +164,14 @@ public final class CoreEngine {
   private final boolean channelMajor;
   private final Map<String, Integer> heldChannels = new HashMap<>();
   private final Map<String, Integer> heldHeight = new HashMap<>();
-  private final Map<Integer, ImageState> images = new TreeMap<>();
+  /**
+   * The state of images [current, current + ring.length), at {@code image & (ring.length - 1)}:
+   * images are done in order, so this is a ring that grows when more are held. Data for an
+   * image before {@code current} (never computed) is kept in {@code stale}.
+   */
+  private ImageState[] ring = new ImageState[16];
+  private int held;
+  private final Map<Integer, ImageState> stale = new TreeMap<>();
   private final float[][] scratch = {new float[0], new float[0]};
   /** Per queued row, per crossbar row: the line-buffer row it reads and where. */
   /** Per queued row of a batch, the rows of its window ({@code lines[k][ky]}). */
@@ -267,8 +279,8 @@ public final class CoreEngine {
 
   /** Data on {@code port}: channels x count values for pixels [col, col+count) of {@code row}. */
   public void receive(int image, int port, int row, int col, int count, float[] values, double ready) {
-    ImageState s = images.computeIfAbsent(image, i -> new ImageState());
-    maxHeld = Math.max(maxHeld, images.size());
+    ImageState s = stateOrNew(image);
+    maxHeld = Math.max(maxHeld, held + stale.size());
     CorePlan.Port p = plan.ports.get(port);
     switch (p.kind()) {
       case ACTIVATION -> {
@@ -334,7 +346,7 @@ public final class CoreEngine {
     long t0 = System.nanoTime();
     int image = current;
     while (true) {
-      ImageState s = images.get(image);
+      ImageState s = state(image);
       if (s == null) {
         break;
       }
@@ -356,11 +368,12 @@ public final class CoreEngine {
       jobs = new ArrayList<>();
     }
     while (true) {
-      ImageState s = images.get(current);
+      ImageState s = state(current);
       if (s == null || !done(s)) {
         break;
       }
-      images.remove(current);
+      ring[current & (ring.length - 1)] = null;
+      held--;
       if (recycled()) {
         s.convIn.dropBelow(conv.height(), released);
       }
@@ -398,6 +411,39 @@ public final class CoreEngine {
 
   /** Copies channels x count values into row r, whose channels are {@code pitch} apart and
    *  start at {@code lead}. */
+  /** The state of {@code image}, or null if nothing of it has arrived yet. */
+  private ImageState state(int image) {
+    if (image < current) {
+      return stale.get(image);
+    }
+    if (image - current >= ring.length) {
+      return null;
+    }
+    ImageState s = ring[image & (ring.length - 1)];
+    return s != null && s.image == image ? s : null;
+  }
+
+  private ImageState stateOrNew(int image) {
+    if (image < current) {
+      return stale.computeIfAbsent(image, ImageState::new);
+    }
+    while (image - current >= ring.length) {
+      ImageState[] bigger = new ImageState[2 * ring.length];
+      for (ImageState s : ring) {
+        if (s != null) {
+          bigger[s.image & (bigger.length - 1)] = s;
+        }
+      }
+      ring = bigger;
+    }
+    int i = image & (ring.length - 1);
+    if (ring[i] == null) {
+      ring[i] = new ImageState(image);
+      held++;
+    }
+    return ring[i];
+  }
+
   private static void put(RowBuf r, int channel0, int channels, int pitch, int lead, int col,
       int count, float[] values, double ready) {
     for (int c = 0; c < channels; c++) {
