@@ -18,6 +18,11 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
  * a bare router. It holds channels to its fabric neighbours only; data for a farther core
  * travels hop by hop along the route it carries, and every hop is counted on its channel.
  * A channel models the link in virtual time: latency plus serialisation, busy meanwhile.
+ *
+ * <p>A core computes once a burst of messages is in: the first data of a burst sends the actor a
+ * {@code Flush}, which queues behind the data already in its mailbox. At the flush the engine
+ * computes all the rows the burst made ready, and what the core sends in the burst, its own rows
+ * and the data it passes on, leaves in order of readiness.
  */
 public final class CoreActor extends AbstractBehavior<CoreActor.Command> {
 

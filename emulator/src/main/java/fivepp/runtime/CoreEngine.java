@@ -20,6 +20,9 @@ import java.util.TreeMap;
  * <p>Virtual time (paper.md B8): every value carries the time it is ready; an MVM starts at the
  * later of its window's ready times and the core's free time and takes {@code tMvm}. Images are
  * computed strictly in order, so virtual time does not depend on message timing.
+ *
+ * <p>{@link #receive} only stores what arrives; {@link #flush} computes every row it made ready,
+ * several rows (of one image or more) per pass over the weights.
  */
 public final class CoreEngine {
 
