@@ -142,7 +142,7 @@ public final class CoreEngine {
   /** Rows per pass over the weights. */
   private static final int BATCH = Integer.getInteger("fivepp.batch", 8);
   /** Spare raw rows kept at most. */
-  private static final int SPARE_ROWS = 128;
+  private static final int SPARE_ROWS = 64;
   private final CorePlan plan;
   private final Layer layer;
   private final double tMvm;
@@ -711,7 +711,13 @@ public final class CoreEngine {
       float[] ys = scratch(1, n * wo * stride);
       Kernels.gemm(lines, line, at, n, sw, rows, wo, b.weights(), stride, ys);
       for (int k = 0; k < n; k++) {
-        Kernels.addColumns(ys, k * wo * stride, stride, wo, cn, acc, k * len + off * wo, eight(stride));
+        int y0 = k * wo * stride;
+        for (int c = 0; c < cn; c++) {
+          int base = k * len + (off + c) * wo;
+          for (int xo = 0, yi = y0 + c; xo < wo; xo++, yi += stride) {
+            acc[base + xo] += ys[yi];
+          }
+        }
       }
     }
     return acc;
@@ -836,18 +842,6 @@ public final class CoreEngine {
       s.post.dropBelow(Math.min(poolRows(p, s.nextPost, convOut.height())[0], span[1]));
     }
   }
-
-  /** 0, nPad, ..., 7 * nPad: where {@link Kernels#addColumns} gathers eight pixels from. */
-  private int[] eight(int nPad) {
-    if (eight[1] != nPad) {
-      for (int i = 0; i < 8; i++) {
-        eight[i] = i * nPad;
-      }
-    }
-    return eight;
-  }
-
-  private final int[] eight = new int[8];
 
   private float[] scratch(int which, int size) {
     if (scratch[which].length < size) {

@@ -261,34 +261,6 @@ final class Kernels {
     }
   }
 
-  private static final VectorSpecies<Float> EIGHT = FloatVector.SPECIES_256;
-
-  /**
-   * Turns {@link #gemm}'s pixel-major output channel-major, adding it in:
-   * acc[at + c*pixels + x] += y[y0 + x*nPad + c] for c < n and x < pixels. Eight pixels of a
-   * channel at a time by one gather when {@code pixels} is a multiple of 8 ({@code eight}
-   * holds 0, nPad, ..., 7*nPad); one add per value either way, so the sums are the same.
-   */
-  static void addColumns(float[] y, int y0, int nPad, int pixels, int n, float[] acc, int at,
-      int[] eight) {
-    if (pixels % 8 == 0 && LANES >= 8) {
-      for (int c = 0; c < n; c++) {
-        int base = at + c * pixels;
-        for (int x = 0; x < pixels; x += 8) {
-          FloatVector g = FloatVector.fromArray(EIGHT, y, y0 + x * nPad + c, eight, 0);
-          FloatVector.fromArray(EIGHT, acc, base + x).add(g).intoArray(acc, base + x);
-        }
-      }
-      return;
-    }
-    for (int c = 0; c < n; c++) {
-      int base = at + c * pixels;
-      for (int x = 0, yi = y0 + c; x < pixels; x++, yi += nPad) {
-        acc[base + x] += y[yi];
-      }
-    }
-  }
-
   /**
    * Runs the kernels until the JIT has compiled them: the Vector API is very slow until then,
    * which would otherwise stall the first images of a run.
@@ -306,10 +278,7 @@ final class Kernels {
       off[r] = r * 40;
     }
     float[] y = new float[LANES * 2 * 64];
-    float[] acc = new float[LANES * 2 * 64];
-    int[] eight = {0, 16, 32, 48, 64, 80, 96, 112};
     for (int i = 0; i < 20_000; i++) {
-      addColumns(y, 0, 16, 8 + (i & 1), 12, acc, 0, eight);
       gemm(lines, line, off, 1 + (i & 1), rows, 17 - (i & 7), w, LANES * (1 + (i & 1)), y);
       direct(lines, line, off, rows, 2 * LANES, w, LANES * 2, LANES * 2 - (i & 3), y, 0);
     }

@@ -101,37 +101,6 @@ class KernelsTest {
     assertThat(y[batch * pixels * nPad]).isNaN();
   }
 
-  @ParameterizedTest(name = "pixels {0}, columns {1}")
-  @CsvSource({"8,64", "16,32", "7,10", "24,3", "1,16"})
-  void addColumnsAddsThePixelMajorOutputChannelMajor(int pixels, int cols) {
-    int nPad = Kernels.padded(cols);
-    SplittableRandom rnd = new SplittableRandom(pixels * 7L + cols);
-    int y0 = 3 * nPad;
-    float[] y = new float[y0 + pixels * nPad];
-    for (int i = 0; i < y.length; i++) {
-      y[i] = (float) rnd.nextDouble(-1, 1);
-    }
-    int at = 5;
-    float[] acc = new float[at + cols * pixels + 2];
-    for (int i = 0; i < acc.length; i++) {
-      acc[i] = (float) rnd.nextDouble(-1, 1);
-    }
-    float[] before = acc.clone();
-    int[] eight = new int[8];
-    for (int i = 0; i < 8; i++) {
-      eight[i] = i * nPad;
-    }
-    Kernels.addColumns(y, y0, nPad, pixels, cols, acc, at, eight);
-    for (int c = 0; c < cols; c++) {
-      for (int x = 0; x < pixels; x++) {
-        assertThat(acc[at + c * pixels + x]).as("column %d pixel %d", c, x)
-            .isEqualTo(before[at + c * pixels + x] + y[y0 + x * nPad + c]);
-      }
-    }
-    assertThat(acc[at - 1]).isEqualTo(before[at - 1]);
-    assertThat(acc[at + cols * pixels]).isEqualTo(before[at + cols * pixels]);
-  }
-
   @ParameterizedTest(name = "rows {0}, pixels {1}, columns {2}")
   @CsvSource({"144,32,16", "27,32,16", "256,32,32", "50,64,10", "7,32,3", "300,32,64"})
   void directIsItsDefinitionBitForBitAndChannelMajor(int rows, int pixels, int cols) {
