@@ -140,7 +140,7 @@ public final class CoreEngine {
    */
   private List<Job> jobs = new ArrayList<>();
   /** Rows per pass over the weights. */
-  private static final int BATCH = Integer.getInteger("fivepp.batch", 8);
+  private static final int BATCH = 8;
   /** Spare raw rows kept at most. */
   private static final int SPARE_ROWS = 64;
   private final CorePlan plan;
