@@ -1,7 +1,11 @@
 package fivepp.runtime;
 
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import org.apache.pekko.actor.NoSerializationVerificationNeeded;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
@@ -14,6 +18,11 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
  * a bare router. It holds channels to its fabric neighbours only; data for a farther core
  * travels hop by hop along the route it carries, and every hop is counted on its channel.
  * A channel models the link in virtual time: latency plus serialisation, busy meanwhile.
+ *
+ * <p>A core computes once a burst of messages is in: the first data of a burst sends the actor a
+ * {@code Flush}, which queues behind the data already in its mailbox. At the flush the engine
+ * computes all the rows the burst made ready, and what the core sends in the burst, its own rows
+ * and the data it passes on, leaves in order of readiness.
  */
 public final class CoreActor extends AbstractBehavior<CoreActor.Command> {
 
@@ -37,6 +46,14 @@ public final class CoreActor extends AbstractBehavior<CoreActor.Command> {
       int[] route, int hop, int bits) implements Command {}
 
   public record GetStats(ActorRef<Stats> replyTo) implements Command {}
+
+  /**
+   * To itself, behind the data already in its mailbox: compute what that data made ready. It
+   * never leaves the actor, so it has no wire format.
+   */
+  private record Flush() implements Command, NoSerializationVerificationNeeded {}
+
+  private static final Flush FLUSH = new Flush();
 
   /** What one vertex did: its core's work and its outgoing channels' bits. */
   public record Stats(int vertex, int core, long mvms, long busyNanos, double virtualBusy,
@@ -66,6 +83,14 @@ public final class CoreActor extends AbstractBehavior<CoreActor.Command> {
   private int epoch;
   private long messagesIn;
   private long messagesOut;
+  /** A {@link Flush} is in the mailbox: data received until it comes is computed together. */
+  private boolean flushScheduled;
+  /**
+   * What a core sends on in a burst, its own rows and the data it passes on for others alike:
+   * sent at the flush in order of readiness, so that its links carry data in virtual-time order
+   * however the burst interleaved.
+   */
+  private List<Data> outbox = new ArrayList<>();
   /** Where this vertex publishes its counters for the live monitor; null when nobody watches. */
   private final LiveStats.Vertex live;
 
@@ -91,7 +116,7 @@ public final class CoreActor extends AbstractBehavior<CoreActor.Command> {
       @Override
       public void send(CorePlan.Send s, int image, int row, int col, int count, float[] values,
           double ready) {
-        forward(new Data(image, s.port(), row, col, count, values, ready, s.route(), 0, s.bits()));
+        outbox.add(new Data(image, s.port(), row, col, count, values, ready, s.route(), 0, s.bits()));
       }
 
       @Override
@@ -107,6 +132,7 @@ public final class CoreActor extends AbstractBehavior<CoreActor.Command> {
     return newReceiveBuilder()
         .onMessage(Wire.class, this::onWire)
         .onMessage(Data.class, this::onData)
+        .onMessage(Flush.class, this::onFlush)
         .onMessage(GetStats.class, this::onStats)
         .build();
   }
@@ -130,10 +156,18 @@ public final class CoreActor extends AbstractBehavior<CoreActor.Command> {
 
   private Behavior<Command> onData(Data d) {
     messagesIn++;
-    if (d.hop() == d.route().length - 1) {
-      engine.receive(d.image(), d.port(), d.row(), d.col(), d.count(), d.values(), d.ready());
-    } else {
+    if (engine == null) {
       forward(d);
+    } else {
+      if (d.hop() == d.route().length - 1) {
+        engine.receive(d.image(), d.port(), d.row(), d.col(), d.count(), d.values(), d.ready());
+      } else {
+        outbox.add(d);
+      }
+      if (!flushScheduled) {
+        flushScheduled = true;
+        getContext().getSelf().tell(FLUSH);
+      }
     }
     if (live != null) {
       live.publish(engine == null ? 0 : engine.mvms(), engine == null ? 0 : engine.busyNanos(),
@@ -141,6 +175,32 @@ public final class CoreActor extends AbstractBehavior<CoreActor.Command> {
     }
     return this;
   }
+
+  private Behavior<Command> onFlush(Flush f) {
+    flushScheduled = false;
+    flush();
+    if (live != null) {
+      live.publish(engine.mvms(), engine.busyNanos(), engine.virtualTime(), messagesIn, messagesOut);
+    }
+    return this;
+  }
+
+  /** Computes what the burst made ready, then sends the outbox on in order of readiness. */
+  private void flush() {
+    engine.flush();
+    if (outbox.size() > 1) {
+      outbox.sort(BY_READY);
+    }
+    for (Data d : outbox) {
+      forward(d);
+    }
+    if (!outbox.isEmpty()) {
+      // a new list rather than clear(): see CoreEngine's jobs
+      outbox = new ArrayList<>();
+    }
+  }
+
+  private static final Comparator<Data> BY_READY = Comparator.comparingDouble(Data::ready);
 
   /** Sends d one hop further along its route, over the channel to the next vertex. */
   private void forward(Data d) {
@@ -165,6 +225,9 @@ public final class CoreActor extends AbstractBehavior<CoreActor.Command> {
   }
 
   private Behavior<Command> onStats(GetStats g) {
+    if (engine != null) {
+      flush();
+    }
     Map<Integer, Long> bits = new HashMap<>();
     channels.forEach((v, c) -> {
       if (c.bits > 0) {

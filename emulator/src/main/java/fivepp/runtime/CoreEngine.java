@@ -5,6 +5,7 @@ import fivepp.model.Activation;
 import fivepp.model.Layer;
 import fivepp.model.Pool;
 import fivepp.model.Shape;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -19,6 +20,9 @@ import java.util.TreeMap;
  * <p>Virtual time (paper.md B8): every value carries the time it is ready; an MVM starts at the
  * later of its window's ready times and the core's free time and takes {@code tMvm}. Images are
  * computed strictly in order, so virtual time does not depend on message timing.
+ *
+ * <p>{@link #receive} only stores what arrives; {@link #flush} computes every row it made ready,
+ * several rows (of one image or more) per pass over the weights.
  */
 public final class CoreEngine {
 
@@ -40,6 +44,21 @@ public final class CoreEngine {
     RowBuf(int values, int width) {
       v = new float[values];
       ready = new double[width];
+    }
+
+    /** A complete row of these values, ready at these times. */
+    RowBuf(float[] values, double[] ready) {
+      v = values;
+      this.ready = ready;
+      received = values.length;
+    }
+
+    /** A complete row that takes {@code values} as they are, ready at {@code at}. */
+    RowBuf(float[] values, int width, double at) {
+      v = values;
+      ready = new double[width];
+      java.util.Arrays.fill(ready, at);
+      received = values.length;
     }
 
     double uniformReady() {
@@ -79,7 +98,15 @@ public final class CoreEngine {
 
     /** Drops the rows below {@code y}. */
     void dropBelow(int y) {
+      dropBelow(y, null);
+    }
+
+    /** Drops the rows below {@code y}, adding them to {@code into} unless it is null. */
+    void dropBelow(int y, List<RowBuf> into) {
       for (int i = low, end = Math.min(y, at.length); i < end; i++) {
+        if (into != null && at[i] != null) {
+          into.add(at[i]);
+        }
         at[i] = null;
       }
       low = Math.max(low, y);
@@ -87,6 +114,7 @@ public final class CoreEngine {
   }
 
   private final class ImageState {
+    final int image;
     final Rows raw = new Rows(in.height());
     final Rows convIn = new Rows(conv.height());
     final Rows psum = new Rows(convOut.height());
@@ -97,8 +125,24 @@ public final class CoreEngine {
     int nextConvIn;
     int nextOut;
     int nextPost;
+
+    ImageState(int image) {
+      this.image = image;
+    }
   }
 
+  /** An output row whose inputs are complete, queued for the next {@link #flush()}. */
+  private record Job(int image, ImageState s, int yo, RowBuf[] win, RowBuf psum, RowBuf res) {}
+
+  /**
+   * Rows queued by this flush. A new list every flush: storing young objects into a long-lived
+   * array costs a G1 write barrier with a memory fence each time, into a young one it does not.
+   */
+  private List<Job> jobs = new ArrayList<>();
+  /** Rows per pass over the weights. */
+  private static final int BATCH = 8;
+  /** Spare raw rows kept at most. */
+  private static final int SPARE_ROWS = 64;
   private final CorePlan plan;
   private final Layer layer;
   private final double tMvm;
@@ -111,25 +155,41 @@ public final class CoreEngine {
   private final Shape convOut;
   private final Shape output;
   private final int residualChannels;
+  /**
+   * Raw input rows with no pre-pool are kept in the conv's zero-padded layout from the start
+   * ({@code rawPitch} values per channel, the row at {@code rawLead}), so no copy pads them.
+   */
+  private final int rawPitch;
+  private final int rawLead;
   /** Per output pixel: whether any column of its window lies inside the row (not padding). */
   private final boolean[] windowInside;
   /** Unit horizontal stride and whole pairs of vectors of pixels: MVMs by direct convolution. */
   private final boolean channelMajor;
   private final Map<String, Integer> heldChannels = new HashMap<>();
   private final Map<String, Integer> heldHeight = new HashMap<>();
-  private final Map<Integer, ImageState> images = new TreeMap<>();
+  /**
+   * The state of images [current, current + ring.length), at {@code image & (ring.length - 1)}:
+   * images are done in order, so this is a ring that grows when more are held. Data for an
+   * image before {@code current} (never computed) is kept in {@code stale}.
+   */
+  private ImageState[] ring = new ImageState[16];
+  private int held;
+  private final Map<Integer, ImageState> stale = new TreeMap<>();
   private final float[][] scratch = {new float[0], new float[0]};
-  private float[][] srcs = new float[0][];
-  private int[] offs = new int[0];
-  private float[] zeros = new float[0];
-
-  /** A row of zeros at least {@code n} long: the padding rows above and below the image. */
-  private float[] zeros(int n) {
-    if (zeros.length < n) {
-      zeros = new float[n];
-    }
-    return zeros;
-  }
+  /** Per queued row, per crossbar row: the line-buffer row it reads and where. */
+  /** Per queued row of a batch, the rows of its window ({@code lines[k][ky]}). */
+  private final float[][][] lines;
+  /** Per weight block, per crossbar row: where in its window row the row's input starts. */
+  private final int[][] blockOffsets;
+  /**
+   * Raw input rows no longer needed, kept for rows to come: they have the same zero-padded
+   * layout, so only their bookkeeping is reset. {@code released} waits for the end of a flush,
+   * when no queued row reads them any more.
+   */
+  private final java.util.ArrayDeque<RowBuf> spare = new java.util.ArrayDeque<>();
+  private List<RowBuf> released = new ArrayList<>();
+  /** A conv input row of zeros: the padding rows above and below the image. */
+  private final float[] zeroRow;
   private int current;
   private int maxHeld;
   private double free;
@@ -165,6 +225,9 @@ public final class CoreEngine {
           + " input channels on its ports but reads " + chIn);
     }
     this.residualChannels = res;
+    boolean direct = layer.prePool() == null;
+    this.rawLead = direct ? layer.padLeft() : 0;
+    this.rawPitch = direct ? in.width() + layer.padLeft() + layer.padRight() : in.width();
     this.windowInside = new boolean[convOut.width()];
     for (int xo = 0; xo < windowInside.length; xo++) {
       for (int kx = 0; kx < layer.kernelW(); kx++) {
@@ -173,6 +236,17 @@ public final class CoreEngine {
       }
     }
     this.channelMajor = Kernels.directFits(convOut.width(), layer.strideW());
+    int pitch = conv.width() + layer.padLeft() + layer.padRight();
+    this.zeroRow = new float[chIn * pitch];
+    this.lines = new float[BATCH][layer.kernelH()][];
+    this.blockOffsets = new int[plan.blocks.size()][];
+    for (int bi = 0; bi < blockOffsets.length; bi++) {
+      CorePlan.Block b = plan.blocks.get(bi);
+      int[] at = blockOffsets[bi] = new int[b.channel().length];
+      for (int i = 0; i < at.length; i++) {
+        at[i] = b.channel()[i] * pitch + b.dx()[i];
+      }
+    }
   }
 
   /** The most images this core has held state for at once (bounded by the window). */
@@ -208,36 +282,48 @@ public final class CoreEngine {
 
   /** Data on {@code port}: channels x count values for pixels [col, col+count) of {@code row}. */
   public void receive(int image, int port, int row, int col, int count, float[] values, double ready) {
-    ImageState s = images.computeIfAbsent(image, i -> new ImageState());
-    maxHeld = Math.max(maxHeld, images.size());
+    ImageState s = stateOrNew(image);
+    maxHeld = Math.max(maxHeld, held + stale.size());
     CorePlan.Port p = plan.ports.get(port);
     switch (p.kind()) {
       case ACTIVATION -> {
         RowBuf r = s.raw.at[row];
         if (r == null) {
-          r = s.raw.at[row] = new RowBuf(chIn * in.width(), in.width());
+          r = s.raw.at[row] = rawRow();
         }
-        put(r, p.destChannel() - plan.core.inFrom(), p.channels(), in.width(), col, count, values, ready);
+        put(r, p.destChannel() - plan.core.inFrom(), p.channels(), rawPitch, rawLead, col, count,
+            values, ready);
       }
       case PARTIAL_SUM -> {
         RowBuf r = s.psum.at[row];
+        if (r == null && count == convOut.width() && values.length == cols * count) {
+          // a whole row: partial sums are only read, and a sender never writes a row it sent
+          s.psum.at[row] = new RowBuf(values, count, ready);
+          return;
+        }
         if (r == null) {
           r = s.psum.at[row] = new RowBuf(cols * convOut.width(), convOut.width());
         }
-        put(r, 0, cols, convOut.width(), col, count, values, ready);
+        put(r, 0, cols, convOut.width(), 0, col, count, values, ready);
       }
       case RESIDUAL -> {
         RowBuf r = s.residual.at[row];
+        if (r == null && count == convOut.width() && p.channels() == cols && p.destChannel() == plan.core.outFrom()) {
+          // all of the residual row at once: it is only read, so it needs no copy either
+          s.residual.at[row] = new RowBuf(values, count, ready);
+          return;
+        }
         if (r == null) {
           r = s.residual.at[row] = new RowBuf(cols * convOut.width(), convOut.width());
         }
-        put(r, p.destChannel() - plan.core.outFrom(), p.channels(), convOut.width(), col, count, values, ready);
+        put(r, p.destChannel() - plan.core.outFrom(), p.channels(), convOut.width(), 0, col, count,
+            values, ready);
       }
       case FORWARD -> {
         Shape src = p.sourceShape();
         TreeMap<Integer, RowBuf> held = s.held.computeIfAbsent(p.source(), k -> new TreeMap<>());
         RowBuf r = held.computeIfAbsent(row, y -> new RowBuf(src.channels() * src.width(), src.width()));
-        put(r, p.sourceFrom(), p.channels(), src.width(), col, count, values, ready);
+        put(r, p.sourceFrom(), p.channels(), src.width(), 0, col, count, values, ready);
         if (r.received == heldChannels.get(p.source()) * src.width()) {
           held.remove(row);
           for (CorePlan.Send send : plan.sends) {
@@ -249,13 +335,122 @@ public final class CoreEngine {
         }
       }
     }
-    advance();
   }
 
-  private static void put(RowBuf r, int channel0, int channels, int width, int col, int count,
-      float[] values, double ready) {
+  /**
+   * Computes every output row that the data received so far makes ready, in image and row
+   * order, with one pass over the weight tile for all of them, and hands on what is finished.
+   * The caller calls it once a burst of {@link #receive}s is over (an actor: when its mailbox
+   * holds no more data), so that rows which arrived together share the weights' trip through
+   * the cache. What is computed, and every virtual time, does not depend on how the rows were
+   * grouped.
+   */
+  public void flush() {
+    long t0 = System.nanoTime();
+    int image = current;
+    while (true) {
+      ImageState s = state(image);
+      if (s == null) {
+        break;
+      }
+      collect(image, s);
+      if (!collected(s)) {
+        break;
+      }
+      image++;
+    }
+    if (!jobs.isEmpty()) {
+      // in batches small enough that their rows and a slice of the weights stay in the caches
+      for (int from = 0; from < jobs.size(); from += BATCH) {
+        int to = Math.min(jobs.size(), from + BATCH);
+        float[] acc = multiply(from, to);
+        for (int k = from; k < to; k++) {
+          finish(jobs.get(k), acc, (k - from) * cols * convOut.width());
+        }
+      }
+      jobs = new ArrayList<>();
+    }
+    while (true) {
+      ImageState s = state(current);
+      if (s == null || !done(s)) {
+        break;
+      }
+      ring[current & (ring.length - 1)] = null;
+      held--;
+      if (recycled()) {
+        s.convIn.dropBelow(conv.height(), released);
+      }
+      current++;
+    }
+    for (RowBuf r : released) {
+      if (spare.size() < SPARE_ROWS) {
+        spare.push(r);
+      }
+    }
+    if (!released.isEmpty()) {
+      released = new ArrayList<>();
+    }
+    busyNanos += System.nanoTime() - t0;
+  }
+
+  /** Conv input rows are the raw rows themselves (no pre-pool), so they can be used again. */
+  private boolean recycled() {
+    return layer.prePool() == null;
+  }
+
+  /** An empty raw input row: a spare one if there is one. */
+  private RowBuf rawRow() {
+    RowBuf r = spare.poll();
+    if (r == null) {
+      return new RowBuf(chIn * rawPitch, in.width());
+    }
+    // every value between the padding is written before the row is used; the padding stays 0
+    java.util.Arrays.fill(r.ready, 0);
+    r.received = 0;
+    r.activated = false;
+    r.uniform = Double.NaN;
+    return r;
+  }
+
+  /** Copies channels x count values into row r, whose channels are {@code pitch} apart and
+   *  start at {@code lead}. */
+  /** The state of {@code image}, or null if nothing of it has arrived yet. */
+  private ImageState state(int image) {
+    if (image < current) {
+      return stale.get(image);
+    }
+    if (image - current >= ring.length) {
+      return null;
+    }
+    ImageState s = ring[image & (ring.length - 1)];
+    return s != null && s.image == image ? s : null;
+  }
+
+  private ImageState stateOrNew(int image) {
+    if (image < current) {
+      return stale.computeIfAbsent(image, ImageState::new);
+    }
+    while (image - current >= ring.length) {
+      ImageState[] bigger = new ImageState[2 * ring.length];
+      for (ImageState s : ring) {
+        if (s != null) {
+          bigger[s.image & (bigger.length - 1)] = s;
+        }
+      }
+      ring = bigger;
+    }
+    int i = image & (ring.length - 1);
+    if (ring[i] == null) {
+      ring[i] = new ImageState(image);
+      held++;
+    }
+    return ring[i];
+  }
+
+  private static void put(RowBuf r, int channel0, int channels, int pitch, int lead, int col,
+      int count, float[] values, double ready) {
     for (int c = 0; c < channels; c++) {
-      System.arraycopy(values, c * count, r.v, (channel0 + c) * width + col, count);
+      System.arraycopy(values, c * count, r.v, (channel0 + c) * pitch + lead + col, count);
     }
     for (int x = col; x < col + count; x++) {
       r.ready[x] = Math.max(r.ready[x], ready);
@@ -264,23 +459,6 @@ public final class CoreEngine {
   }
 
   // ---- the pipeline ---------------------------------------------------------------------
-
-  private void advance() {
-    while (true) {
-      ImageState s = images.get(current);
-      if (s == null) {
-        return;
-      }
-      long t0 = System.nanoTime();
-      progress(current, s);
-      busyNanos += System.nanoTime() - t0;
-      if (!done(s)) {
-        return;
-      }
-      images.remove(current);
-      current++;
-    }
-  }
 
   private boolean done(ImageState s) {
     if (s.nextOut < convOut.height() || (plan.core.accumulator() && s.nextPost < output.height())) {
@@ -294,20 +472,48 @@ public final class CoreEngine {
     return true;
   }
 
-  private void progress(int image, ImageState s) {
+  /**
+   * Moves image {@code image}'s complete input rows on to conv input rows, and queues every
+   * output row whose window, partial sums and residual are complete as a {@link Job}.
+   */
+  private void collect(int image, ImageState s) {
     // 1. raw input rows -> pre-activation -> pre-pool -> conv input rows
     while (s.nextConvIn < conv.height() && convInReady(s, s.nextConvIn)) {
       RowBuf r = convInRow(s, s.nextConvIn);
-      s.convIn.at[s.nextConvIn] = padded(r);
+      // rows with no pre-pool arrive padded already
+      s.convIn.at[s.nextConvIn] = layer.prePool() == null ? r : padded(r);
       s.nextConvIn++;
     }
-    // 2. conv output rows
+    // 2. conv output rows, queued with what they read
     while (s.nextOut < convOut.height() && outReady(s, s.nextOut)) {
-      computeRow(image, s, s.nextOut);
+      int yo = s.nextOut;
+      RowBuf[] win = new RowBuf[layer.kernelH()];
+      int yBase = yo * layer.strideH() - layer.padTop();
+      for (int ky = 0; ky < win.length; ky++) {
+        win[ky] = s.convIn.get(yBase + ky * layer.dilationH());
+      }
+      RowBuf psum = plan.core.rowTile() > 0 ? s.psum.remove(yo) : null;
+      RowBuf res = plan.core.rowTile() == 0 && residualChannels > 0 ? s.residual.remove(yo) : null;
+      jobs.add(new Job(image, s, yo, win, psum, res));
       s.nextOut++;
-      int keep = s.nextOut * layer.strideH() - layer.padTop();
-      s.convIn.dropBelow(keep);
+      s.convIn.dropBelow(s.nextOut * layer.strideH() - layer.padTop(), recycled() ? released : null);
     }
+  }
+
+  /**
+   * True when every output row of the image is queued and its forwarded rows are through:
+   * once the queued rows are computed the image is done, and the next one may start.
+   */
+  private boolean collected(ImageState s) {
+    if (s.nextOut < convOut.height()) {
+      return false;
+    }
+    for (Map.Entry<String, Integer> e : heldChannels.entrySet()) {
+      if (s.heldRowsDone.getOrDefault(e.getKey(), 0) < heldHeight.get(e.getKey())) {
+        return false;
+      }
+    }
+    return true;
   }
 
   // -- input side
@@ -335,14 +541,14 @@ public final class CoreEngine {
     Pool p = layer.prePool();
     if (p == null) {
       RowBuf r = s.raw.remove(row);
-      activateInput(r, in.width());
+      activateInput(r);
       return r;
     }
     int[] span = poolRows(p, row, in.height());
     for (int y = span[0]; y < span[1]; y++) {
       RowBuf r = s.raw.get(y);
       if (!r.activated) {
-        activateInput(r, in.width());
+        activateInput(r);
         r.activated = true;
       }
     }
@@ -352,15 +558,15 @@ public final class CoreEngine {
     return pooled;
   }
 
-  private void activateInput(RowBuf r, int width) {
+  private void activateInput(RowBuf r) {
     if (layer.inputActivation() == Activation.NONE) {
       return;
     }
     for (int c = 0; c < chIn; c++) {
       float scale = plan.inScale[c];
       float shift = plan.inShift[c];
-      for (int x = 0; x < width; x++) {
-        int i = c * width + x;
+      for (int x = 0, end = in.width(); x < end; x++) {
+        int i = c * rawPitch + rawLead + x;
         r.v[i] = activate(layer.inputActivation(), r.v[i] * scale + shift);
       }
     }
@@ -467,59 +673,82 @@ public final class CoreEngine {
     return true;
   }
 
-  private void computeRow(int image, ImageState s, int yo) {
+  /** The MVMs of queued rows [from, to): one pass over each weight block for all of them. */
+  private float[] multiply(int from, int to) {
     int wo = convOut.width();
-    int wc = conv.width();
     int sw = layer.strideW();
-    RowBuf psum = plan.core.rowTile() > 0 ? s.psum.remove(yo) : null;
-    RowBuf res = plan.core.rowTile() == 0 && residualChannels > 0 ? s.residual.remove(yo) : null;
-    RowBuf o = new RowBuf(cols * wo, wo);
-    int yBase = yo * layer.strideH() - layer.padTop();
-    RowBuf[] win = new RowBuf[layer.kernelH()];
-    for (int ky = 0; ky < win.length; ky++) {
-      win[ky] = s.convIn.get(yBase + ky * layer.dilationH());
-    }
-    float[] ov = o.v;
+    int n = to - from;
+    int len = cols * wo;
+    // the batch's output rows, channel-major, one after the other: a buffer that stays in the
+    // cache, where the rows are finished before they are copied out
+    float[] acc = scratch(0, n * len);
+    java.util.Arrays.fill(acc, 0, n * len, 0f);
     // each crossbar row reads its input for all the row's pixels straight from its zero-padded
-    // line-buffer row, at the layer's horizontal stride: nothing is gathered
-    int pitch = wc + layer.padLeft() + layer.padRight();
-    for (CorePlan.Block b : plan.blocks) {
+    // line-buffer row, at the layer's horizontal stride: nothing is gathered; a window row above
+    // or below the image reads zeros
+    for (int k = 0; k < n; k++) {
+      RowBuf[] win = jobs.get(from + k).win();
+      float[][] lk = lines[k];
+      for (int ky = 0; ky < win.length; ky++) {
+        lk[ky] = win[ky] == null ? zeroRow : win[ky].v;
+      }
+    }
+    for (int bi = 0; bi < plan.blocks.size(); bi++) {
+      CorePlan.Block b = plan.blocks.get(bi);
       int rows = b.channel().length;
-      if (srcs.length < rows) {
-        srcs = new float[rows][];
-        offs = new int[rows];
-      }
-      for (int i = 0; i < rows; i++) {
-        RowBuf r = win[b.ky()[i]];
-        srcs[i] = r == null ? zeros(pitch) : r.v;
-        offs[i] = r == null ? 0 : b.channel()[i] * pitch + b.dx()[i];
-      }
+      int[] line = b.ky();
+      int[] at = blockOffsets[bi];
       int off = b.colFrom() - plan.core.outFrom();
-      int n = b.colTo() - b.colFrom();
+      int cn = b.colTo() - b.colFrom();
       if (channelMajor) {
-        Kernels.direct(srcs, offs, rows, wo, b.weights(), b.stride(), n, ov, off * wo);
+        for (int k = 0; k < n; k++) {
+          Kernels.direct(lines[k], line, at, rows, wo, b.weights(), b.stride(), cn, acc,
+              k * len + off * wo);
+        }
         continue;
       }
       int stride = b.stride();
-      float[] ys = scratch(1, wo * stride);
-      Kernels.gemm(srcs, offs, sw, rows, wo, b.weights(), stride, ys);
-      for (int c = 0; c < n; c++) {
-        int base = (off + c) * wo;
-        for (int xo = 0, yi = c; xo < wo; xo++, yi += stride) {
-          ov[base + xo] += ys[yi];
+      float[] ys = scratch(1, n * wo * stride);
+      Kernels.gemm(lines, line, at, n, sw, rows, wo, b.weights(), stride, ys);
+      for (int k = 0; k < n; k++) {
+        int y0 = k * wo * stride;
+        for (int c = 0; c < cn; c++) {
+          int base = k * len + (off + c) * wo;
+          for (int xo = 0, yi = y0 + c; xo < wo; xo++, yi += stride) {
+            acc[base + xo] += ys[yi];
+          }
         }
       }
     }
+    return acc;
+  }
+
+  /**
+   * The rest of a queued row once its MVMs are done: partial sums and residual, virtual time,
+   * bias and activation, post-pool, and on to its consumers.
+   */
+  private void finish(Job j, float[] acc, int at) {
+    int image = j.image();
+    ImageState s = j.s();
+    int yo = j.yo();
+    RowBuf psum = j.psum();
+    RowBuf res = j.res();
+    RowBuf[] win = j.win();
+    int wo = convOut.width();
+    int wc = conv.width();
+    int sw = layer.strideW();
+    int len = cols * wo;
     if (psum != null) {
-      for (int i = 0; i < o.v.length; i++) {
-        o.v[i] += psum.v[i];
+      for (int i = 0; i < len; i++) {
+        acc[at + i] += psum.v[i];
       }
     }
     if (res != null) {
-      for (int i = 0; i < o.v.length; i++) {
-        o.v[i] += res.v[i];
+      for (int i = 0; i < len; i++) {
+        acc[at + i] += res.v[i];
       }
     }
+    double[] times = new double[wo];
     // virtual time: one MVM per pixel, in raster order, once its window is ready; when every
     // window row was ready at once (whole rows), the window of each pixel is ready then too
     double common = 0;
@@ -554,10 +783,12 @@ public final class CoreEngine {
         ready = Math.max(ready, res.ready[xo]);
       }
       free = Math.max(free, ready) + tMvm;
-      o.ready[xo] = free;
+      times[xo] = free;
     }
     mvms += wo;
     if (!plan.core.accumulator()) {
+      // copied out whole: a copy into a new array is not zeroed first
+      RowBuf o = new RowBuf(java.util.Arrays.copyOfRange(acc, at, at + len), times);
       for (CorePlan.Send send : plan.sends) {
         if (send.kind() == Flow.Kind.PARTIAL_SUM) {
           emit(send, image, yo, o.v, o.ready, wo);
@@ -568,30 +799,31 @@ public final class CoreEngine {
     Activation act = layer.activation();
     for (int c = 0; c < cols; c++) {
       float bias = plan.bias[c];
-      int base = c * wo;
+      int base = at + c * wo;
       switch (act.kind()) {
         case NONE -> {
           for (int x = base; x < base + wo; x++) {
-            o.v[x] += bias;
+            acc[x] += bias;
           }
         }
         case RELU -> {
           for (int x = base; x < base + wo; x++) {
-            o.v[x] = Math.max(o.v[x] + bias, 0f);
+            acc[x] = Math.max(acc[x] + bias, 0f);
           }
         }
         case RELU6 -> {
           for (int x = base; x < base + wo; x++) {
-            o.v[x] = Math.min(Math.max(o.v[x] + bias, 0f), 6f);
+            acc[x] = Math.min(Math.max(acc[x] + bias, 0f), 6f);
           }
         }
         default -> {
           for (int x = base; x < base + wo; x++) {
-            o.v[x] = act.apply(o.v[x] + bias);
+            acc[x] = act.apply(acc[x] + bias);
           }
         }
       }
     }
+    RowBuf o = new RowBuf(java.util.Arrays.copyOfRange(acc, at, at + len), times);
     Pool p = layer.postPool();
     if (p == null) {
       finished(image, yo, o, wo);
@@ -601,7 +833,7 @@ public final class CoreEngine {
     s.post.at[yo] = o;
     while (s.nextPost < output.height()) {
       int[] span = poolRows(p, s.nextPost, convOut.height());
-      if (span[1] > s.nextOut + 1) {
+      if (span[1] > yo + 1) {
         break;
       }
       RowBuf pooled = pool(p, s.post, s.nextPost, cols, convOut.height(), wo, output.width());

@@ -8,8 +8,10 @@ import jdk.incubator.vector.VectorSpecies;
  * Vector API (one FMA covers {@link #LANES} output channels or pixels).
  *
  * <p>Both kernels read crossbar row {@code r}'s input for output pixel {@code p} at
- * {@code src[r][off[r] + p * step]}: a zero-padded line-buffer row, so nothing is gathered and
- * no window needs a bounds test. Both hold 16 accumulators in registers, so that each load feeds
+ * {@code lines[line[r]][off[r] + p * step]}: one of the window's zero-padded line-buffer rows,
+ * so nothing is gathered and no window needs a bounds test. {@code line} and {@code off} are
+ * fixed per weight block; only the few window rows change from row to row, so a caller stores
+ * a handful of references per output row rather than one per crossbar row. Both hold 16 accumulators in registers, so that each load feeds
  * two FMAs or more (with 4 or fewer the loop waited on loads and on the FMA latency). Every
  * output is the FMAs of its crossbar rows in row order, so both kernels give bit-identical
  * results, whatever the blocking.
@@ -31,41 +33,63 @@ final class Kernels {
   }
 
   /**
-   * Pixel-major output: y[p*nPad + c] = sum over r < rows of src[r][off[r] + p*step] * w[r*nPad + c]
-   * for p < pixels and c < nPad (w is [rows][nPad], nPad a whole number of vectors). Blocks of
-   * eight pixels by two vectors of channels; each weight vector load feeds eight FMAs.
+   * Pixel-major output: y[p*nPad + c] = sum over r < rows of
+   * lines[line[r]][off[r] + p*step] * w[r*nPad + c] for p < pixels and c < nPad (w is
+   * [rows][nPad], nPad a whole number of vectors). Blocks of eight pixels by two vectors of
+   * channels; each weight vector load feeds eight FMAs.
    */
-  static void gemm(float[][] src, int[] off, int step, int rows, int pixels, float[] w, int nPad,
-      float[] y) {
-    int p = 0;
-    for (; p + 8 <= pixels; p += 8) {
-      int j = 0;
-      for (; j + 2 * LANES <= nPad; j += 2 * LANES) {
-        gemm8x2(src, off, step, rows, p, w, nPad, j, y);
-      }
-      if (j < nPad) {
-        gemm8x1(src, off, step, rows, p, w, nPad, j, y);
+  static void gemm(float[][] lines, int[] line, int[] off, int step, int rows, int pixels,
+      float[] w, int nPad, float[] y) {
+    gemm(new float[][][] {lines}, line, off, 1, step, rows, pixels, w, nPad, y);
+  }
+
+  /**
+   * {@link #gemm(float[][], int[], int[], int, int, int, float[], int, float[])} for
+   * {@code batch} rows of pixels at once, row k reading the line-buffer rows {@code lines[k]}
+   * and writing y[(k*pixels + p)*nPad + c]. The loop over two vectors of weight columns is the outermost, so
+   * that slice of the weights (rows x 2 vectors: 32 KB for 256 rows of 16 lanes) is read from
+   * memory once and then from the L1 cache for every further row of the batch.
+   */
+  static void gemm(float[][][] lines, int[] line, int[] off, int batch, int step, int rows,
+      int pixels, float[] w, int nPad, float[] y) {
+    int whole = pixels & ~7;
+    int j = 0;
+    for (; j + 2 * LANES <= nPad; j += 2 * LANES) {
+      for (int k = 0; k < batch; k++) {
+        for (int p = 0; p < whole; p += 8) {
+          gemm8x2(lines[k], line, off, step, rows, p, w, nPad, j, y, k * pixels * nPad);
+        }
       }
     }
-    for (; p < pixels; p++) {
-      for (int j = 0; j < nPad; j += LANES) {
-        FloatVector a = FloatVector.zero(SPECIES);
-        for (int r = 0, wi = j; r < rows; r++, wi += nPad) {
-          FloatVector x = FloatVector.broadcast(SPECIES, src[r][off[r] + p * step]);
-          a = FloatVector.fromArray(SPECIES, w, wi).fma(x, a);
+    if (j < nPad) {
+      for (int k = 0; k < batch; k++) {
+        for (int p = 0; p < whole; p += 8) {
+          gemm8x1(lines[k], line, off, step, rows, p, w, nPad, j, y, k * pixels * nPad);
         }
-        a.intoArray(y, p * nPad + j);
+      }
+    }
+    for (int k = 0; k < batch; k++) {
+      float[][] lk = lines[k];
+      for (int p = whole; p < pixels; p++) {
+        for (int jj = 0; jj < nPad; jj += LANES) {
+          FloatVector a = FloatVector.zero(SPECIES);
+          for (int r = 0, wi = jj; r < rows; r++, wi += nPad) {
+            FloatVector x = FloatVector.broadcast(SPECIES, lk[line[r]][off[r] + p * step]);
+            a = FloatVector.fromArray(SPECIES, w, wi).fma(x, a);
+          }
+          a.intoArray(y, (k * pixels + p) * nPad + jj);
+        }
       }
     }
   }
 
-  private static void gemm8x2(float[][] src, int[] off, int step, int rows, int p, float[] w,
-      int nPad, int j, float[] y) {
+  private static void gemm8x2(float[][] lines, int[] line, int[] off, int step, int rows, int p,
+      float[] w, int nPad, int j, float[] y, int yOff) {
     FloatVector z = FloatVector.zero(SPECIES);
     FloatVector a0 = z, a1 = z, a2 = z, a3 = z, a4 = z, a5 = z, a6 = z, a7 = z;
     FloatVector b0 = z, b1 = z, b2 = z, b3 = z, b4 = z, b5 = z, b6 = z, b7 = z;
     for (int r = 0, wi = j; r < rows; r++, wi += nPad) {
-      float[] s = src[r];
+      float[] s = lines[line[r]];
       int xi = off[r] + p * step;
       FloatVector u = FloatVector.fromArray(SPECIES, w, wi);
       FloatVector v = FloatVector.fromArray(SPECIES, w, wi + LANES);
@@ -95,7 +119,7 @@ final class Kernels {
       a7 = u.fma(x, a7);
       b7 = v.fma(x, b7);
     }
-    int at = p * nPad + j;
+    int at = yOff + p * nPad + j;
     a0.intoArray(y, at);
     b0.intoArray(y, at + LANES);
     a1.intoArray(y, at + nPad);
@@ -114,12 +138,12 @@ final class Kernels {
     b7.intoArray(y, at + 7 * nPad + LANES);
   }
 
-  private static void gemm8x1(float[][] src, int[] off, int step, int rows, int p, float[] w,
-      int nPad, int j, float[] y) {
+  private static void gemm8x1(float[][] lines, int[] line, int[] off, int step, int rows, int p,
+      float[] w, int nPad, int j, float[] y, int yOff) {
     FloatVector z = FloatVector.zero(SPECIES);
     FloatVector a0 = z, a1 = z, a2 = z, a3 = z, a4 = z, a5 = z, a6 = z, a7 = z;
     for (int r = 0, wi = j; r < rows; r++, wi += nPad) {
-      float[] s = src[r];
+      float[] s = lines[line[r]];
       int xi = off[r] + p * step;
       FloatVector u = FloatVector.fromArray(SPECIES, w, wi);
       FloatVector x;
@@ -140,7 +164,7 @@ final class Kernels {
       x = FloatVector.broadcast(SPECIES, s[xi + 7 * step]);
       a7 = u.fma(x, a7);
     }
-    int at = p * nPad + j;
+    int at = yOff + p * nPad + j;
     a0.intoArray(y, at);
     a1.intoArray(y, at + nPad);
     a2.intoArray(y, at + 2 * nPad);
@@ -154,26 +178,26 @@ final class Kernels {
   /**
    * Channel-major output, by direct convolution, for unit step and a row of whole pairs of
    * vectors ({@link #directFits}): for c < n and x < pixels,
-   * y[yOff + c*pixels + x] = sum over r < rows of w[r*nPad + c] * src[r][off[r] + x]. The result
+   * y[yOff + c*pixels + x] = sum over r < rows of w[r*nPad + c] * lines[line[r]][off[r] + x]. The result
    * lands where a row buffer wants it. Blocks of two vectors of pixels by eight channels; each
    * input vector load feeds eight FMAs.
    */
-  static void direct(float[][] src, int[] off, int rows, int pixels, float[] w, int nPad, int n,
-      float[] y, int yOff) {
+  static void direct(float[][] lines, int[] line, int[] off, int rows, int pixels, float[] w,
+      int nPad, int n, float[] y, int yOff) {
     for (int x0 = 0; x0 < pixels; x0 += 2 * LANES) {
       for (int c0 = 0; c0 < n; c0 += 8) {
-        direct2x8(src, off, rows, pixels, x0, w, nPad, Math.min(8, n - c0), c0, y, yOff);
+        direct2x8(lines, line, off, rows, pixels, x0, w, nPad, Math.min(8, n - c0), c0, y, yOff);
       }
     }
   }
 
-  private static void direct2x8(float[][] src, int[] off, int rows, int pixels, int x0, float[] w,
-      int nPad, int n, int c0, float[] y, int yOff) {
+  private static void direct2x8(float[][] lines, int[] line, int[] off, int rows, int pixels,
+      int x0, float[] w, int nPad, int n, int c0, float[] y, int yOff) {
     FloatVector z = FloatVector.zero(SPECIES);
     FloatVector a0 = z, a1 = z, a2 = z, a3 = z, a4 = z, a5 = z, a6 = z, a7 = z;
     FloatVector b0 = z, b1 = z, b2 = z, b3 = z, b4 = z, b5 = z, b6 = z, b7 = z;
     for (int r = 0, wi = c0; r < rows; r++, wi += nPad) {
-      float[] s = src[r];
+      float[] s = lines[line[r]];
       int xi = off[r] + x0;
       FloatVector u = FloatVector.fromArray(SPECIES, s, xi);
       FloatVector v = FloatVector.fromArray(SPECIES, s, xi + LANES);
@@ -245,18 +269,18 @@ final class Kernels {
     int rows = 64;
     float[] w = new float[rows * LANES * 2];
     java.util.Arrays.fill(w, 0.25f);
-    float[][] src = new float[rows][];
-    int[] off = new int[rows];
     float[] row = new float[rows * 40 + 4 * LANES];
     java.util.Arrays.fill(row, 0.5f);
+    float[][] lines = {row};
+    int[] line = new int[rows];
+    int[] off = new int[rows];
     for (int r = 0; r < rows; r++) {
-      src[r] = row;
       off[r] = r * 40;
     }
     float[] y = new float[LANES * 2 * 64];
     for (int i = 0; i < 20_000; i++) {
-      gemm(src, off, 1 + (i & 1), rows, 17 - (i & 7), w, LANES * (1 + (i & 1)), y);
-      direct(src, off, rows, 2 * LANES, w, LANES * 2, LANES * 2 - (i & 3), y, 0);
+      gemm(lines, line, off, 1 + (i & 1), rows, 17 - (i & 7), w, LANES * (1 + (i & 1)), y);
+      direct(lines, line, off, rows, 2 * LANES, w, LANES * 2, LANES * 2 - (i & 3), y, 0);
     }
   }
 }

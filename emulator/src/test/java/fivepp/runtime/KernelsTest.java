@@ -15,7 +15,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 class KernelsTest {
 
   /** Three line-buffer rows of random values and, per crossbar row, a row and an offset into it. */
-  private record Input(float[][] src, int[] off, float[] w) {}
+  private record Input(float[][] lines, int[] line, int[] off, float[] w) {}
 
   private static Input input(int rows, int pixels, int step, int nPad, long seed) {
     SplittableRandom rnd = new SplittableRandom(seed);
@@ -27,23 +27,23 @@ class KernelsTest {
         l[i] = (float) rnd.nextDouble(-1, 1);
       }
     }
-    float[][] src = new float[rows][];
+    int[] line = new int[rows];
     int[] off = new int[rows];
     for (int r = 0; r < rows; r++) {
-      src[r] = lines[r % 3];
+      line[r] = r % 3;
       off[r] = (r / 3) * pitch + rnd.nextInt(3);
     }
     float[] w = new float[rows * nPad];
     for (int i = 0; i < w.length; i++) {
       w[i] = (float) rnd.nextDouble(-1, 1);
     }
-    return new Input(src, off, w);
+    return new Input(lines, line, off, w);
   }
 
   private static float definition(Input in, int rows, int p, int step, int nPad, int c) {
     float acc = 0f;
     for (int r = 0; r < rows; r++) {
-      acc = Math.fma(in.src[r][in.off[r] + p * step], in.w[r * nPad + c], acc);
+      acc = Math.fma(in.lines[in.line[r]][in.off[r] + p * step], in.w[r * nPad + c], acc);
     }
     return acc;
   }
@@ -56,7 +56,7 @@ class KernelsTest {
     Input in = input(rows, pixels, step, nPad, rows * 31L + pixels);
     float[] y = new float[pixels * nPad];
     java.util.Arrays.fill(y, Float.NaN);
-    Kernels.gemm(in.src, in.off, step, rows, pixels, in.w, nPad, y);
+    Kernels.gemm(in.lines, in.line, in.off, step, rows, pixels, in.w, nPad, y);
     for (int p = 0; p < pixels; p++) {
       for (int c = 0; c < cols; c++) {
         assertThat(y[p * nPad + c]).as("pixel %d column %d", p, c)
@@ -64,6 +64,41 @@ class KernelsTest {
       }
     }
     assertThat(y[0]).isNotEqualTo(0f);
+  }
+
+  @ParameterizedTest(name = "rows {0}, pixels {1}, step {2}, columns {3}, batch {4}")
+  @CsvSource({"256,8,1,64,3", "288,16,1,32,2", "144,16,2,32,4", "64,1,1,10,5", "33,13,1,40,3",
+      "9,7,2,3,2"})
+  void aBatchOfRowsGivesEachRowWhatItGivesAlone(int rows, int pixels, int step, int cols, int batch) {
+    int nPad = Kernels.padded(cols);
+    float[][][] lines = new float[batch][][];
+    Input[] in = new Input[batch];
+    Input shared = input(rows, pixels, step, nPad, 99);
+    for (int k = 0; k < batch; k++) {
+      // every row of the batch has its own line buffers; which line and where, and the weights,
+      // are the block's
+      in[k] = new Input(input(rows, pixels, step, nPad, rows * 13L + k).lines, shared.line,
+          shared.off, shared.w);
+      lines[k] = in[k].lines;
+    }
+    float[] y = new float[batch * pixels * nPad + 3];
+    java.util.Arrays.fill(y, Float.NaN);
+    Kernels.gemm(lines, shared.line, shared.off, batch, step, rows, pixels, shared.w, nPad, y);
+    for (int k = 0; k < batch; k++) {
+      float[] alone = new float[pixels * nPad];
+      Kernels.gemm(in[k].lines, in[k].line, in[k].off, step, rows, pixels, in[k].w, nPad, alone);
+      for (int p = 0; p < pixels; p++) {
+        for (int c = 0; c < cols; c++) {
+          float expected = definition(in[k], rows, p, step, nPad, c);
+          assertThat(y[(k * pixels + p) * nPad + c]).as("row %d pixel %d column %d", k, p, c)
+              .isEqualTo(expected)
+              .isEqualTo(alone[p * nPad + c]);
+        }
+      }
+    }
+    // rows differ, so a kernel that read row 0's inputs for every row would fail above
+    assertThat(y[0]).isNotEqualTo(y[pixels * nPad]);
+    assertThat(y[batch * pixels * nPad]).isNaN();
   }
 
   @ParameterizedTest(name = "rows {0}, pixels {1}, columns {2}")
@@ -75,7 +110,7 @@ class KernelsTest {
     int yOff = 5;
     float[] y = new float[yOff + cols * pixels + 3];
     java.util.Arrays.fill(y, -7f);
-    Kernels.direct(in.src, in.off, rows, pixels, in.w, nPad, cols, y, yOff);
+    Kernels.direct(in.lines, in.line, in.off, rows, pixels, in.w, nPad, cols, y, yOff);
     for (int c = 0; c < cols; c++) {
       for (int x = 0; x < pixels; x++) {
         assertThat(y[yOff + c * pixels + x]).as("column %d pixel %d", c, x)
