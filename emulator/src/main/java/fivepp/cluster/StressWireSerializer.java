@@ -21,41 +21,20 @@ import java.util.List;
 import java.util.Map;
 import org.apache.pekko.actor.ExtendedActorSystem;
 import org.apache.pekko.actor.typed.ActorRef;
-import org.apache.pekko.actor.typed.ActorRefResolver;
-import org.apache.pekko.actor.typed.javadsl.Adapter;
-import org.apache.pekko.serialization.SerializerWithStringManifest;
 
 /**
  * Maps the messages of a stress run across members to {@code proto/.../stress.proto}: a region's
  * placement, the lockstep steps between regions (packed ints), and each region's tally, with
  * latencies as a histogram and the drops' reasons listed once. Bound in reference.conf.
  */
-public final class StressWireSerializer extends SerializerWithStringManifest {
-  private final ExtendedActorSystem system;
-  private volatile ActorRefResolver resolver;
-
+public final class StressWireSerializer extends ProtobufSerializer {
   public StressWireSerializer(ExtendedActorSystem system) {
-    this.system = system;
+    super(system);
   }
 
   @Override
   public int identifier() {
     return 5056;
-  }
-
-  private ActorRefResolver resolver() {
-    if (resolver == null) {
-      resolver = ActorRefResolver.get(Adapter.toTyped(system));
-    }
-    return resolver;
-  }
-
-  private String ref(ActorRef<?> r) {
-    return resolver().toSerializationFormat(r);
-  }
-
-  private <T> ActorRef<T> ref(String s) {
-    return resolver().resolveActorRef(s);
   }
 
   @Override
@@ -240,13 +219,5 @@ public final class StressWireSerializer extends SerializerWithStringManifest {
         p.getFailLinksList(), p.getFailNodesList(), p.getDropRate(), p.getLinkDelaysList(),
         new StressConfig(p.getPacketFlits(), p.getBufferFlits(), p.getVcsPerClass(), p.getRouterDelay(), p.getWarmup(),
             p.getMeasure(), p.getDrainLimit(), p.getSeed()));
-  }
-
-  private static int[] ints(List<Integer> l) {
-    return l.stream().mapToInt(Integer::intValue).toArray();
-  }
-
-  private static long[] longs(List<Long> l) {
-    return l.stream().mapToLong(Long::longValue).toArray();
   }
 }

@@ -15,41 +15,20 @@ import java.util.Map;
 import java.util.TreeMap;
 import org.apache.pekko.actor.ExtendedActorSystem;
 import org.apache.pekko.actor.typed.ActorRef;
-import org.apache.pekko.actor.typed.ActorRefResolver;
-import org.apache.pekko.actor.typed.javadsl.Adapter;
-import org.apache.pekko.serialization.SerializerWithStringManifest;
 
 /**
  * Maps every runtime and member message that can cross JVMs to its protobuf message in
  * {@code proto/.../wire.proto}: tensors as little-endian float32 bytes, actor references in
  * Pekko's serialization format. Bound in application.conf; Java serialization stays off.
  */
-public final class WireSerializer extends SerializerWithStringManifest {
-  private final ExtendedActorSystem system;
-  private volatile ActorRefResolver resolver;
-
+public final class WireSerializer extends ProtobufSerializer {
   public WireSerializer(ExtendedActorSystem system) {
-    this.system = system;
+    super(system);
   }
 
   @Override
   public int identifier() {
     return 5055;
-  }
-
-  private ActorRefResolver resolver() {
-    if (resolver == null) {
-      resolver = ActorRefResolver.get(Adapter.toTyped(system));
-    }
-    return resolver;
-  }
-
-  private String ref(ActorRef<?> r) {
-    return resolver().toSerializationFormat(r);
-  }
-
-  private <T> ActorRef<T> ref(String s) {
-    return resolver().resolveActorRef(s);
   }
 
   @Override
@@ -224,14 +203,6 @@ public final class WireSerializer extends SerializerWithStringManifest {
     } catch (InvalidProtocolBufferException e) {
       throw new NotSerializableException(manifest + ": " + e.getMessage());
     }
-  }
-
-  private static int[] ints(java.util.List<Integer> l) {
-    return l.stream().mapToInt(Integer::intValue).toArray();
-  }
-
-  private static long[] longs(java.util.List<Long> l) {
-    return l.stream().mapToLong(Long::longValue).toArray();
   }
 
   private static ByteString floats(float[] v) {

@@ -10,21 +10,18 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntFunction;
 
 /**
  * Cluster members for tests: {@code fivepp node} JVMs on 127.0.0.1, each on a free port, the first
- * one the seed, with every line they print kept for the test to wait on and written to
- * {@code target/members/member-PORT.log}.
+ * one the seed, with every line they print written to {@code target/members/member-PORT.log}.
  */
 final class MemberJvms implements AutoCloseable {
   final List<Process> processes = new ArrayList<>();
   /** {@code fivepp@127.0.0.1:PORT} of each member. */
   final List<String> addresses = new ArrayList<>();
-  private final List<List<String>> lines = new ArrayList<>();
   private final CountDownLatch up;
 
   /**
@@ -46,13 +43,10 @@ final class MemberJvms implements AutoCloseable {
       Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
       processes.add(p);
       addresses.add("fivepp@127.0.0.1:" + ports[i]);
-      List<String> out = new CopyOnWriteArrayList<>();
-      lines.add(out);
       Thread t = new Thread(() -> {
         try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
             PrintWriter w = new PrintWriter(Files.newBufferedWriter(log), true)) {
           for (String line; (line = r.readLine()) != null; ) {
-            out.add(line);
             w.println(line);
             if (line.contains(" up, capacity")) {
               up.countDown();
@@ -88,18 +82,6 @@ final class MemberJvms implements AutoCloseable {
   /** Waits until every member said it is up. */
   boolean awaitUp(long seconds) throws InterruptedException {
     return up.await(seconds, TimeUnit.SECONDS);
-  }
-
-  /** Waits until member {@code i} printed a line containing {@code text}. */
-  boolean awaitLine(int i, String text, long seconds) throws InterruptedException {
-    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-    while (System.nanoTime() < end) {
-      if (lines.get(i).stream().anyMatch(l -> l.contains(text))) {
-        return true;
-      }
-      Thread.sleep(20); // polling the member's output, bounded by the deadline
-    }
-    return false;
   }
 
   /** HOST:PORT of the seed (member 0). */
