@@ -3,13 +3,10 @@ package fivepp.cluster;
 import fivepp.runtime.Coordinator;
 import fivepp.runtime.CoreActor;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
 import org.apache.pekko.actor.NoSerializationVerificationNeeded;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -19,10 +16,6 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.actor.typed.receptionist.Receptionist;
-import org.apache.pekko.cluster.ClusterEvent;
-import org.apache.pekko.cluster.MemberStatus;
-import org.apache.pekko.cluster.typed.Cluster;
-import org.apache.pekko.cluster.typed.Subscribe;
 
 /**
  * The coordinator's hand on the cluster: it finds the members through the receptionist, cuts the
@@ -60,9 +53,7 @@ final class Deployer extends AbstractBehavior<Deployer.Command> {
   private final ActorRef<Member.Info> infoAdapter;
   private final ActorRef<Member.Spawned> spawnedAdapter;
   private final ActorRef<Member.LiveCounters> liveAdapter;
-  private final Map<String, Member.Info> members = new TreeMap<>();
-  private final Set<String> gone = new HashSet<>();
-  private final Set<ActorRef<Member.Command>> asked = new HashSet<>();
+  private final MemberDirectory members = new MemberDirectory();
   private Deploy pending;
   private Map<String, int[]> assignment = Map.of();
   private final Map<Integer, ActorRef<CoreActor.Command>> actors = new HashMap<>();
@@ -86,15 +77,7 @@ final class Deployer extends AbstractBehavior<Deployer.Command> {
     if (s.live() != null) {
       timers.startTimerAtFixedRate(new Poll(), Duration.ofSeconds(1));
     }
-    ctx.getSystem().receptionist().tell(Receptionist.subscribe(Member.KEY,
-        ctx.messageAdapter(Receptionist.Listing.class, Listing::new)));
-    Cluster cluster = Cluster.get(ctx.getSystem());
-    cluster.subscriptions().tell(Subscribe.create(ctx.messageAdapter(ClusterEvent.UnreachableMember.class,
-        u -> new MemberGone(u.member().address().hostPort(), "unreachable")), ClusterEvent.UnreachableMember.class));
-    cluster.subscriptions().tell(Subscribe.create(ctx.messageAdapter(ClusterEvent.MemberRemoved.class,
-        r -> new MemberGone(r.member().address().hostPort(), "removed")), ClusterEvent.MemberRemoved.class));
-    cluster.subscriptions().tell(Subscribe.create(ctx.messageAdapter(ClusterEvent.MemberDowned.class,
-        r -> new MemberGone(r.member().address().hostPort(), "downed")), ClusterEvent.MemberDowned.class));
+    MemberDirectory.subscribe(ctx, Listing::new, MemberGone::new);
   }
 
   @Override
@@ -103,9 +86,7 @@ final class Deployer extends AbstractBehavior<Deployer.Command> {
         .onMessage(Deploy.class, this::onDeploy)
         .onMessage(Listing.class, this::onListing)
         .onMessage(GotInfo.class, i -> {
-          if (!gone.contains(i.info().address())) {
-            members.put(i.info().address(), i.info());
-          }
+          members.answered(i.info());
           return tryDeploy();
         })
         .onMessage(GotSpawned.class, this::onSpawned)
@@ -124,12 +105,7 @@ final class Deployer extends AbstractBehavior<Deployer.Command> {
   }
 
   private Behavior<Command> onListing(Listing l) {
-    for (ActorRef<Member.Command> m : l.listing().getServiceInstances(Member.KEY)) {
-      if (asked.add(m)) {
-        settings.known().add(m);
-        m.tell(new Member.GetInfo(infoAdapter));
-      }
-    }
+    settings.known().addAll(members.listed(l.listing(), infoAdapter));
     return this;
   }
 
@@ -147,22 +123,8 @@ final class Deployer extends AbstractBehavior<Deployer.Command> {
     if (pending == null || !assignment.isEmpty()) {
       return this;
     }
-    Set<String> up = new HashSet<>();
-    Cluster.get(getContext().getSystem()).state().getMembers().forEach(m -> {
-      if (m.status() == MemberStatus.up() && !m.hasRole("coordinator")) {
-        up.add(m.address().hostPort());
-      }
-    });
-    up.removeAll(gone);
-    List<Member.Info> live = new ArrayList<>();
-    for (Member.Info i : members.values()) {
-      if (!gone.contains(i.address())) {
-        live.add(i);
-      }
-    }
-    boolean allUpAnswered = live.stream().map(Member.Info::address).toList().containsAll(up);
-    int wanted = pending.epoch() == 0 ? settings.membersWanted() : 1;
-    if (live.size() < wanted || !allUpAnswered) {
+    List<Member.Info> live = members.ready(getContext(), pending.epoch() == 0 ? settings.membersWanted() : 1);
+    if (live == null) {
       return this;
     }
     Map<String, int[]> plan;
@@ -227,10 +189,9 @@ final class Deployer extends AbstractBehavior<Deployer.Command> {
   }
 
   private Behavior<Command> onGone(MemberGone g) {
-    if (!gone.add(g.address())) {
+    if (!members.lost(g.address())) {
       return this;
     }
-    members.remove(g.address());
     if (assignment.containsKey(g.address())) {
       int epoch = pending != null ? pending.epoch() : deployed;
       assignment = Map.of();
@@ -245,7 +206,7 @@ final class Deployer extends AbstractBehavior<Deployer.Command> {
     if (pending == null || pending.epoch() != t.epoch()) {
       return this;
     }
-    String have = members.isEmpty() ? "none" : String.join(", ", members.keySet());
+    String have = members.describe();
     coordinator.tell(new Coordinator.DeployFailed("waited " + settings.patience().toSeconds() + " s for "
         + (t.epoch() == 0 ? settings.membersWanted() : 1) + " cluster member(s) hosting cores; members found: "
         + have + " (start members with 'fivepp node', or raise --cluster-wait)"));
@@ -253,7 +214,7 @@ final class Deployer extends AbstractBehavior<Deployer.Command> {
   }
 
   private void stopOlderThan(int epoch) {
-    for (Member.Info i : members.values()) {
+    for (Member.Info i : members.all()) {
       i.member().tell(new Member.StopRun(settings.run(), epoch));
     }
     if (epoch > 0) {

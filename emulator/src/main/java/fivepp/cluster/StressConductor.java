@@ -7,12 +7,9 @@ import fivepp.stress.Tally;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.IntStream;
 import org.apache.pekko.actor.NoSerializationVerificationNeeded;
@@ -24,10 +21,6 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.actor.typed.receptionist.Receptionist;
-import org.apache.pekko.cluster.ClusterEvent;
-import org.apache.pekko.cluster.MemberStatus;
-import org.apache.pekko.cluster.typed.Cluster;
-import org.apache.pekko.cluster.typed.Subscribe;
 
 /**
  * The coordinator of stress runs whose routers span cluster members: it finds the members, cuts
@@ -62,9 +55,7 @@ final class StressConductor extends AbstractBehavior<StressConductor.Command> {
   private final Settings settings;
   private final TimerScheduler<Command> timers;
   private final ActorRef<Member.Info> infoAdapter;
-  private final Map<String, Member.Info> members = new TreeMap<>();
-  private final Set<String> gone = new HashSet<>();
-  private final Set<ActorRef<Member.Command>> asked = new HashSet<>();
+  private final MemberDirectory members = new MemberDirectory();
 
   // the run under way, if any
   private RunStress current;
@@ -90,15 +81,7 @@ final class StressConductor extends AbstractBehavior<StressConductor.Command> {
     this.settings = s;
     this.timers = timers;
     this.infoAdapter = ctx.messageAdapter(Member.Info.class, GotInfo::new);
-    ctx.getSystem().receptionist().tell(Receptionist.subscribe(Member.KEY,
-        ctx.messageAdapter(Receptionist.Listing.class, Listing::new)));
-    Cluster cluster = Cluster.get(ctx.getSystem());
-    cluster.subscriptions().tell(Subscribe.create(ctx.messageAdapter(ClusterEvent.UnreachableMember.class,
-        u -> new MemberGone(u.member().address().hostPort(), "became unreachable")), ClusterEvent.UnreachableMember.class));
-    cluster.subscriptions().tell(Subscribe.create(ctx.messageAdapter(ClusterEvent.MemberRemoved.class,
-        r -> new MemberGone(r.member().address().hostPort(), "was removed")), ClusterEvent.MemberRemoved.class));
-    cluster.subscriptions().tell(Subscribe.create(ctx.messageAdapter(ClusterEvent.MemberDowned.class,
-        r -> new MemberGone(r.member().address().hostPort(), "was downed")), ClusterEvent.MemberDowned.class));
+    MemberDirectory.subscribe(ctx, Listing::new, MemberGone::new);
   }
 
   @Override
@@ -106,17 +89,11 @@ final class StressConductor extends AbstractBehavior<StressConductor.Command> {
     return newReceiveBuilder()
         .onMessage(RunStress.class, this::onRun)
         .onMessage(Listing.class, l -> {
-          for (ActorRef<Member.Command> m : l.listing().getServiceInstances(Member.KEY)) {
-            if (asked.add(m)) {
-              m.tell(new Member.GetInfo(infoAdapter));
-            }
-          }
+          members.listed(l.listing(), infoAdapter);
           return this;
         })
         .onMessage(GotInfo.class, i -> {
-          if (!gone.contains(i.info().address())) {
-            members.put(i.info().address(), i.info());
-          }
+          members.answered(i.info());
           return tryPlace();
         })
         .onMessage(MemberGone.class, this::onGone)
@@ -157,16 +134,8 @@ final class StressConductor extends AbstractBehavior<StressConductor.Command> {
     if (current == null || !placing || !placement.isEmpty()) {
       return this;
     }
-    Set<String> up = new HashSet<>();
-    Cluster.get(getContext().getSystem()).state().getMembers().forEach(m -> {
-      if (m.status() == MemberStatus.up() && !m.hasRole("coordinator")) {
-        up.add(m.address().hostPort());
-      }
-    });
-    up.removeAll(gone);
-    List<Member.Info> live = new ArrayList<>(members.values());
-    boolean allUpAnswered = live.stream().map(Member.Info::address).toList().containsAll(up);
-    if (live.size() < (epoch == 0 ? settings.membersWanted() : 1) || !allUpAnswered) {
+    List<Member.Info> live = members.ready(getContext(), epoch == 0 ? settings.membersWanted() : 1);
+    if (live == null) {
       return this;
     }
     int n = current.built().fabric().nodes();
@@ -269,10 +238,9 @@ final class StressConductor extends AbstractBehavior<StressConductor.Command> {
   }
 
   private Behavior<Command> onGone(MemberGone g) {
-    if (!gone.add(g.address())) {
+    if (!members.lost(g.address())) {
       return this;
     }
-    members.remove(g.address());
     if (current != null && regionMember.contains(g.address())) {
       incidents.add("member " + g.address() + " " + g.why() + (placing ? " while the regions were placed"
           : String.format(" %.1f s into the run", (System.nanoTime() - started) / 1e9))
@@ -291,7 +259,7 @@ final class StressConductor extends AbstractBehavior<StressConductor.Command> {
     if (current == null || t.run() != run || t.epoch() != epoch || !placing) {
       return this;
     }
-    String have = members.isEmpty() ? "none" : String.join(", ", members.keySet());
+    String have = members.describe();
     finish(null, "waited " + settings.patience().toSeconds() + " s for " + (epoch == 0 ? settings.membersWanted() : 1)
         + " cluster member(s) to host the routers; members found: " + have
         + " (start members with 'fivepp node', or raise --cluster-wait)");
@@ -299,7 +267,7 @@ final class StressConductor extends AbstractBehavior<StressConductor.Command> {
   }
 
   private void stopRun(int belowEpoch) {
-    for (Member.Info i : members.values()) {
+    for (Member.Info i : members.all()) {
       i.member().tell(new Member.StopRun(run, belowEpoch));
     }
   }
