@@ -185,6 +185,9 @@ final class RunCommand implements Callable<Integer> {
         r.virtualImagesPerSecond(), r.virtualLatencyP50Us(), o.tMvmSeconds() * 1e9,
         o.linkBitsPerSecond() == 0 ? "unlimited" : String.format("%.3f Gbit/s, %.0f ns", o.linkBitsPerSecond() / 1e9,
             o.linkLatencySeconds() * 1e9)));
+    sb.append(String.format("bound:        %,.1f images/s (%.1f%% reached), set by %s%n",
+        r.virtualBoundImagesPerSecond(), 100 * r.virtualImagesPerSecond() / r.virtualBoundImagesPerSecond(),
+        r.virtualBoundBy()));
     if (!Double.isNaN(r.maxAbsDiffVsReference())) {
       sb.append(String.format("vs reference: max |difference| %.3g over a logit range of %.3g%n",
           r.maxAbsDiffVsReference(), r.logitRange()));

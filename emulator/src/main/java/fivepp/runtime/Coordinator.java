@@ -2,16 +2,13 @@ package fivepp.runtime;
 
 import fivepp.fabric.Fabric;
 import fivepp.mapping.CoreGraph;
-import fivepp.model.Shape;
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.IntConsumer;
-import org.HdrHistogram.Histogram;
 import org.apache.pekko.actor.NoSerializationVerificationNeeded;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -61,25 +58,20 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
 
   private final Setup setup;
   private final java.util.SortedMap<Integer, CorePlan> byVertex = new java.util.TreeMap<>();
+  private final ImageSlicer slicer;
+  private final OutputAssembly outputs;
+  private final PipelineBound bound;
   private Map<Integer, ActorRef<CoreActor.Command>> actors = Map.of();
   private Map<Integer, String> memberOf = Map.of();
-  private final List<CorePlan> inputCores = new ArrayList<>();
+  /** Images in the array and not yet out, by number: they are sent again if the array is lost. */
   private final Map<Integer, Tensor> pending = new HashMap<>();
   private final List<String> incidents = new ArrayList<>();
+  private final List<CoreActor.Stats> stats = new ArrayList<>();
+  private final int total;
   private int epoch;
   private int ready;
   private boolean started;
   private int redone;
-  private final Shape out;
-  private final int outValues;
-  private final int total;
-  private final float[][] logits;
-  private final int[] received;
-  private final double[] virtualDone;
-  private final double[] virtualStart;
-  private final long[] wallStart;
-  private final Histogram latency = new Histogram(3);
-  private final List<CoreActor.Stats> stats = new ArrayList<>();
   private int injected;
   private int maxInFlight;
   private int completed;
@@ -93,14 +85,10 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   private Coordinator(ActorContext<Command> ctx, Setup s) {
     super(ctx);
     this.setup = s;
-    this.out = s.graph().network().output().output();
-    this.outValues = (int) out.elements();
     this.total = s.images().count();
-    this.logits = new float[total][];
-    this.received = new int[total];
-    this.virtualDone = new double[total];
-    this.virtualStart = new double[total];
-    this.wallStart = new long[total];
+    this.slicer = new ImageSlicer(s.plans(), s.vertexOf(), s.options().pixels());
+    this.outputs = new OutputAssembly(s.graph().network().output().output(), total);
+    this.bound = PipelineBound.of(s.plans(), s.options());
     plan();
     if (s.live() != null) {
       byVertex.forEach((v, p) -> s.live().vertex(v, p == null ? -1 : p.core.id()));
@@ -112,9 +100,6 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   private void plan() {
     for (CorePlan p : setup.plans()) {
       byVertex.put(setup.vertexOf()[p.core.id()], p);
-      if (p.imagePorts().length > 0) {
-        inputCores.add(p);
-      }
     }
     for (CorePlan p : setup.plans()) {
       for (CorePlan.Send s : p.sends) {
@@ -181,9 +166,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     incidents.add(l.what());
     actors = Map.of();
     for (int i : pending.keySet()) {
-      logits[i] = null;
-      received[i] = 0;
-      virtualDone[i] = 0;
+      outputs.forget(i);
       redone++;
     }
     setup.deployment().deploy(getContext(), epoch, java.util.Collections.unmodifiableSortedMap(byVertex));
@@ -211,43 +194,19 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     return true;
   }
 
-  /** Sends image {@code i} into the cores that read the image. */
+  /**
+   * Sends image {@code i} into the cores that read the image. In virtual time the source offers
+   * image i at i periods of the pipeline's bound, the rate its slowest core (or link) can take:
+   * the modelled hardware is never held back by the emulator's window of images in flight.
+   */
   private void send(int i, Tensor image) {
-    int w = setup.options().window();
-    double ready = i >= w ? virtualDone[i - w] : 0;
-    virtualStart[i] = ready;
-    wallStart[i] = System.nanoTime();
-    boolean pixels = setup.options().pixels();
-    for (CorePlan p : inputCores) {
-      int vertex = setup.vertexOf()[p.core.id()];
-      ActorRef<CoreActor.Command> ref = actors.get(vertex);
-      int[] route = {vertex};
-      long sent = 0;
-      for (int portId : p.imagePorts()) {
-        CorePlan.Port port = p.ports.get(portId);
-        int h = image.height(), wd = image.width();
-        for (int y = 0; y < h; y++) {
-          if (pixels) {
-            for (int x = 0; x < wd; x++) {
-              float[] v = new float[port.channels()];
-              for (int c = 0; c < port.channels(); c++) {
-                v[c] = image.get(port.sourceFrom() + c, y, x);
-              }
-              ref.tell(new CoreActor.Data(i, portId, y, x, 1, v, ready, route, 0, 8));
-              sent++;
-            }
-          } else {
-            float[] v = new float[port.channels() * wd];
-            for (int c = 0; c < port.channels(); c++) {
-              System.arraycopy(image.data(), ((port.sourceFrom() + c) * h + y) * wd, v, c * wd, wd);
-            }
-            ref.tell(new CoreActor.Data(i, portId, y, 0, wd, v, ready, route, 0, 8));
-            sent++;
-          }
-        }
-      }
+    double ready = i * bound.period();
+    outputs.started(i, ready, System.nanoTime());
+    for (ImageSlicer.Slice slice : slicer.slice(i, image, ready)) {
+      ActorRef<CoreActor.Command> ref = actors.get(slice.vertex());
+      slice.messages().forEach(ref::tell);
       if (setup.live() != null) {
-        setup.live().injected(vertex, sent);
+        setup.live().injected(slice.vertex(), slice.messages().size());
       }
     }
   }
@@ -270,41 +229,26 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   }
 
   private Behavior<Command> onOutput(Output o) {
-    int i = o.image();
     if (o.epoch() != epoch) {
       return this;
     }
-    if (logits[i] == null) {
-      logits[i] = new float[outValues];
+    long took = outputs.add(o, System.nanoTime());
+    if (took < 0) {
+      return this;
     }
-    int hw = out.height() * out.width();
-    int channels = o.values().length / o.count();
-    for (int c = 0; c < channels; c++) {
-      for (int x = 0; x < o.count(); x++) {
-        logits[i][(o.channel0() + c) * hw + o.row() * out.width() + x] = o.values()[c * o.count() + x];
-      }
+    if (setup.live() != null) {
+      setup.live().imageDone(took, outputs.virtualDone(o.image()));
     }
-    received[i] += o.values().length;
-    virtualDone[i] = Math.max(virtualDone[i], o.ready());
-    if (received[i] == outValues) {
-      long took = Math.max(1, System.nanoTime() - wallStart[i]);
-      latency.recordValue(took);
-      if (setup.live() != null) {
-        setup.live().imageDone(took, virtualDone[i]);
-      }
-      completed++;
-      pending.remove(i);
-      setup.progress().accept(completed);
-      if (injected < total && !inject()) {
-        return Behaviors.stopped();
-      }
-      if (completed == total) {
-        t1 = System.nanoTime();
-        ActorRef<CoreActor.Stats> adapter = getContext().messageAdapter(CoreActor.Stats.class, GotStats::new);
-        actors.values().forEach(a -> a.tell(new CoreActor.GetStats(adapter)));
-      }
-    } else if (received[i] > outValues) {
-      throw new IllegalStateException("image " + i + " received " + received[i] + " output values, expected " + outValues);
+    completed++;
+    pending.remove(o.image());
+    setup.progress().accept(completed);
+    if (injected < total && !inject()) {
+      return Behaviors.stopped();
+    }
+    if (completed == total) {
+      t1 = System.nanoTime();
+      ActorRef<CoreActor.Stats> adapter = getContext().messageAdapter(CoreActor.Stats.class, GotStats::new);
+      actors.values().forEach(a -> a.tell(new CoreActor.GetStats(adapter)));
     }
     return this;
   }
@@ -325,74 +269,10 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     if (stats.size() < actors.size()) {
       return this;
     }
-    RunReport r = report();
+    RunReport r = new RunSummary(setup.graph(), setup.fabric().spec(), setup.options(), bound, memberOf)
+        .report(stats, outputs, new RunSummary.Tally((t1 - t0) / 1e9, maxInFlight, incidents, redone));
     setup.deployment().finish(getContext());
     setup.result().complete(r);
     return Behaviors.stopped();
-  }
-
-  private RunReport report() {
-    double wall = (t1 - t0) / 1e9;
-    double[] done = virtualDone.clone();
-    Arrays.sort(done);
-    double span = done[total - 1] - done[0];
-    double virtualRate = total > 1 && span > 0 ? (total - 1) / span : 1 / done[0];
-    double[] vlat = new double[total];
-    for (int i = 0; i < total; i++) {
-      vlat[i] = virtualDone[i] - virtualStart[i];
-    }
-    Arrays.sort(vlat);
-    double makespan = done[total - 1];
-    List<RunReport.CoreReport> cores = new ArrayList<>();
-    List<RunReport.ChannelReport> channels = new ArrayList<>();
-    stats.sort((a, b) -> Integer.compare(a.vertex(), b.vertex()));
-    for (CoreActor.Stats s : stats) {
-      if (s.core() >= 0) {
-        cores.add(new RunReport.CoreReport(s.core(), setup.graph().cores().get(s.core()).layer(),
-            s.vertex(), s.mvms(), makespan > 0 ? s.virtualBusy() / makespan : 0,
-            s.busyNanos() / 1e9 / wall, s.messagesIn(), s.messagesOut()));
-      }
-      s.channelBits().entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e ->
-          channels.add(new RunReport.ChannelReport(s.vertex(), e.getKey(), e.getValue() / 8.0 / total)));
-    }
-    cores.sort((a, b) -> Integer.compare(a.id(), b.id()));
-    Map<String, double[]> byMember = new java.util.TreeMap<>();
-    for (CoreActor.Stats st : stats) {
-      String m = memberOf.get(st.vertex());
-      if (m != null) {
-        double[] acc = byMember.computeIfAbsent(m, k -> new double[3]);
-        acc[1]++;
-        if (st.core() >= 0) {
-          acc[0]++;
-        }
-      }
-    }
-    double cross = 0;
-    for (RunReport.ChannelReport c : channels) {
-      String a = memberOf.get(c.from());
-      if (a != null && !a.equals(memberOf.get(c.to()))) {
-        byMember.get(a)[2] += c.bytesPerImage();
-        cross += c.bytesPerImage();
-      }
-    }
-    List<RunReport.MemberReport> members = new ArrayList<>();
-    byMember.forEach((m, acc) -> members.add(new RunReport.MemberReport(m, (int) acc[0], (int) acc[1], acc[2])));
-    int[] top1 = new int[total];
-    for (int i = 0; i < total; i++) {
-      int best = 0;
-      for (int c = 1; c < logits[i].length; c++) {
-        if (logits[i][c] > logits[i][best]) {
-          best = c;
-        }
-      }
-      top1[i] = best;
-    }
-    CoreGraph g = setup.graph();
-    return new RunReport(g.network().name(), setup.fabric().spec(), g.tiling().crossbar().toString(),
-        setup.options().pixels() ? "pixel" : "row", total, wall, total / wall,
-        latency.getValueAtPercentile(50) / 1e6, latency.getValueAtPercentile(99) / 1e6,
-        virtualRate, vlat[total / 2] * 1e6, Double.NaN, Double.NaN, maxInFlight,
-        stats.stream().mapToInt(CoreActor.Stats::maxImagesHeld).max().orElse(0), cores, channels,
-        members, cross, List.copyOf(incidents), redone, top1, logits);
   }
 }

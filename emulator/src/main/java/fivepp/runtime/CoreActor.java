@@ -17,7 +17,8 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
  * One fabric vertex: a CM core (with its {@link CoreEngine}) or, on a vertex no core occupies,
  * a bare router. It holds channels to its fabric neighbours only; data for a farther core
  * travels hop by hop along the route it carries, and every hop is counted on its channel.
- * A channel models the link in virtual time: latency plus serialisation, busy meanwhile.
+ * A channel counts what crosses it; the sending core works out, with {@link LinkTiming}, when
+ * its data arrives at the end of the route (latency plus serialisation on every link).
  *
  * <p>A core computes once a burst of messages is in: the first data of a burst sends the actor a
  * {@code Flush}, which queues behind the data already in its mailbox. At the flush the engine
@@ -38,7 +39,7 @@ public final class CoreActor extends AbstractBehavior<CoreActor.Command> {
 
   /**
    * Values for port {@code port} of the core at {@code route[route.length-1]}: {@code count}
-   * pixels from column {@code col} of {@code row}, channel-major, ready at virtual time
+   * pixels from column {@code col} of {@code row}, channel-major, there at virtual time
    * {@code ready}; {@code hop} indexes this actor's vertex in {@code route}; each value is
    * {@code bits} wide on the wire.
    */
@@ -66,7 +67,6 @@ public final class CoreActor extends AbstractBehavior<CoreActor.Command> {
     final ActorRef<Command> to;
     long bits;
     long messages;
-    double free;
     LiveStats.Channel live;
 
     Channel(ActorRef<Command> to) {
@@ -76,7 +76,6 @@ public final class CoreActor extends AbstractBehavior<CoreActor.Command> {
 
   private final int vertex;
   private final CorePlan plan;
-  private final LinkModel link;
   private final CoreEngine engine;
   private final Map<Integer, Channel> channels = new HashMap<>();
   private ActorRef<Coordinator.Command> sink;
@@ -111,12 +110,14 @@ public final class CoreActor extends AbstractBehavior<CoreActor.Command> {
     this.vertex = vertex;
     this.live = live;
     this.plan = plan;
-    this.link = link;
+    LinkTiming timing = new LinkTiming(link);
     this.engine = plan == null ? null : new CoreEngine(plan, tMvm, pixels, new CoreEngine.Out() {
       @Override
       public void send(CorePlan.Send s, int image, int row, int col, int count, float[] values,
           double ready) {
-        outbox.add(new Data(image, s.port(), row, col, count, values, ready, s.route(), 0, s.bits()));
+        // ready, from here on, at the time it arrives at the end of its route
+        double at = timing.arrival(s, (long) values.length * s.bits(), ready);
+        outbox.add(new Data(image, s.port(), row, col, count, values, at, s.route(), 0, s.bits()));
       }
 
       @Override
@@ -216,12 +217,9 @@ public final class CoreActor extends AbstractBehavior<CoreActor.Command> {
     if (c.live != null) {
       c.live.publish(c.bits, c.messages);
     }
-    double start = Math.max(d.ready(), c.free);
-    double serial = link.bitsPerSecond() > 0 ? bits / link.bitsPerSecond() : 0;
-    c.free = start + serial;
     messagesOut++;
-    c.to.tell(new Data(d.image(), d.port(), d.row(), d.col(), d.count(), d.values(),
-        c.free + link.latencySeconds(), d.route(), d.hop() + 1, d.bits()));
+    c.to.tell(new Data(d.image(), d.port(), d.row(), d.col(), d.count(), d.values(), d.ready(),
+        d.route(), d.hop() + 1, d.bits()));
   }
 
   private Behavior<Command> onStats(GetStats g) {

@@ -10,7 +10,9 @@ import fivepp.model.Input;
 import fivepp.model.Layer;
 import fivepp.model.Network;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * What one core actor needs to know, derived from the core graph and the weights: its weight
@@ -38,10 +40,15 @@ public final class CorePlan {
   public record Port(Flow.Kind kind, String source, int sourceFrom, int channels, int destChannel,
       int stride, fivepp.model.Shape sourceShape) {}
 
-  /** An outgoing transfer: send channels [sourceFrom, sourceTo) of {@code source} to core
-   *  {@code to}, port {@code port}, along {@code route} (fabric vertices, both ends included). */
+  /**
+   * An outgoing transfer: send channels [sourceFrom, sourceTo) of {@code source} to core
+   * {@code to}, port {@code port}, along {@code route} (fabric vertices, both ends included).
+   * {@code bitsPerImage} is what it carries per image; {@code share[h]} is its share of the
+   * bandwidth of the channel from {@code route[h]} to {@code route[h+1]}: its bits over the bits
+   * of every transfer routed over that channel (1 when it has the channel to itself).
+   */
   public record Send(Flow.Kind kind, String source, int sourceFrom, int sourceTo, int to, int port,
-      int stride, int bits, int[] route) {}
+      int stride, int bits, int[] route, long bitsPerImage, double[] share) {}
 
   public final Core core;
   public final Layer layer;
@@ -92,9 +99,11 @@ public final class CorePlan {
       List<Port> in = ports.get(t.to());
       in.add(new Port(t.kind(), t.source(), t.sourceFrom(), t.channels(), t.destChannel(), t.stride(),
           t.kind() == Flow.Kind.PARTIAL_SUM ? net.layer(t.source()).convOutput() : net.outputOf(t.source())));
+      int[] path = route.apply(vertexOf[t.from()], vertexOf[t.to()]);
       sends.get(t.from()).add(new Send(t.kind(), t.source(), t.sourceFrom(), t.sourceTo(), t.to(),
-          in.size() - 1, t.stride(), t.bits(), route.apply(vertexOf[t.from()], vertexOf[t.to()])));
+          in.size() - 1, t.stride(), t.bits(), path, t.bitsPerImage(), new double[Math.max(0, path.length - 1)]));
     }
+    shareChannels(sends);
     List<CorePlan> plans = new ArrayList<>();
     for (Core c : g.cores()) {
       Layer l = net.layer(c.layer());
@@ -119,6 +128,35 @@ public final class CorePlan {
           l == net.output() && c.accumulator()));
     }
     return plans;
+  }
+
+  /**
+   * Fills every send's share of each channel on its route: its bits per image over the channel's
+   * (paper.md B7: a channel's load is the sum of the flows routed over it). Links are shared in
+   * fixed proportions, so a transfer's timing never depends on the order in which other
+   * transfers happen to reach a channel.
+   */
+  private static void shareChannels(List<List<Send>> sends) {
+    Map<Long, Long> load = new HashMap<>();
+    for (List<Send> ss : sends) {
+      for (Send s : ss) {
+        for (int h = 0; h + 1 < s.route().length; h++) {
+          load.merge(channel(s.route(), h), s.bitsPerImage(), Long::sum);
+        }
+      }
+    }
+    for (List<Send> ss : sends) {
+      for (Send s : ss) {
+        for (int h = 0; h + 1 < s.route().length; h++) {
+          long total = load.get(channel(s.route(), h));
+          s.share()[h] = total == 0 ? 1 : (double) s.bitsPerImage() / total;
+        }
+      }
+    }
+  }
+
+  private static long channel(int[] route, int h) {
+    return ((long) route[h] << 32) | (route[h + 1] & 0xffffffffL);
   }
 
   /** The weight blocks of core c: whole groups packed block-diagonally, or one group's tile. */

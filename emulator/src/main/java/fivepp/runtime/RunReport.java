@@ -4,7 +4,13 @@ import java.util.List;
 
 /**
  * What a run measured: wall clock (how fast the emulator ran) and virtual time (how fast the
- * modelled hardware would run, paper.md B8).
+ * modelled hardware would run, paper.md B8). Built by name through {@link #builder()}.
+ *
+ * @param virtualBoundImagesPerSecond the pipeline's analytic bound (paper.md B8): one image per
+ *     the busiest core's MVM time, or per the busiest channel's serialisation time if that is
+ *     longer; the virtual source offers images at this rate, so the run reaches it and never
+ *     exceeds it
+ * @param virtualBoundBy what sets that bound: a core and its layer, or a channel
  */
 public record RunReport(
     String model,
@@ -17,6 +23,8 @@ public record RunReport(
     double latencyP50Ms,
     double latencyP99Ms,
     double virtualImagesPerSecond,
+    double virtualBoundImagesPerSecond,
+    String virtualBoundBy,
     double virtualLatencyP50Us,
     double maxAbsDiffVsReference,
     double logitRange,
@@ -47,10 +55,95 @@ public record RunReport(
    */
   public record MemberReport(String address, int cores, int vertices, double bytesOutPerImage) {}
 
+  /** The same report with the reference check's figures. */
   public RunReport withDiff(double maxAbsDiff, double range) {
-    return new RunReport(model, fabric, crossbar, granularity, images, wallSeconds,
-        wallImagesPerSecond, latencyP50Ms, latencyP99Ms, virtualImagesPerSecond,
-        virtualLatencyP50Us, maxAbsDiff, range, maxImagesInFlight, maxImagesHeldByACore, cores,
-        channels, members, crossMemberBytesPerImage, incidents, imagesRedone, top1, logits);
+    return toBuilder().maxAbsDiffVsReference(maxAbsDiff).logitRange(range).build();
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  public Builder toBuilder() {
+    return new Builder().model(model).fabric(fabric).crossbar(crossbar).granularity(granularity)
+        .images(images).wallSeconds(wallSeconds).wallImagesPerSecond(wallImagesPerSecond)
+        .latencyP50Ms(latencyP50Ms).latencyP99Ms(latencyP99Ms)
+        .virtualImagesPerSecond(virtualImagesPerSecond)
+        .virtualBound(virtualBoundImagesPerSecond, virtualBoundBy)
+        .virtualLatencyP50Us(virtualLatencyP50Us).maxAbsDiffVsReference(maxAbsDiffVsReference)
+        .logitRange(logitRange).maxImagesInFlight(maxImagesInFlight)
+        .maxImagesHeldByACore(maxImagesHeldByACore).cores(cores).channels(channels)
+        .members(members).crossMemberBytesPerImage(crossMemberBytesPerImage).incidents(incidents)
+        .imagesRedone(imagesRedone).top1(top1).logits(logits);
+  }
+
+  /** A report field by field; what is not set is empty, zero, or NaN for the reference check. */
+  public static final class Builder {
+    private String model = "";
+    private String fabric = "";
+    private String crossbar = "";
+    private String granularity = "";
+    private int images;
+    private double wallSeconds;
+    private double wallImagesPerSecond;
+    private double latencyP50Ms;
+    private double latencyP99Ms;
+    private double virtualImagesPerSecond;
+    private double virtualBoundImagesPerSecond;
+    private String virtualBoundBy = "";
+    private double virtualLatencyP50Us;
+    private double maxAbsDiffVsReference = Double.NaN;
+    private double logitRange = Double.NaN;
+    private int maxImagesInFlight;
+    private int maxImagesHeldByACore;
+    private List<CoreReport> cores = List.of();
+    private List<ChannelReport> channels = List.of();
+    private List<MemberReport> members = List.of();
+    private double crossMemberBytesPerImage;
+    private List<String> incidents = List.of();
+    private int imagesRedone;
+    private int[] top1 = new int[0];
+    private float[][] logits = new float[0][];
+
+    private Builder() {}
+
+    public Builder model(String v) { model = v; return this; }
+    public Builder fabric(String v) { fabric = v; return this; }
+    public Builder crossbar(String v) { crossbar = v; return this; }
+    public Builder granularity(String v) { granularity = v; return this; }
+    public Builder images(int v) { images = v; return this; }
+    public Builder wallSeconds(double v) { wallSeconds = v; return this; }
+    public Builder wallImagesPerSecond(double v) { wallImagesPerSecond = v; return this; }
+    public Builder latencyP50Ms(double v) { latencyP50Ms = v; return this; }
+    public Builder latencyP99Ms(double v) { latencyP99Ms = v; return this; }
+    public Builder virtualImagesPerSecond(double v) { virtualImagesPerSecond = v; return this; }
+
+    public Builder virtualBound(double imagesPerSecond, String by) {
+      virtualBoundImagesPerSecond = imagesPerSecond;
+      virtualBoundBy = by;
+      return this;
+    }
+
+    public Builder virtualLatencyP50Us(double v) { virtualLatencyP50Us = v; return this; }
+    public Builder maxAbsDiffVsReference(double v) { maxAbsDiffVsReference = v; return this; }
+    public Builder logitRange(double v) { logitRange = v; return this; }
+    public Builder maxImagesInFlight(int v) { maxImagesInFlight = v; return this; }
+    public Builder maxImagesHeldByACore(int v) { maxImagesHeldByACore = v; return this; }
+    public Builder cores(List<CoreReport> v) { cores = List.copyOf(v); return this; }
+    public Builder channels(List<ChannelReport> v) { channels = List.copyOf(v); return this; }
+    public Builder members(List<MemberReport> v) { members = List.copyOf(v); return this; }
+    public Builder crossMemberBytesPerImage(double v) { crossMemberBytesPerImage = v; return this; }
+    public Builder incidents(List<String> v) { incidents = List.copyOf(v); return this; }
+    public Builder imagesRedone(int v) { imagesRedone = v; return this; }
+    public Builder top1(int[] v) { top1 = v; return this; }
+    public Builder logits(float[][] v) { logits = v; return this; }
+
+    public RunReport build() {
+      return new RunReport(model, fabric, crossbar, granularity, images, wallSeconds,
+          wallImagesPerSecond, latencyP50Ms, latencyP99Ms, virtualImagesPerSecond,
+          virtualBoundImagesPerSecond, virtualBoundBy, virtualLatencyP50Us, maxAbsDiffVsReference,
+          logitRange, maxImagesInFlight, maxImagesHeldByACore, cores, channels, members,
+          crossMemberBytesPerImage, incidents, imagesRedone, top1, logits);
+    }
   }
 }

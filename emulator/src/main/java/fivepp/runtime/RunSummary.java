@@ -1,0 +1,81 @@
+package fivepp.runtime;
+
+import fivepp.mapping.CoreGraph;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The report of a finished run, from what the vertices counted ({@link CoreActor.Stats}), the
+ * assembled outputs and the coordinator's own tallies.
+ *
+ * @param graph the mapped network
+ * @param fabric the fabric's spec, as the user gave it
+ * @param options how the run was driven
+ * @param bound the pipeline's analytic bound
+ * @param memberOf the member each vertex ran on (empty in one JVM)
+ */
+public record RunSummary(CoreGraph graph, String fabric, RunOptions options, PipelineBound bound,
+    Map<Integer, String> memberOf) {
+
+  /** What the coordinator counted itself. */
+  public record Tally(double wallSeconds, int maxImagesInFlight, List<String> incidents, int imagesRedone) {}
+
+  public RunReport report(List<CoreActor.Stats> stats, OutputAssembly outputs, Tally tally) {
+    int total = outputs.logits().length;
+    double wall = tally.wallSeconds();
+    double makespan = outputs.makespan();
+    List<CoreActor.Stats> byVertex = new ArrayList<>(stats);
+    byVertex.sort(Comparator.comparingInt(CoreActor.Stats::vertex));
+    List<RunReport.CoreReport> cores = new ArrayList<>();
+    List<RunReport.ChannelReport> channels = new ArrayList<>();
+    for (CoreActor.Stats s : byVertex) {
+      if (s.core() >= 0) {
+        cores.add(new RunReport.CoreReport(s.core(), graph.cores().get(s.core()).layer(),
+            s.vertex(), s.mvms(), makespan > 0 ? s.virtualBusy() / makespan : 0,
+            s.busyNanos() / 1e9 / wall, s.messagesIn(), s.messagesOut()));
+      }
+      new TreeMap<>(s.channelBits()).forEach((to, bits) ->
+          channels.add(new RunReport.ChannelReport(s.vertex(), to, bits / 8.0 / total)));
+    }
+    cores.sort(Comparator.comparingInt(RunReport.CoreReport::id));
+    // per member: cores, vertices, bytes per image leaving it for another member
+    Map<String, double[]> byMember = new TreeMap<>();
+    for (CoreActor.Stats st : byVertex) {
+      String m = memberOf.get(st.vertex());
+      if (m != null) {
+        double[] acc = byMember.computeIfAbsent(m, k -> new double[3]);
+        acc[1]++;
+        if (st.core() >= 0) {
+          acc[0]++;
+        }
+      }
+    }
+    double cross = 0;
+    for (RunReport.ChannelReport c : channels) {
+      String a = memberOf.get(c.from());
+      if (a != null && !a.equals(memberOf.get(c.to()))) {
+        byMember.get(a)[2] += c.bytesPerImage();
+        cross += c.bytesPerImage();
+      }
+    }
+    List<RunReport.MemberReport> members = new ArrayList<>();
+    byMember.forEach((m, acc) -> members.add(new RunReport.MemberReport(m, (int) acc[0], (int) acc[1], acc[2])));
+    return RunReport.builder()
+        .model(graph.network().name()).fabric(fabric).crossbar(graph.tiling().crossbar().toString())
+        .granularity(options.pixels() ? "pixel" : "row").images(total)
+        .wallSeconds(wall).wallImagesPerSecond(total / wall)
+        .latencyP50Ms(outputs.wallLatencyMs(50)).latencyP99Ms(outputs.wallLatencyMs(99))
+        .virtualImagesPerSecond(outputs.virtualImagesPerSecond())
+        .virtualBound(bound.imagesPerSecond(), bound.by())
+        .virtualLatencyP50Us(outputs.virtualLatencyP50() * 1e6)
+        .maxImagesInFlight(tally.maxImagesInFlight())
+        .maxImagesHeldByACore(stats.stream().mapToInt(CoreActor.Stats::maxImagesHeld).max().orElse(0))
+        .cores(cores).channels(channels).members(members).crossMemberBytesPerImage(cross)
+        .incidents(tally.incidents()).imagesRedone(tally.imagesRedone())
+        .top1(outputs.top1()).logits(outputs.logits())
+        .build();
+  }
+}
