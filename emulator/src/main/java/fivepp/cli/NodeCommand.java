@@ -74,7 +74,8 @@ final class NodeCommand implements Callable<Integer> {
   String roles;
 
   @Option(names = "--capacity", defaultValue = "256", paramLabel = "CORES",
-      description = "How many core actors this member hosts at most (default: ${DEFAULT-VALUE}).")
+      description = "How many fabric vertices (core actors and routers) this member hosts at most (default:"
+          + " ${DEFAULT-VALUE}); within it, arrays are shared among members by work.")
   int capacity;
 
   @Option(names = "--management-port", defaultValue = "0", paramLabel = "M",

@@ -29,7 +29,20 @@ public record RunReport(
     List<String> incidents,
     int imagesRedone,
     int[] top1,
-    @com.fasterxml.jackson.annotation.JsonIgnore float[][] logits) {
+    @com.fasterxml.jackson.annotation.JsonIgnore float[][] logits,
+    List<MemberShare> memberShares) {
+
+  /** A report without member shares (a run in one JVM, or before the cluster attaches them). */
+  public RunReport(String model, String fabric, String crossbar, String granularity, int images, double wallSeconds,
+      double wallImagesPerSecond, double latencyP50Ms, double latencyP99Ms, double virtualImagesPerSecond,
+      double virtualLatencyP50Us, double maxAbsDiffVsReference, double logitRange, int maxImagesInFlight,
+      int maxImagesHeldByACore, List<CoreReport> cores, List<ChannelReport> channels, List<MemberReport> members,
+      double crossMemberBytesPerImage, List<String> incidents, int imagesRedone, int[] top1, float[][] logits) {
+    this(model, fabric, crossbar, granularity, images, wallSeconds, wallImagesPerSecond, latencyP50Ms, latencyP99Ms,
+        virtualImagesPerSecond, virtualLatencyP50Us, maxAbsDiffVsReference, logitRange, maxImagesInFlight,
+        maxImagesHeldByACore, cores, channels, members, crossMemberBytesPerImage, incidents, imagesRedone, top1,
+        logits, List.of());
+  }
 
   /**
    * One core: MVMs per image, wall-clock busy time, virtual utilisation (MVM time over the
@@ -51,6 +64,24 @@ public record RunReport(
     return new RunReport(model, fabric, crossbar, granularity, images, wallSeconds,
         wallImagesPerSecond, latencyP50Ms, latencyP99Ms, virtualImagesPerSecond,
         virtualLatencyP50Us, maxAbsDiff, range, maxImagesInFlight, maxImagesHeldByACore, cores,
-        channels, members, crossMemberBytesPerImage, incidents, imagesRedone, top1, logits);
+        channels, members, crossMemberBytesPerImage, incidents, imagesRedone, top1, logits, memberShares);
+  }
+
+  /**
+   * A cluster member's share of the array as placed (the last array, after any rebuild): its
+   * processors and maximum heap, cores and vertices, MACs and work (MAC equivalents, digital work
+   * included) per image with its share of the total work, weight bytes, estimated heap need, and
+   * the bytes and messages per image its channels send to other members, as planned.
+   */
+  public record MemberShare(String address, int processors, long maxHeapBytes, int cores, int vertices,
+      long macsPerImage, long workPerImage, double workShare, long weightBytes, long memoryBytes,
+      double bytesOutPerImage, long messagesOutPerImage) {}
+
+  /** This report with the members' shares of the array. */
+  public RunReport withShares(List<MemberShare> shares) {
+    return new RunReport(model, fabric, crossbar, granularity, images, wallSeconds,
+        wallImagesPerSecond, latencyP50Ms, latencyP99Ms, virtualImagesPerSecond,
+        virtualLatencyP50Us, maxAbsDiffVsReference, logitRange, maxImagesInFlight, maxImagesHeldByACore, cores,
+        channels, members, crossMemberBytesPerImage, incidents, imagesRedone, top1, logits, List.copyOf(shares));
   }
 }
