@@ -6,7 +6,7 @@
 # Member i (1..N) listens on Artery port BASE_PORT+i-1 (default 25521..) and serves
 # pekko-management on MANAGEMENT_BASE+i-1 (default 7627..), both on 127.0.0.1; member 1 is the seed.
 # Environment: FIVEPP_CLUSTER_DIR (logs and pid files; default /tmp/fivepp-local-cluster-UID),
-#   FIVEPP_BASE_PORT, FIVEPP_MANAGEMENT_BASE, FIVEPP_CAPACITY (cores per member, default 256),
+#   FIVEPP_BASE_PORT, FIVEPP_MANAGEMENT_BASE, FIVEPP_CAPACITY (vertices per member, default 4096),
 #   FIVEPP_UP_TIMEOUT (seconds to wait for all members, default 120), FIVEPP_JAVA_OPTS,
 #   FIVEPP_NODE_ARGS (more 'fivepp node' options, e.g. "--config deploy/tls/member-tls.conf").
 set -euo pipefail
@@ -15,7 +15,7 @@ jar="$root/emulator/target/fivepp.jar"
 state="${FIVEPP_CLUSTER_DIR:-/tmp/fivepp-local-cluster-$(id -u)}"
 base="${FIVEPP_BASE_PORT:-25521}"
 mbase="${FIVEPP_MANAGEMENT_BASE:-7627}"
-capacity="${FIVEPP_CAPACITY:-256}"
+capacity="${FIVEPP_CAPACITY:-4096}"
 timeout="${FIVEPP_UP_TIMEOUT:-120}"
 me="local-cluster.sh"
 

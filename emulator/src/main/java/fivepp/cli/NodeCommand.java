@@ -73,8 +73,9 @@ final class NodeCommand implements Callable<Integer> {
   @Option(names = "--roles", paramLabel = "r1,r2", description = "Cluster roles of this member.")
   String roles;
 
-  @Option(names = "--capacity", defaultValue = "256", paramLabel = "CORES",
-      description = "How many core actors this member hosts at most (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--capacity", defaultValue = "4096", paramLabel = "CORES",
+      description = "How many fabric vertices (core actors and routers) this member hosts at most (default:"
+          + " ${DEFAULT-VALUE}); within it, arrays are shared among members by work.")
   int capacity;
 
   @Option(names = "--management-port", defaultValue = "0", paramLabel = "M",

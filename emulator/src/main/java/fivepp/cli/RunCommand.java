@@ -175,6 +175,21 @@ final class RunCommand implements Callable<Integer> {
     }
   }
 
+  /** Each cluster member's share of the array, with the bytes per image it measured leaving it. */
+  static Table members(RunReport r) {
+    Table t = new Table("member", "cpus", "cores", "vertices", "MACs/image", "work", "weights MiB", "heap MiB",
+        "bytes out/image", "msgs out/image", "measured bytes out");
+    for (RunReport.MemberShare m : r.memberShares()) {
+      double measured = r.members().stream().filter(x -> x.address().equals(m.address()))
+          .mapToDouble(RunReport.MemberReport::bytesOutPerImage).findFirst().orElse(Double.NaN);
+      t.row(m.address(), m.processors(), m.cores(), m.vertices(), m.macsPerImage(),
+          String.format("%.1f%%", 100 * m.workShare()), m.weightBytes() >> 20,
+          (m.memoryBytes() >> 20) + (m.maxHeapBytes() > 0 ? " of " + (m.maxHeapBytes() >> 20) : ""),
+          m.bytesOutPerImage(), m.messagesOutPerImage(), measured);
+    }
+    return t;
+  }
+
   static String table(RunReport r, RunOptions o) {
     StringBuilder sb = new StringBuilder();
     sb.append(String.format("%s on %s, crossbar %s, %s granularity: %d images%n", r.model(), r.fabric(),
@@ -201,6 +216,10 @@ final class RunCommand implements Callable<Integer> {
     r.channels().stream().sorted(Comparator.comparingDouble(RunReport.ChannelReport::bytesPerImage).reversed()).limit(5)
         .forEach(c -> ch.row(c.from(), c.to(), c.bytesPerImage()));
     sb.append("busiest channels (of ").append(r.channels().size()).append("):\n").append(ch);
+    if (!r.memberShares().isEmpty()) {
+      sb.append("members (work in MAC equivalents per image; out: to other members, planned and measured):\n")
+          .append(members(r));
+    }
     return sb.toString();
   }
 }

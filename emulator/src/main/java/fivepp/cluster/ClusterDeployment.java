@@ -11,23 +11,31 @@ import org.apache.pekko.actor.typed.javadsl.ActorContext;
 
 /**
  * A {@link Deployment} on cluster members: the coordinator's {@link Deployer} child places the
- * array's vertices on the members that are up and watches them for the rest of the run.
+ * array's vertices on the members that are up, balanced by work, and watches them for the rest of
+ * the run; {@link #shares()} tells each member's share of the array it last built.
  */
 public final class ClusterDeployment implements Deployment {
   private final Deployer.Settings settings;
   private ActorRef<Deployer.Command> deployer;
 
   /**
+   * @param costs what each vertex of the array costs, to balance the members by
    * @param membersWanted members to wait for before the first array is built
    * @param wait how long to wait for them (and for a rebuilt array's members)
    * @param explicit a user's placement of vertices on members (HOST:PORT to vertices), or empty
    * @param live the coordinator's live counters, which the members' are copied into once a second
    *     for the monitor; null when nobody watches
    */
-  public ClusterDeployment(ArraySpec spec, int membersWanted, Duration wait, Map<String, int[]> explicit,
-      fivepp.runtime.LiveStats live) {
+  public ClusterDeployment(ArraySpec spec, VertexCosts costs, int membersWanted, Duration wait,
+      Map<String, int[]> explicit, fivepp.runtime.LiveStats live) {
     this.settings = new Deployer.Settings(new java.security.SecureRandom().nextLong() & Long.MAX_VALUE, spec,
-        membersWanted, wait, Map.copyOf(explicit), java.util.concurrent.ConcurrentHashMap.newKeySet(), live);
+        costs, membersWanted, wait, Map.copyOf(explicit), java.util.concurrent.ConcurrentHashMap.newKeySet(), live,
+        new java.util.concurrent.atomic.AtomicReference<>(java.util.List.of()));
+  }
+
+  /** Each member's share of the array last deployed, in address order; empty before the first. */
+  public java.util.List<fivepp.runtime.RunReport.MemberShare> shares() {
+    return settings.shares().get();
   }
 
   @Override

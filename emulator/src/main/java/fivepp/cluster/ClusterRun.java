@@ -28,7 +28,8 @@ public final class ClusterRun {
    * @param coordinator this JVM's member settings; the role {@code coordinator} is added
    * @param membersWanted members to wait for before the array is built
    * @param wait how long to wait for them
-   * @param explicit vertices per member (HOST:PORT), or empty for segments sized to capacity
+   * @param explicit vertices per member (HOST:PORT), or empty for segments balanced by work
+   * @return the report, with each member's share of the array it ran last
    * @param live where the members' counters are gathered for the live monitor, or null
    */
   public static RunReport run(ArraySpec spec, CoreGraph g, Weights w, Fabric f, Placement p,
@@ -42,8 +43,10 @@ public final class ClusterRun {
     MemberSettings s = coordinator.withRoles(roles);
     com.typesafe.config.Config config = MemberConfig.of(s);
     checkFrames(g, options, config.getBytes("pekko.remote.artery.advanced.maximum-frame-size"));
-    return Emulator.run(g, w, f, p, images, options, progress,
-        new ClusterDeployment(spec, membersWanted, wait, explicit, live), config, live);
+    ClusterDeployment d = new ClusterDeployment(spec,
+        VertexCosts.of(g, p.vertexOf(), f::route, options.pixels(), options.window()), membersWanted, wait, explicit,
+        live);
+    return Emulator.run(g, w, f, p, images, options, progress, d, config, live).withShares(d.shares());
   }
 
   /**

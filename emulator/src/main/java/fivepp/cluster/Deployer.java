@@ -2,11 +2,13 @@ package fivepp.cluster;
 
 import fivepp.runtime.Coordinator;
 import fivepp.runtime.CoreActor;
+import fivepp.runtime.RunReport;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.pekko.actor.NoSerializationVerificationNeeded;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -19,8 +21,8 @@ import org.apache.pekko.actor.typed.receptionist.Receptionist;
 
 /**
  * The coordinator's hand on the cluster: it finds the members through the receptionist, cuts the
- * fabric placement into contiguous segments sized to their capacities, has each member spawn its
- * segment, and tells the coordinator when a member hosting part of the array becomes unreachable
+ * fabric placement into contiguous segments balanced by work ({@link WorkPlacement}), has each
+ * member spawn its segment, and tells the coordinator when a member hosting part of the array becomes unreachable
  * or leaves, so that the array is rebuilt on the members that remain.
  */
 final class Deployer extends AbstractBehavior<Deployer.Command> {
@@ -39,9 +41,13 @@ final class Deployer extends AbstractBehavior<Deployer.Command> {
 
   private record Timeout(int epoch) implements Command {}
 
-  /** What a cluster run asks for. */
-  record Settings(long run, ArraySpec spec, int membersWanted, Duration patience, Map<String, int[]> explicit,
-      Set<ActorRef<Member.Command>> known, fivepp.runtime.LiveStats live) {}
+  /**
+   * What a cluster run asks for: the array ({@code spec}, priced by {@code costs}), and where the
+   * deployer leaves each member's share of the array it last built ({@code shares}).
+   */
+  record Settings(long run, ArraySpec spec, VertexCosts costs, int membersWanted, Duration patience,
+      Map<String, int[]> explicit, Set<ActorRef<Member.Command>> known, fivepp.runtime.LiveStats live,
+      AtomicReference<List<RunReport.MemberShare>> shares) {}
 
   private record Poll() implements Command {}
 
@@ -56,6 +62,7 @@ final class Deployer extends AbstractBehavior<Deployer.Command> {
   private final MemberDirectory members = new MemberDirectory();
   private Deploy pending;
   private Map<String, int[]> assignment = Map.of();
+  private List<Member.Info> placedOn = List.of();
   private final Map<Integer, ActorRef<CoreActor.Command>> actors = new HashMap<>();
   private final Map<Integer, String> memberOf = new HashMap<>();
   private int replies;
@@ -129,14 +136,15 @@ final class Deployer extends AbstractBehavior<Deployer.Command> {
     }
     Map<String, int[]> plan;
     try {
-      plan = settings.explicit().isEmpty() ? Segments.cut(pending.vertices(), live) : Segments.explicit(
-          pending.vertices(), live, settings.explicit());
+      plan = settings.explicit().isEmpty() ? WorkPlacement.cut(settings.costs(), pending.vertices(), live)
+          : Segments.explicit(pending.vertices(), live, settings.explicit());
     } catch (IllegalArgumentException e) {
       pending = null;
       coordinator.tell(new Coordinator.DeployFailed(e.getMessage()));
       return Behaviors.same();
     }
     assignment = plan;
+    placedOn = live;
     actors.clear();
     memberOf.clear();
     replies = 0;
@@ -162,6 +170,7 @@ final class Deployer extends AbstractBehavior<Deployer.Command> {
     if (++replies == assignment.size()) {
       deployed = pending.epoch();
       timers.cancel(new Timeout(deployed));
+      settings.shares().set(WorkPlacement.shares(settings.costs(), assignment, placedOn));
       coordinator.tell(new Coordinator.Deployed(deployed, Map.copyOf(actors), Map.copyOf(memberOf)));
       pending = null;
     }

@@ -31,11 +31,15 @@ public final class Member extends AbstractBehavior<Member.Command> {
 
   public interface Command {}
 
-  /** Asks for this member's address and capacity. */
+  /** Asks for this member's address, capacity, processors and heap. */
   public record GetInfo(ActorRef<Info> replyTo) implements Command {}
 
-  /** A member's address and how many fabric vertices (cores and routers) it hosts at most. */
-  public record Info(String address, int capacity, ActorRef<Command> member) {}
+  /**
+   * A member's address, how many fabric vertices (cores and routers) it hosts at most, its JVM's
+   * processors ({@code Runtime.availableProcessors()}, 0 when not told) and maximum heap in bytes
+   * ({@code Runtime.maxMemory()}, 0 when not told): what {@link WorkPlacement} sizes its share by.
+   */
+  public record Info(String address, int capacity, int processors, long maxHeapBytes, ActorRef<Command> member) {}
 
   /** Spawns the actors of {@code vertices} for array {@code epoch} of run {@code run}. */
   public record Spawn(long run, int epoch, ArraySpec spec, int[] vertices, ActorRef<Spawned> replyTo,
@@ -111,7 +115,8 @@ public final class Member extends AbstractBehavior<Member.Command> {
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
         .onMessage(GetInfo.class, g -> {
-          g.replyTo().tell(new Info(address, capacity, getContext().getSelf()));
+          Runtime rt = Runtime.getRuntime();
+          g.replyTo().tell(new Info(address, capacity, rt.availableProcessors(), rt.maxMemory(), getContext().getSelf()));
           return this;
         })
         .onMessage(Spawn.class, this::onSpawn)

@@ -10,9 +10,10 @@ import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * Placement of an array on cluster members: the fabric placement, in vertex order, cut into
- * contiguous segments, one per member and sized to its capacity, so that most flows stay inside
- * a machine; or an explicit assignment the user gives.
+ * Vertices on cluster members by count: contiguous segments sized to the members' capacities
+ * (what a stress run's routers, all alike, need), or the explicit assignment a user gives with
+ * {@code --members-placement}. An array's cores, whose work differs by orders of magnitude, are
+ * placed by {@link WorkPlacement} instead.
  */
 public final class Segments {
   private Segments() {}

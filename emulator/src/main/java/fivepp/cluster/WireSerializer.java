@@ -95,7 +95,7 @@ public final class WireSerializer extends ProtobufSerializer {
       return fivepp.proto.wire.GetInfo.newBuilder().setReplyTo(ref(g.replyTo())).build().toByteArray();
     } else if (o instanceof Member.Info i) {
       return fivepp.proto.wire.Info.newBuilder().setAddress(i.address()).setCapacity(i.capacity())
-          .setMember(ref(i.member())).build().toByteArray();
+          .setProcessors(i.processors()).setMaxHeapBytes(i.maxHeapBytes()).setMember(ref(i.member())).build().toByteArray();
     } else if (o instanceof Member.Spawn s) {
       fivepp.proto.wire.Spawn.Builder b = fivepp.proto.wire.Spawn.newBuilder().setRun(s.run()).setEpoch(s.epoch())
           .setSpec(spec(s.spec())).setReplyTo(ref(s.replyTo())).setCoordinator(ref(s.coordinator()));
@@ -167,7 +167,8 @@ public final class WireSerializer extends ProtobufSerializer {
           return new Member.GetInfo(ref(fivepp.proto.wire.GetInfo.parseFrom(bytes).getReplyTo()));
         case "I": {
           fivepp.proto.wire.Info i = fivepp.proto.wire.Info.parseFrom(bytes);
-          return new Member.Info(i.getAddress(), i.getCapacity(), ref(i.getMember()));
+          return new Member.Info(i.getAddress(), i.getCapacity(), i.getProcessors(), i.getMaxHeapBytes(),
+              ref(i.getMember()));
         }
         case "SP": {
           fivepp.proto.wire.Spawn s = fivepp.proto.wire.Spawn.parseFrom(bytes);

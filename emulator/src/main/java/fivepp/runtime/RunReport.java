@@ -37,7 +37,8 @@ public record RunReport(
     List<String> incidents,
     int imagesRedone,
     int[] top1,
-    @com.fasterxml.jackson.annotation.JsonIgnore float[][] logits) {
+    @com.fasterxml.jackson.annotation.JsonIgnore float[][] logits,
+    List<MemberShare> memberShares) {
 
   /**
    * One core: MVMs per image, wall-clock busy time, virtual utilisation (MVM time over the
@@ -54,6 +55,21 @@ public record RunReport(
    * rebuild) and the bytes per image on channels that leave it for another member.
    */
   public record MemberReport(String address, int cores, int vertices, double bytesOutPerImage) {}
+
+  /**
+   * One cluster member's share of the array as placed: its processors and heap, the cores and
+   * vertices it hosts, their MACs and modelled work per image (and that work's share of the
+   * whole), its weights and estimated memory, and the bytes and messages per image its channels
+   * carry to other members, as planned from the transfers and routes.
+   */
+  public record MemberShare(String address, int processors, long maxHeapBytes, int cores, int vertices,
+      long macsPerImage, long workPerImage, double workShare, long weightBytes, long memoryBytes,
+      double bytesOutPerImage, long messagesOutPerImage) {}
+
+  /** This report with the members' shares of the array. */
+  public RunReport withShares(List<MemberShare> shares) {
+    return toBuilder().memberShares(shares).build();
+  }
 
   /** The same report with the reference check's figures. */
   public RunReport withDiff(double maxAbsDiff, double range) {
@@ -74,7 +90,7 @@ public record RunReport(
         .logitRange(logitRange).maxImagesInFlight(maxImagesInFlight)
         .maxImagesHeldByACore(maxImagesHeldByACore).cores(cores).channels(channels)
         .members(members).crossMemberBytesPerImage(crossMemberBytesPerImage).incidents(incidents)
-        .imagesRedone(imagesRedone).top1(top1).logits(logits);
+        .imagesRedone(imagesRedone).top1(top1).logits(logits).memberShares(memberShares);
   }
 
   /** A report field by field; what is not set is empty, zero, or NaN for the reference check. */
@@ -104,6 +120,7 @@ public record RunReport(
     private int imagesRedone;
     private int[] top1 = new int[0];
     private float[][] logits = new float[0][];
+    private List<MemberShare> memberShares = List.of();
 
     private Builder() {}
 
@@ -137,13 +154,14 @@ public record RunReport(
     public Builder imagesRedone(int v) { imagesRedone = v; return this; }
     public Builder top1(int[] v) { top1 = v; return this; }
     public Builder logits(float[][] v) { logits = v; return this; }
+    public Builder memberShares(List<MemberShare> v) { memberShares = List.copyOf(v); return this; }
 
     public RunReport build() {
       return new RunReport(model, fabric, crossbar, granularity, images, wallSeconds,
           wallImagesPerSecond, latencyP50Ms, latencyP99Ms, virtualImagesPerSecond,
           virtualBoundImagesPerSecond, virtualBoundBy, virtualLatencyP50Us, maxAbsDiffVsReference,
           logitRange, maxImagesInFlight, maxImagesHeldByACore, cores, channels, members,
-          crossMemberBytesPerImage, incidents, imagesRedone, top1, logits);
+          crossMemberBytesPerImage, incidents, imagesRedone, top1, logits, memberShares);
     }
   }
 }

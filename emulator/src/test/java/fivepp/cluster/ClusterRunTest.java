@@ -119,6 +119,8 @@ class ClusterRunTest {
     LiveStats live = new LiveStats(fabric.nodes(), RunOptions.DEFAULT.tMvmSeconds());
     long[] midRun = new long[2];
     long[] memberView = new long[1];
+    // equal members (same host): the work cut gives 11, 19 and 30 cores in address order
+    long onMember3 = List.of(11L, 19L, 30L).get(ADDRESSES.stream().sorted().toList().indexOf(ADDRESSES.get(2)));
     RunReport r = ClusterRun.run(spec("resnet32"), graph, weights, fabric, placement,
         Images.synthetic(net.input(), SEED, 200), RunOptions.DEFAULT, done -> {
           if (done == 100) {
@@ -131,19 +133,26 @@ class ClusterRunTest {
             }
             midRun[0] = live.vertices().stream().filter(v -> v.member() != null && v.mvms() > 0).count();
             midRun[1] = live.vertices().stream().mapToLong(LiveStats.Vertex::mvms).sum();
-            // member 3's own monitor shows the 20 cores it hosts, working
-            while (System.nanoTime() < deadline && (memberView[0] = busyCoresOnMember3()) < 20) {
+            // member 3's own monitor shows the cores it hosts, working
+            while (System.nanoTime() < deadline && (memberView[0] = busyCoresOnMember3()) < onMember3) {
               Thread.onSpinWait();
             }
           }
         }, coordinator(), 3, Duration.ofSeconds(120), Map.of(), live);
     assertThat(midRun[0]).as("vertices reported live by their members mid-run").isEqualTo(60);
-    assertThat(memberView[0]).as("cores with MVMs on member 3's own /api/snapshot").isEqualTo(20);
+    assertThat(memberView[0]).as("cores with MVMs on member 3's own /api/snapshot").isEqualTo(onMember3);
     assertBitIdentical(r, 200);
-    // 60 vertices in three contiguous segments of 20, one per member (equal capacities)
+    // 60 vertices in three contiguous segments balanced by work, one per member: stage 1's
+    // 32x32 cores cost most, so the first member takes 11 of them, and the last, capped by its
+    // capacity of 30, stages 2 and 3 (work shares 36 %, 33 %, 31 %: the best cut the cap allows)
     assertThat(r.members()).extracting(RunReport.MemberReport::address).containsExactlyElementsOf(
         ADDRESSES.stream().sorted().toList());
-    assertThat(r.members()).extracting(RunReport.MemberReport::cores).containsExactly(20, 20, 20);
+    assertThat(r.members()).extracting(RunReport.MemberReport::cores).containsExactly(11, 19, 30);
+    assertThat(r.memberShares()).extracting(RunReport.MemberShare::cores).containsExactly(11, 19, 30);
+    assertThat(r.memberShares()).extracting(s -> Math.round(100 * s.workShare())).containsExactly(36L, 33L, 31L);
+    // the bytes planned to cross members are those measured
+    assertThat(r.memberShares()).extracting(RunReport.MemberShare::bytesOutPerImage).containsExactlyElementsOf(
+        r.members().stream().map(RunReport.MemberReport::bytesOutPerImage).toList());
     assertThat(r.incidents()).isEmpty();
     assertThat(r.imagesRedone()).isZero();
     // what crosses members is what the channels between segments carry, and the pipeline's cut
@@ -223,5 +232,7 @@ class ClusterRunTest {
     assertThat(r.members()).extracting(RunReport.MemberReport::address)
         .containsExactlyInAnyOrder(ADDRESSES.get(0), ADDRESSES.get(2));
     assertThat(r.members()).extracting(RunReport.MemberReport::cores).containsExactly(30, 30);
+    assertThat(r.memberShares()).extracting(RunReport.MemberShare::address)
+        .containsExactlyInAnyOrder(ADDRESSES.get(0), ADDRESSES.get(2));
   }
 }
