@@ -76,6 +76,11 @@ public final class OutputAssembly {
     return virtualDone[i];
   }
 
+  /** Per image, when its last output was ready, in virtual seconds. */
+  public double[] virtualDone() {
+    return virtualDone.clone();
+  }
+
   /** Images per virtual second between the first and the last image out. */
   public double virtualImagesPerSecond() {
     double[] done = virtualDone.clone();

@@ -11,6 +11,7 @@ import java.util.List;
  *     longer; the virtual source offers images at this rate, so the run reaches it and never
  *     exceeds it
  * @param virtualBoundBy what sets that bound: a core and its layer, or a channel
+ * @param virtualDone per image, the virtual time in seconds at which its last output was ready
  */
 public record RunReport(
     String model,
@@ -38,6 +39,7 @@ public record RunReport(
     int imagesRedone,
     int[] top1,
     @com.fasterxml.jackson.annotation.JsonIgnore float[][] logits,
+    @com.fasterxml.jackson.annotation.JsonIgnore double[] virtualDone,
     List<MemberShare> memberShares) {
 
   /**
@@ -90,7 +92,8 @@ public record RunReport(
         .logitRange(logitRange).maxImagesInFlight(maxImagesInFlight)
         .maxImagesHeldByACore(maxImagesHeldByACore).cores(cores).channels(channels)
         .members(members).crossMemberBytesPerImage(crossMemberBytesPerImage).incidents(incidents)
-        .imagesRedone(imagesRedone).top1(top1).logits(logits).memberShares(memberShares);
+        .imagesRedone(imagesRedone).top1(top1).logits(logits).virtualDone(virtualDone)
+        .memberShares(memberShares);
   }
 
   /** A report field by field; what is not set is empty, zero, or NaN for the reference check. */
@@ -120,6 +123,7 @@ public record RunReport(
     private int imagesRedone;
     private int[] top1 = new int[0];
     private float[][] logits = new float[0][];
+    private double[] virtualDone = new double[0];
     private List<MemberShare> memberShares = List.of();
 
     private Builder() {}
@@ -154,6 +158,7 @@ public record RunReport(
     public Builder imagesRedone(int v) { imagesRedone = v; return this; }
     public Builder top1(int[] v) { top1 = v; return this; }
     public Builder logits(float[][] v) { logits = v; return this; }
+    public Builder virtualDone(double[] v) { virtualDone = v; return this; }
     public Builder memberShares(List<MemberShare> v) { memberShares = List.copyOf(v); return this; }
 
     public RunReport build() {
@@ -161,7 +166,7 @@ public record RunReport(
           wallImagesPerSecond, latencyP50Ms, latencyP99Ms, virtualImagesPerSecond,
           virtualBoundImagesPerSecond, virtualBoundBy, virtualLatencyP50Us, maxAbsDiffVsReference,
           logitRange, maxImagesInFlight, maxImagesHeldByACore, cores, channels, members,
-          crossMemberBytesPerImage, incidents, imagesRedone, top1, logits, memberShares);
+          crossMemberBytesPerImage, incidents, imagesRedone, top1, logits, virtualDone, memberShares);
     }
   }
 }

@@ -75,7 +75,7 @@ public record RunSummary(CoreGraph graph, String fabric, RunOptions options, Pip
         .maxImagesHeldByACore(stats.stream().mapToInt(CoreActor.Stats::maxImagesHeld).max().orElse(0))
         .cores(cores).channels(channels).members(members).crossMemberBytesPerImage(cross)
         .incidents(tally.incidents()).imagesRedone(tally.imagesRedone())
-        .top1(outputs.top1()).logits(outputs.logits())
+        .top1(outputs.top1()).logits(outputs.logits()).virtualDone(outputs.virtualDone())
         .build();
   }
 }

@@ -32,6 +32,7 @@ class DeterminismTest {
       assertThat(bitsB).as("image %d", i).containsExactly(bitsA);
     }
     assertThat(b.virtualImagesPerSecond()).isEqualTo(a.virtualImagesPerSecond());
+    assertThat(b.virtualDone()).hasSize(images).containsExactly(a.virtualDone());
     assertThat(a.maxAbsDiffVsReference()).isLessThanOrEqualTo(1e-4 * a.logitRange());
   }
 }

@@ -53,6 +53,7 @@ class VirtualTimeTest {
         .isLessThanOrEqualTo(bound * (1 + 1e-12));
     // a window of 2 images in flight rather than 16: the wall clock's flow control, not the hardware's
     RunReport b = run(net, RunOptions.DEFAULT.withWindow(2), images);
+    assertThat(b.virtualDone()).containsExactly(a.virtualDone());
     assertThat(b.virtualImagesPerSecond()).isEqualTo(a.virtualImagesPerSecond());
     assertThat(b.virtualLatencyP50Us()).isEqualTo(a.virtualLatencyP50Us());
     assertThat(b.cores()).extracting(RunReport.CoreReport::busyFraction)
