@@ -1,62 +1,340 @@
 #!/usr/bin/env bash
 # Benchmark (not a test): one job across 1, 2, 3 ... member JVMs on this machine, side by side
-# with the same job in one JVM.
-#   deploy/cluster-bench.sh [MAX_MEMBERS] [COUNT]        (defaults: 3 members, 3000)
-# FIVEPP_BENCH_COMMAND=run (default): 'fivepp run' of COUNT images; images/s and the bytes per
-#   image that cross members. FIVEPP_BENCH_ARGS default "--model resnet32 --fabric 5pp".
-# FIVEPP_BENCH_COMMAND=stress: 'fivepp stress' of COUNT measured cycles; cycles/s, flit-hops/s and
-#   the channels between members. FIVEPP_BENCH_ARGS default "--fabric 5pp --nodes 64 --rate 0.2".
-# Each leg starts its members with deploy/local-cluster.sh (ports 25621.., management 7727..;
-# FIVEPP_CAPACITY sets their capacity, default 256 cores or routers),
-# runs the command with --cluster, and stops them. Prints a Markdown table.
+# with the same job in one JVM; optionally, what LAN latency costs two members.
+#   deploy/cluster-bench.sh [--pin] [--latency-ms LIST] [--window LIST] [--latency-only] [--warmup N]
+#                           [MAX_MEMBERS] [COUNT]
+#   deploy/cluster-bench.sh 3 3000             3,000 ResNet-32 images on 1..3 members (unpinned)
+#   deploy/cluster-bench.sh --pin              ResNet-50 at 112x112, each JVM on its own CPU
+#   deploy/cluster-bench.sh --pin --latency-ms 0,0.2,1 --window 1,4,16,64    and the latency table
+# Scaling leg: the job in one JVM, then on 1..MAX_MEMBERS members started by deploy/local-cluster.sh
+#   (127.0.0.1, ports 25621.., management 7727.., plaintext on loopback); a Markdown table of
+#   images/s, speed-up over 1 member, bytes per image crossing members and each member's share.
+#   Defaults: 3 members, 3000 images of "--model resnet32 --fabric 5pp".
+# --pin: member k runs on CPU (k-1) mod nproc (taskset), the one-JVM leg on CPU 0; the coordinator
+#   ('fivepp run --cluster') is not pinned. Defaults then: "--model resnet50 --input 112x112
+#   --fabric 5pp", 200 images, members 1..nproc (at least 2, at most 8), capacity 1024 cores each.
+# Latency leg (--latency-ms, --window or --latency-only; as root): 2 members and the coordinator,
+#   each in its own network namespace, reach each other only through a 'fivepp relay' that writes
+#   every byte on D ms after it arrived (one way; this kernel has no netem). Members speak TLS
+#   (a throw-away self-signed key made here). A table of one-way latency x window -> images/s.
+#   Defaults: latencies 0,0.2,1 ms, windows 1,4,16,64; before them, per latency, a warm-up run of
+#   --warmup N images (default 20; 0: none) on the same members. Addresses: 10.211.K.0/24, only
+#   inside the namespaces this script creates and deletes; the host's own network is not touched.
+# Environment: FIVEPP_BENCH_COMMAND=run (default) or stress ('fivepp stress' of COUNT cycles;
+#   scaling leg only), FIVEPP_BENCH_ARGS (the job's options), FIVEPP_CAPACITY (cores per member),
+#   FIVEPP_JAVA_OPTS. docs/cluster-bench.md describes the tables.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-max="${1:-3}"
-count="${2:-3000}"
+me="cluster-bench.sh"
+jar="$root/emulator/target/fivepp.jar"
+
+fail() { echo "$me: $1" >&2; exit 2; }
+usage() { sed -n '2,26s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; }
+
+pin=0 latency_only=0 latencies="" windows="" warmup=20 positional=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --pin) pin=1 ;;
+    --latency-only) latency_only=1 ;;
+    --latency-ms | --window | --warmup)
+      [ $# -ge 2 ] && [ -n "$2" ] && [[ "$2" != -* ]] || fail "$1 needs a value, e.g. $1 4"
+      case "$1" in --window) windows="$2" ;; --latency-ms) latencies="$2" ;; *) warmup="$2" ;; esac
+      shift ;;
+    --warmup=*) warmup="${1#*=}" ;;
+    --latency-ms=*) latencies="${1#*=}"; [ -n "$latencies" ] || fail "--latency-ms needs a list, e.g. --latency-ms 0.2,1" ;;
+    --window=*) windows="${1#*=}"; [ -n "$windows" ] || fail "--window needs a list, e.g. --window 1,4" ;;
+    -h | --help) usage; exit 0 ;;
+    --) shift; positional+=("$@"); break ;;
+    -*) fail "unknown option '$1' (options: --pin, --latency-ms LIST, --window LIST, --latency-only, --warmup N; see --help)" ;;
+    *) positional+=("$1") ;;
+  esac
+  shift
+done
+[ ${#positional[@]} -le 2 ] || fail "give at most MAX_MEMBERS and COUNT, not '${positional[*]}'"
+
 command="${FIVEPP_BENCH_COMMAND:-run}"
+ncpu="$(nproc)"
+if [ "$pin" = 1 ]; then
+  run_default="--model resnet50 --input 112x112 --fabric 5pp" count_default=200 capacity_default=1024
+  max_default=$((ncpu < 2 ? 2 : (ncpu > 8 ? 8 : ncpu)))
+else
+  run_default="--model resnet32 --fabric 5pp" count_default=3000 capacity_default=256 max_default=3
+fi
 case "$command" in
-  run) args="${FIVEPP_BENCH_ARGS:---model resnet32 --fabric 5pp}"; job=(--images "$count" --check 0) ;;
-  stress) args="${FIVEPP_BENCH_ARGS:---fabric 5pp --nodes 64 --rate 0.2}"; job=(--cycles "$count") ;;
-  *) echo "cluster-bench.sh: FIVEPP_BENCH_COMMAND must be run or stress, not '$command'" >&2; exit 2 ;;
+  run) args="${FIVEPP_BENCH_ARGS:-$run_default}" ;;
+  stress) args="${FIVEPP_BENCH_ARGS:---fabric 5pp --nodes 64 --rate 0.2}" ;;
+  *) fail "FIVEPP_BENCH_COMMAND must be run or stress, not '$command'" ;;
 esac
-[[ "$max" =~ ^[1-9][0-9]?$ ]] || { echo "cluster-bench.sh: MAX_MEMBERS must be 1..99, not '$max'" >&2; exit 2; }
-[[ "$count" =~ ^[1-9][0-9]*$ ]] || { echo "cluster-bench.sh: COUNT must be a positive number, not '$count'" >&2; exit 2; }
+max="${positional[0]:-$max_default}"
+count="${positional[1]:-$count_default}"
+capacity="${FIVEPP_CAPACITY:-$capacity_default}"
+[[ "$max" =~ ^[1-9][0-9]?$ ]] || fail "MAX_MEMBERS must be 1..99, not '$max'"
+[[ "$count" =~ ^[1-9][0-9]*$ ]] || fail "COUNT must be a positive number, not '$count'"
+[[ "$warmup" =~ ^[0-9]+$ ]] || fail "--warmup must be a number of images (0: none), not '$warmup'"
+[[ "$capacity" =~ ^[1-9][0-9]*$ ]] || fail "FIVEPP_CAPACITY must be a positive number of cores, not '$capacity'"
+latency_leg=0
+if [ -n "$latencies$windows" ] || [ "$latency_only" = 1 ]; then
+  latency_leg=1
+  latencies="${latencies:-0,0.2,1}" windows="${windows:-1,4,16,64}"
+  [ "$command" = run ] || fail "the latency leg measures 'fivepp run'; unset FIVEPP_BENCH_COMMAND=$command"
+  [[ "$latencies" =~ ^[0-9]+(\.[0-9]+)?(,[0-9]+(\.[0-9]+)?)*$ ]] \
+    || fail "--latency-ms must be one-way milliseconds separated by commas (e.g. 0,0.2,1), not '$latencies'"
+  [[ "$windows" =~ ^[1-9][0-9]*(,[1-9][0-9]*)*$ ]] \
+    || fail "--window must be images in flight (>= 1) separated by commas (e.g. 1,4,16), not '$windows'"
+  for d in ${latencies//,/ }; do
+    awk -v d="$d" 'BEGIN { exit !(d <= 1000) }' || fail "--latency-ms $d: give at most 1000 ms"
+  done
+  [ "$(id -u)" -eq 0 ] || fail "the latency leg creates network namespaces and needs root; run as root or drop --latency-ms/--window"
+  command -v ip >/dev/null || fail "the latency leg needs iproute2's 'ip' (apt-get install iproute2)"
+fi
+command -v python3 >/dev/null || fail "python3 is needed to read the JSON reports"
+[ "$pin" = 0 ] || command -v taskset >/dev/null || fail "--pin needs taskset (apt-get install util-linux)"
+
+# build the jar when it is missing or stale (the launcher knows how)
+"$root/deploy/fivepp" --version >/dev/null
+
 FIVEPP_CLUSTER_DIR="${TMPDIR:-/tmp}/fivepp-cluster-bench-$(id -u)"
-export FIVEPP_CLUSTER_DIR
+export FIVEPP_CLUSTER_DIR FIVEPP_CAPACITY="$capacity"
 export FIVEPP_BASE_PORT=25621 FIVEPP_MANAGEMENT_BASE=7727
 out="$(mktemp -d)"
-trap '"$root/deploy/local-cluster.sh" stop >/dev/null 2>&1 || true; rm -rf "$out"' EXIT
-# one table row from a JSON report: run -> images/s, bytes crossing; stress -> cycles/s, flit-hops/s, channels
-row() {
-  python3 - "$command" "$1" "$2" <<'PY'
-import json, sys
-kind, label, path = sys.argv[1:]
-r = json.load(open(path))
-if kind == "run":
-    print("| %s | %.1f | %.0f |" % (label, r["wallImagesPerSecond"], r.get("crossMemberBytesPerImage", 0)))
-else:
+ns_prefix="fivepp-bench-$$"
+namespaces=() pids=() started=""
+
+# stops what this script started: its JVMs (by pid), the local cluster, its namespaces, its files
+cleanup() {
+  local p
+  [ ${#pids[@]} -eq 0 ] || stop_pids "${pids[@]}"
+  "$root/deploy/local-cluster.sh" stop >/dev/null 2>&1 || true
+  for p in "${namespaces[@]}"; do ip netns del "$p" 2>/dev/null || true; done
+  rm -rf "$out"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+cpu_of() { echo $((($1 - 1) % ncpu)); }
+progress() { echo "$me: $*" >&2; }
+
+# the table of a scaling leg from its JSON reports: local.json, m1.json, m2.json ...
+scaling_table() {
+  python3 - "$command" "$out" "$max" "$pin" "$ncpu" <<'PY'
+import json, os, sys
+kind, out, top, pin, ncpu = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4] == "1", int(sys.argv[5])
+def load(name):
+    return json.load(open(os.path.join(out, name)))
+def rate(r):
+    if kind == "run":
+        return r["wallImagesPerSecond"]
     s = r["runs"][0]
-    print("| %s | %.0f | %.0f | %d |" % (label, s["cycles"] / s["wallSeconds"], s["flitHopsPerSecond"],
-                                        s.get("cluster", {}).get("channelsBetweenMembers", 0)))
+    return s["cycles"] / s["wallSeconds"]
+def share(r):
+    ms = r.get("members") or []
+    if not ms:
+        return "-"
+    for key in ("workShare", "work", "macsPerImage", "mvmsPerImage"):
+        if all(key in m for m in ms):
+            total = sum(m[key] for m in ms) or 1
+            return " / ".join("%.0f" % (100 * m[key] / total) for m in ms) + " % (" + key + ")"
+    total = sum(m["cores"] for m in ms) or 1
+    return " / ".join("%.0f" % (100 * m["cores"] / total) for m in ms) + " % (cores)"
+rows = [("one JVM" + (", CPU 0" if pin else ""), load("local.json"))]
+def cpus(n):
+    return " (CPU %s)" % ",".join(str(k % ncpu) for k in range(n)) if pin else ""
+rows += [(str(n) + cpus(n), load("m%d.json" % n)) for n in range(1, top + 1)]
+base = rate(rows[1][1])
+if kind == "run":
+    print("| members | images/s (wall) | speed-up vs 1 member | bytes/image crossing members | share per member |")
+    print("|---|---|---|---|---|")
+    for label, r in rows:
+        print("| %s | %.1f | %.2f | %.0f | %s |" % (label, rate(r), rate(r) / base,
+              r.get("crossMemberBytesPerImage", 0), share(r)))
+else:
+    print("| members | cycles/s (wall) | speed-up vs 1 member | flit-hops/s | channels between members |")
+    print("|---|---|---|---|---|")
+    for label, r in rows:
+        s = r["runs"][0]
+        print("| %s | %.0f | %.2f | %.0f | %d |" % (label, rate(r), rate(r) / base, s["flitHopsPerSecond"],
+              s.get("cluster", {}).get("channelsBetweenMembers", 0)))
 PY
 }
-if [[ "$command" == run ]]; then
-  echo "| members | images/s (wall) | bytes/image crossing members |"
-  echo "|---|---|---|"
-else
-  echo "| members | cycles/s (wall) | flit-hops/s | channels between members |"
-  echo "|---|---|---|---|"
+
+scaling() {
+  local job n i
+  if [ "$command" = run ]; then job=(--images "$count" --check 0); else job=(--cycles "$count"); fi
+  local pin0=()
+  [ "$pin" = 0 ] || pin0=(taskset -c 0)
+  progress "scaling: $command $args ${job[*]} in one JVM${pin0[*]:+ (CPU 0)}"
+  # shellcheck disable=SC2086  # FIVEPP_BENCH_ARGS is a list of words
+  "${pin0[@]}" "$root/deploy/fivepp" "$command" $args "${job[@]}" --format json > "$out/local.json" 2> "$out/err" \
+    || { echo "$me: the one-JVM leg failed: $(tail -n 1 "$out/err")" >&2; exit 1; }
+  for ((n = 1; n <= max; n++)); do
+    "$root/deploy/local-cluster.sh" "$n" >/dev/null
+    if [ "$pin" = 1 ]; then
+      # -a: every thread of the running member, and so every thread they start later
+      for ((i = 1; i <= n; i++)); do
+        taskset -a -p -c "$(cpu_of "$i")" "$(cat "$FIVEPP_CLUSTER_DIR/member-$i.pid")" >/dev/null
+      done
+    fi
+    progress "scaling: on $n member(s)"
+    # shellcheck disable=SC2086
+    "$root/deploy/fivepp" "$command" $args "${job[@]}" --format json \
+      --cluster "127.0.0.1:$FIVEPP_BASE_PORT" --members "$n" > "$out/m$n.json" 2> "$out/err" \
+      || { echo "$me: the leg on $n member(s) failed: $(tail -n 1 "$out/err")" >&2; exit 1; }
+    "$root/deploy/local-cluster.sh" stop >/dev/null
+  done
+  echo "Scaling: $command $args, $count per leg$([ "$pin" = 1 ] && echo ", pinned") ($(date -u +%Y-%m-%dT%H:%MZ), $ncpu CPUs)"
+  echo
+  scaling_table
+}
+
+# --- the latency leg: namespaces R (relays), 0 (coordinator), 1 and 2 (members) -------------------
+# JVM K listens on 10.211.K.2:25520 in its namespace; its canonical address, which the others dial,
+# is 10.211.K.1:25520 in R, where the relay takes the bytes on to 10.211.K.2 D ms later.
+net_up() {
+  local k ns r="$ns_prefix-r"
+  ip netns add "$r"; namespaces+=("$r")
+  ip -n "$r" link set lo up
+  # R forwards nothing: the relay is the only way from one JVM to another
+  ip netns exec "$r" sysctl -qw net.ipv4.ip_forward=0
+  for k in 0 1 2; do
+    ns="$ns_prefix-$k"
+    ip netns add "$ns"; namespaces+=("$ns")
+    ip link add name "m$k" netns "$r" type veth peer name eth0 netns "$ns"
+    ip -n "$r" addr add "10.211.$k.1/24" dev "m$k"
+    ip -n "$r" link set "m$k" up
+    ip -n "$ns" addr add "10.211.$k.2/24" dev eth0
+    ip -n "$ns" link set lo up
+    ip -n "$ns" link set eth0 up
+    ip -n "$ns" route add 10.211.0.0/16 via "10.211.$k.1"
+  done
+}
+
+# one self-signed key pair for every JVM of this run (mutual TLS as deploy/tls/member-tls.conf)
+tls_up() {
+  local keytool
+  keytool="$(dirname "$(readlink -f "$(command -v java)")")/keytool"
+  [ -x "$keytool" ] || fail "keytool not found next to java ($keytool)"
+  mkdir -m 700 "$out/tls"
+  FIVEPP_TLS_PASSWORD="$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')"
+  export FIVEPP_TLS_PASSWORD FIVEPP_TLS_KEY_STORE="$out/tls/bench.p12" FIVEPP_TLS_TRUST_STORE="$out/tls/trust.p12"
+  "$keytool" -genkeypair -alias bench -keyalg EC -groupname secp256r1 -dname "CN=fivepp-bench" -validity 2 \
+    -storetype PKCS12 -keystore "$FIVEPP_TLS_KEY_STORE" -storepass "$FIVEPP_TLS_PASSWORD" 2>/dev/null
+  "$keytool" -exportcert -rfc -alias bench -keystore "$FIVEPP_TLS_KEY_STORE" -storepass "$FIVEPP_TLS_PASSWORD" \
+    -file "$out/tls/bench.crt" 2>/dev/null
+  "$keytool" -importcert -noprompt -alias bench -file "$out/tls/bench.crt" -storetype PKCS12 \
+    -keystore "$FIVEPP_TLS_TRUST_STORE" -storepass "$FIVEPP_TLS_PASSWORD" >/dev/null 2>&1
+  # the coordinator's bind address comes from its --config ('fivepp run' has no --bind-hostname)
+  printf 'include file("%s")\npekko.remote.artery.bind.hostname = "10.211.0.2"\n' \
+    "$root/deploy/tls/member-tls.conf" > "$out/coordinator.conf"
+}
+
+# starts a JVM in the background in namespace $1 with the java command after it; its pid in $started
+java_in() {
+  local ns="$1" log="$2"; shift 2
+  # shellcheck disable=SC2086  # FIVEPP_JAVA_OPTS is a list of words
+  ip netns exec "$ns" "$@" >"$log" 2>&1 </dev/null &
+  started=$!
+  pids+=("$started")
+}
+
+# waits until the log $2 of pid $1 shows the line $3 (a grep pattern) or gives up after $4 s
+await_line() {
+  local deadline=$((SECONDS + $4))
+  until grep -q "$3" "$2"; do
+    kill -0 "$1" 2>/dev/null || { echo "$me: $5 exited; the end of its log:" >&2; tail -n 5 "$2" >&2; exit 1; }
+    [ "$SECONDS" -lt "$deadline" ] || { echo "$me: $5 not ready after $4 s; the end of its log:" >&2; tail -n 5 "$2" >&2; exit 1; }
+    sleep 0.5
+  done
+}
+
+# stops these JVMs (SIGTERM: members leave the cluster; SIGKILL after 30 s) and forgets their pids
+stop_pids() {
+  local p q keep=()
+  for p in "$@"; do kill -TERM "$p" 2>/dev/null || true; done
+  for p in "$@"; do
+    for _ in $(seq 60); do kill -0 "$p" 2>/dev/null || break; sleep 0.5; done
+    kill -KILL "$p" 2>/dev/null || true
+    { wait "$p"; } 2>/dev/null || true
+  done
+  for q in "${pids[@]}"; do
+    [[ " $* " == *" $q "* ]] || keep+=("$q")
+  done
+  pids=("${keep[@]}")
+}
+
+# one 'fivepp run' from the coordinator's namespace: port, images, window, JSON file, what it is
+coordinate() {
+  # shellcheck disable=SC2086  # FIVEPP_BENCH_ARGS is a list of words
+  ip netns exec "$ns_prefix-0" "$root/deploy/fivepp" run $args --images "$2" --check 0 --window "$3" \
+    --format json --cluster 10.211.1.1:25520 --members 2 --cluster-wait 120 \
+    --hostname 10.211.0.1 --port "$1" --config "$out/coordinator.conf" > "$4" 2> "$out/err" \
+    || { echo "$me: $5 failed: $(tail -n 1 "$out/err")" >&2; exit 1; }
+}
+
+latency() {
+  net_up
+  tls_up
+  local d w k relay member_pids prefix routes run nwin
+  nwin="$(tr ',' '\n' <<<"$windows" | wc -l)"
+  local -a java=(java --add-modules jdk.incubator.vector)
+  # shellcheck disable=SC2206  # FIVEPP_JAVA_OPTS is a list of words
+  java+=(${FIVEPP_JAVA_OPTS:-})
+  for d in ${latencies//,/ }; do
+    # each coordinator run gets its own port: a new JVM at the address of one that just left
+    # would first have to wait until the members have removed the old one
+    routes=(--listen 10.211.1.1:25520 --to 10.211.1.2:25520 --listen 10.211.2.1:25520 --to 10.211.2.2:25520)
+    for ((k = 1; k <= nwin + 1; k++)); do
+      routes+=(--listen "10.211.0.1:$((25520 + k))" --to "10.211.0.2:$((25520 + k))")
+    done
+    java_in "$ns_prefix-r" "$out/relay-$d.log" "${java[@]}" -jar "$jar" relay --delay-ms "$d" --max-seconds 86400 \
+      "${routes[@]}"
+    relay="$started"
+    await_line "$relay" "$out/relay-$d.log" "^relay 10.211.0.1:$((25520 + nwin + 1))" 60 "the relay"
+    member_pids=()
+    for k in 1 2; do
+      prefix=()
+      [ "$pin" = 0 ] || prefix=(taskset -c "$(cpu_of "$k")")
+      java_in "$ns_prefix-$k" "$out/member-$k-$d.log" "${prefix[@]}" "${java[@]}" -jar "$jar" node \
+        --hostname "10.211.$k.1" --bind-hostname "10.211.$k.2" --port 25520 --seed 10.211.1.1:25520 \
+        --capacity "$capacity" --join-timeout 120 --config "$root/deploy/tls/member-tls.conf"
+      member_pids+=("$started")
+    done
+    for k in 1 2; do
+      await_line "${member_pids[k - 1]}" "$out/member-$k-$d.log" "^member .* up" 150 "member $k"
+    done
+    # the members stay up for every window: a warm-up run first, so that no window pays for the JIT
+    if [ "$warmup" -gt 0 ]; then
+      progress "latency: $d ms one way, warm-up of $warmup images"
+      coordinate "$((25521 + nwin))" "$warmup" 16 "$out/warmup-$d.json" "the warm-up at $d ms"
+    fi
+    run=0
+    for w in ${windows//,/ }; do
+      run=$((run + 1))
+      progress "latency: $d ms one way, window $w"
+      coordinate "$((25520 + run))" "$count" "$w" "$out/lat-$d-$w.json" "the run at $d ms, window $w"
+    done
+    stop_pids "${member_pids[@]}"
+    stop_pids "$relay"
+    progress "latency: $d ms one way: $(grep '^relay stopped' "$out/relay-$d.log" || echo 'the relay did not report')"
+  done
+  echo "Latency: $args, $count images per cell, 2 members$([ "$pin" = 1 ] && echo " pinned") over TLS, every JVM behind a delaying relay ($(date -u +%Y-%m-%dT%H:%MZ), $ncpu CPUs)"
+  echo
+  python3 - "$out" "$latencies" "$windows" <<'PY'
+import json, os, sys
+out, lats, wins = sys.argv[1], sys.argv[2].split(","), sys.argv[3].split(",")
+print("| one-way latency | " + " | ".join("window %s" % w for w in wins) + " |")
+print("|---|" + "---|" * len(wins))
+for d in lats:
+    cells = [json.load(open(os.path.join(out, "lat-%s-%s.json" % (d, w))))["wallImagesPerSecond"] for w in wins]
+    print("| %s ms | " % d + " | ".join("%.1f" % c for c in cells) + " |")
+print()
+print("images/s (wall) on 2 members")
+PY
+}
+
+if [ "$latency_only" = 0 ]; then
+  scaling
 fi
-# shellcheck disable=SC2086
-"$root/deploy/fivepp" "$command" $args "${job[@]}" --format json > "$out/local.json" 2> "$out/err" \
-  || { echo "cluster-bench.sh: the one-JVM leg failed: $(tail -n 1 "$out/err")" >&2; exit 1; }
-row "none (one JVM)" "$out/local.json"
-for ((n = 1; n <= max; n++)); do
-  "$root/deploy/local-cluster.sh" "$n" >/dev/null
-  # shellcheck disable=SC2086
-  "$root/deploy/fivepp" "$command" $args "${job[@]}" --format json \
-    --cluster "127.0.0.1:$FIVEPP_BASE_PORT" --members "$n" > "$out/m$n.json" 2> "$out/err" \
-    || { echo "cluster-bench.sh: the leg on $n member(s) failed: $(tail -n 1 "$out/err")" >&2; exit 1; }
-  "$root/deploy/local-cluster.sh" stop >/dev/null
-  row "$n" "$out/m$n.json"
-done
+if [ "$latency_leg" = 1 ]; then
+  [ "$latency_only" = 1 ] || echo
+  latency
+fi

@@ -15,7 +15,7 @@ import picocli.CommandLine.Command;
         "Each command has --help."},
     subcommands = {ModelsCommand.class, MapCommand.class, CompareCommand.class, RunCommand.class,
         BenchCommand.class, ExportCommand.class, ConformanceCommand.class, NodeCommand.class,
-        StressCommand.class,
+        StressCommand.class, RelayCommand.class,
         CommandLine.HelpCommand.class})
 public final class Main {
 

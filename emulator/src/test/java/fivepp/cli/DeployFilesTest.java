@@ -100,6 +100,30 @@ class DeployFilesTest {
     assertThat(stop.out()).startsWith("no members running from " + tmp.resolve("state"));
   }
 
+  @Test
+  void clusterBenchRejectsBadInputInOneLineBeforeStartingAnything() throws Exception {
+    String script = DEPLOY.resolve("cluster-bench.sh").toString();
+    Map<String, String> env = Map.of("FIVEPP_CLUSTER_DIR", tmp.resolve("state").toString());
+    List<List<String>> bad = List.of(List.of("--bogus"), List.of("--window"), List.of("--window", "0"),
+        List.of("--window", "1,,4"), List.of("--latency-ms", "x"), List.of("--latency-ms", "2000"),
+        List.of("--latency-ms="), List.of("0"), List.of("2", "many"), List.of("1", "2", "3"));
+    for (List<String> args : bad) {
+      List<String> cmd = new ArrayList<>(List.of(script));
+      cmd.addAll(args);
+      Ran r = exec(env, cmd.toArray(String[]::new));
+      assertThat(r.status()).as("%s: %s", args, r.err()).isEqualTo(2);
+      assertThat(r.err().strip().lines()).as("%s", args).hasSize(1);
+      assertThat(r.err()).as("%s", args).startsWith("cluster-bench.sh: ");
+      assertThat(r.out()).as("%s", args).isEmpty();
+    }
+    Ran stress = exec(Map.of("FIVEPP_BENCH_COMMAND", "stress"), script, "--window", "4");
+    assertThat(stress.status()).isEqualTo(2);
+    assertThat(stress.err()).contains("latency leg measures 'fivepp run'");
+    Ran help = exec(env, script, "--help");
+    assertThat(help.status()).isZero();
+    assertThat(help.out()).contains("--pin").contains("--latency-ms LIST").contains("--window LIST");
+  }
+
   /** The unit's ExecStart, as the shell runs it with the example environment file: java's argv. */
   private List<String> execStartArgv(String unit, Map<String, String> env) throws Exception {
     String joined = unit.replace("\\\n", " ");
