@@ -58,7 +58,7 @@ if [ "$pin" = 1 ]; then
   run_default="--model resnet50 --input 112x112 --fabric 5pp" count_default=200 capacity_default=1024
   max_default=$((ncpu < 2 ? 2 : (ncpu > 8 ? 8 : ncpu)))
 else
-  run_default="--model resnet32 --fabric 5pp" count_default=3000 capacity_default=256 max_default=3
+  run_default="--model resnet32 --fabric 5pp" count_default=3000 capacity_default=4096 max_default=3
 fi
 case "$command" in
   run) args="${FIVEPP_BENCH_ARGS:-$run_default}" ;;
@@ -127,7 +127,7 @@ def rate(r):
     s = r["runs"][0]
     return s["cycles"] / s["wallSeconds"]
 def share(r):
-    ms = r.get("members") or []
+    ms = r.get("memberShares") or r.get("members") or []
     if not ms:
         return "-"
     for key in ("workShare", "work", "macsPerImage", "mvmsPerImage"):
