@@ -44,7 +44,7 @@ class VirtualTimeTest {
   @MethodSource("zoo")
   void reachesTheBoundWithinTwoPercentNeverAboveAndTheSameInEveryRun(String name) throws IOException {
     Network net = net(name);
-    int images = 16;
+    int images = 6;
     RunReport a = run(net, RunOptions.DEFAULT, images);
     double bound = a.virtualBoundImagesPerSecond();
     assertThat(a.virtualImagesPerSecond()).as("virtual images/s against the bound %s (%s)", bound, a.virtualBoundBy())
