@@ -150,7 +150,11 @@ final class NodeCommand implements Callable<Integer> {
     }
     try {
       List<String> seedList = Inputs.list(seeds);
-      List<String> roleList = roles == null ? List.of() : Inputs.list(roles);
+      List<String> roleList = new java.util.ArrayList<>(roles == null ? List.of() : Inputs.list(roles));
+      if (!roleList.contains(MemberConfig.HOST_ROLE)) {
+        // the split-brain resolver counts hosts only: coordinators come and go
+        roleList.add(MemberConfig.HOST_ROLE);
+      }
       MemberSettings s = MemberSettings.of(hostname.trim(), port, seedList)
           .withRoles(roleList)
           .withBind(bindHostname == null ? null : bindHostname.trim(), null)

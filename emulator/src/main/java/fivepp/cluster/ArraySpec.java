@@ -39,13 +39,29 @@ public record ArraySpec(String model, String input, String onnx, String onnxSha2
     long maxModelBytes, long seed, String crossbar, Tiling.Concat concat, int actBits, int psumBits,
     String fabric, int[] vertexOf, RunOptions options) {
 
-  /** The array as a member rebuilds it. */
-  public record Built(Network network, Weights weights, CoreGraph graph, Fabric fabric, List<CorePlan> plans) {}
+  /**
+   * The array as a member rebuilds it: the whole structure, and the plans (with their weight
+   * tiles) of the cores it hosts only.
+   */
+  public record Built(Network network, CoreGraph graph, Fabric fabric, List<CorePlan> plans) {}
 
-  /** Rebuilds network, weights, core graph, fabric and every core's plan. */
+  /** Rebuilds network, core graph, fabric and every core's plan. */
   public Built build() throws IOException {
+    return build(null);
+  }
+
+  /**
+   * Rebuilds network, core graph and fabric, and the plans of the cores on {@code vertices} (all
+   * cores when null): a zoo network's weights are drawn for their layers only, an ONNX model's
+   * are read whole and dropped once the plans have their tiles.
+   */
+  public Built build(int[] vertices) throws IOException {
+    java.util.BitSet hosted = new java.util.BitSet();
+    for (int v : vertices == null ? new int[0] : vertices) {
+      hosted.set(v);
+    }
     Network net;
-    Weights w;
+    Weights w = null;
     if (onnx != null) {
       Path file = Path.of(onnx);
       String sum = sha256(file);
@@ -72,14 +88,23 @@ public record ArraySpec(String model, String input, String onnx, String onnxSha2
       } else {
         net = Zoo.get(model);
       }
-      w = Weights.he(net, seed);
     }
     CoreGraph g = CoreGraph.of(net, new Tiling(Crossbar.parse(crossbar), actBits, psumBits, concat));
     Fabric f = Fabrics.parse(fabric, g.cores().size());
     if (vertexOf.length != g.cores().size()) {
       throw new IOException("the placement has " + vertexOf.length + " cores, the network " + g.cores().size());
     }
-    return new Built(net, w, g, f, CorePlan.of(g, w, vertexOf, f::route));
+    java.util.function.IntPredicate wanted = c -> vertices == null || hosted.get(vertexOf[c]);
+    if (w == null) {
+      java.util.Set<String> layers = new java.util.HashSet<>();
+      for (fivepp.mapping.Core c : g.cores()) {
+        if (wanted.test(c.id())) {
+          layers.add(c.layer());
+        }
+      }
+      w = Weights.he(net, seed, layers::contains);
+    }
+    return new Built(net, g, f, CorePlan.of(g, w, vertexOf, f::route, wanted));
   }
 
   /** The SHA-256 of a file, in hex. */

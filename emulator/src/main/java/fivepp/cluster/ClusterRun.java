@@ -44,7 +44,7 @@ public final class ClusterRun {
     com.typesafe.config.Config config = MemberConfig.of(s);
     checkFrames(g, options, config.getBytes("pekko.remote.artery.advanced.maximum-frame-size"));
     ClusterDeployment d = new ClusterDeployment(spec,
-        VertexCosts.of(g, p.vertexOf(), f::route, options.pixels(), options.window()), membersWanted, wait, explicit,
+        VertexCosts.of(g, p.vertexOf(), f::route, options.pixels(), options.window(), spec.onnx() != null), membersWanted, wait, explicit,
         live);
     return Emulator.run(g, w, f, p, images, options, progress, d, config, live).withShares(d.shares());
   }

@@ -167,6 +167,8 @@ final class Deployer extends AbstractBehavior<Deployer.Command> {
     }
     actors.putAll(s.actors());
     s.actors().keySet().forEach(v -> memberOf.put(v, s.address()));
+    getContext().getLog().info("member {} runs {} vertices of array {}; its heap holds {} MiB once they are built",
+        s.address(), s.actors().size(), s.epoch(), s.heapUsedBytes() >> 20);
     if (++replies == assignment.size()) {
       deployed = pending.epoch();
       timers.cancel(new Timeout(deployed));
@@ -192,6 +194,16 @@ final class Deployer extends AbstractBehavior<Deployer.Command> {
       int v = c.channelFrom()[i];
       if (c.address().equals(memberOf.get(v))) {
         live.vertex(v, -1).mirrorChannel(c.channelTo()[i], c.channelBits()[i], c.channelMessages()[i]);
+      }
+    }
+    Map<Integer, Map<String, Long>> envelopes = new HashMap<>();
+    for (int i = 0; i < c.envelopeFrom().length; i++) {
+      envelopes.computeIfAbsent(c.envelopeFrom()[i], v -> new HashMap<>()).put(c.envelopeTo()[i], c.envelopes()[i]);
+    }
+    for (int i = 0; i < c.vertex().length; i++) {
+      int v = c.vertex()[i];
+      if (c.address().equals(memberOf.get(v))) {
+        live.vertex(v, c.core()[i]).publishEnvelopes(c.flushes()[i], envelopes.getOrDefault(v, Map.of()));
       }
     }
     return this;

@@ -20,7 +20,8 @@ import org.apache.pekko.actor.typed.receptionist.ServiceKey;
 
 /**
  * The host actor of one cluster member: registered with the receptionist, it spawns the core
- * actors a coordinator places on it, rebuilding their weights from the model, or the region of
+ * actors a coordinator places on it (under one {@link ArrayShare} per array), rebuilding from the
+ * model the weights of those cores and no other, or the region of
  * routers a stress run places on it, and stops them when the run ends, when their array is
  * replaced, or when the coordinator is gone.
  */
@@ -45,9 +46,12 @@ public final class Member extends AbstractBehavior<Member.Command> {
   public record Spawn(long run, int epoch, ArraySpec spec, int[] vertices, ActorRef<Spawned> replyTo,
       ActorRef<Coordinator.Command> coordinator) implements Command {}
 
-  /** The actors spawned, by vertex, or why none were. */
+  /**
+   * The actors spawned, by vertex, or why none were; {@code heapUsedBytes} is the member's heap in
+   * use once it built its share of the array (garbage included).
+   */
   public record Spawned(long run, int epoch, String address, Map<Integer, ActorRef<CoreActor.Command>> actors,
-      String error) {}
+      String error, long heapUsedBytes) {}
 
   /** Asks for the live counters of the vertices this member runs for run {@code run}. */
   public record GetLive(long run, ActorRef<LiveCounters> replyTo) implements Command {}
@@ -55,11 +59,14 @@ public final class Member extends AbstractBehavior<Member.Command> {
   /**
    * The counters of one member's vertices for a run, column by column: per vertex its core (-1
    * for a router), MVMs, busy nanoseconds, virtual time and messages in and out; per channel
-   * leaving them its ends, bits and messages.
+   * leaving them its ends, bits and messages; per vertex its flushes, and per (vertex, other
+   * member) the envelopes it sent there; the member's heap in use and its long-lived heap's peak
+   * (see {@link #heapPeakBytes}).
    */
   public record LiveCounters(String address, long run, int[] vertex, int[] core, long[] mvms, long[] busyNanos,
       double[] virtualTime, long[] messagesIn, long[] messagesOut, int[] channelFrom, int[] channelTo,
-      long[] channelBits, long[] channelMessages) {}
+      long[] channelBits, long[] channelMessages, long[] flushes, int[] envelopeFrom, String[] envelopeTo,
+      long[] envelopes, long heapUsedBytes, long heapPeakBytes) {}
 
   /**
    * Spawns region {@code region} of a stress run: the routers {@code v} with {@code regionOf[v] ==
@@ -89,7 +96,8 @@ public final class Member extends AbstractBehavior<Member.Command> {
   /** The runs of every coordinator watched. */
   private final Map<ActorRef<?>, java.util.Set<Long>> coordinators = new HashMap<>();
   private final Map<Long, LiveStats> live = new HashMap<>();
-  private ArraySpec lastSpec;
+  /** The last share built (spec and vertices), kept for a run that asks for the same again. */
+  private String lastShare;
   private ArraySpec.Built lastBuilt;
 
   public static Behavior<Command> create(int capacity) {
@@ -172,45 +180,65 @@ public final class Member extends AbstractBehavior<Member.Command> {
   private Behavior<Command> onSpawn(Spawn s) {
     String full = full(s.vertices().length);
     if (full != null) {
-      s.replyTo().tell(new Spawned(s.run(), s.epoch(), address, Map.of(), full));
+      s.replyTo().tell(new Spawned(s.run(), s.epoch(), address, Map.of(), full, 0));
       return this;
+    }
+    if (!runs.containsKey(s.run())) {
+      resetHeapPeaks();
     }
     ArraySpec.Built built;
     try {
-      if (!s.spec().equals(lastSpec)) {
-        lastBuilt = s.spec().build();
-        lastSpec = s.spec();
+      String share = s.spec() + "|" + java.util.Arrays.toString(s.vertices());
+      if (!share.equals(lastShare)) {
+        lastBuilt = null; // the previous share's weights may go before these are drawn
+        lastShare = null;
+        lastBuilt = s.spec().build(s.vertices());
+        lastShare = share;
       }
       built = lastBuilt;
     } catch (Exception e) {
       s.replyTo().tell(new Spawned(s.run(), s.epoch(), address, Map.of(),
-          "member " + address + " cannot build the array: " + e.getMessage()));
+          "member " + address + " cannot build the array: " + e.getMessage(), 0));
       return this;
     }
     Map<Integer, CorePlan> byVertex = new HashMap<>();
     for (CorePlan p : built.plans()) {
       byVertex.put(s.spec().vertexOf()[p.core.id()], p);
     }
-    CoreActor.LinkModel link = new CoreActor.LinkModel(s.spec().options().linkBitsPerSecond(),
-        s.spec().options().linkLatencySeconds());
-    Map<Integer, ActorRef<CoreActor.Command>> actors = new TreeMap<>();
     List<Hosted> list = runs.computeIfAbsent(s.run(), r -> watch(s.coordinator(), r));
     LiveStats meters = live.computeIfAbsent(s.run(), r -> {
       LiveStats l = new LiveStats(built.fabric().nodes(), s.spec().options().tMvmSeconds());
       onRun.accept(new Hosting(r, l, s.spec(), built));
       return l;
     });
-    for (int v : s.vertices()) {
-      CorePlan p = byVertex.get(v);
-      ActorRef<CoreActor.Command> a = getContext().spawn(
-          CoreActor.create(v, p, link, s.spec().options().tMvmSeconds(), s.spec().options().pixels(),
-              meters.vertex(v, p == null ? -1 : p.core.id())),
-          "run" + s.run() + "-e" + s.epoch() + (p == null ? "-router-" + v : "-core-" + p.core.id()));
-      actors.put(v, a);
-      list.add(new Hosted(s.epoch(), a, 1));
-    }
-    s.replyTo().tell(new Spawned(s.run(), s.epoch(), address, actors, ""));
+    // the share answers the spawn once its vertices' actors exist
+    ActorRef<CoreActor.Command> share = getContext().spawn(
+        ArrayShare.create(s, byVertex, meters, address, heapUsed()), "run" + s.run() + "-e" + s.epoch());
+    list.add(new Hosted(s.epoch(), share, s.vertices().length));
     return this;
+  }
+
+  /**
+   * The peak of the member's long-lived heap since its current runs began: the peaks of the heap's
+   * pools other than the young generation's eden, summed (an upper bound, the pools peaking at
+   * different times); mostly the plans of the cores this member hosts.
+   */
+  static long heapPeakBytes() {
+    long b = 0;
+    for (java.lang.management.MemoryPoolMXBean p : java.lang.management.ManagementFactory.getMemoryPoolMXBeans()) {
+      if (p.getType() == java.lang.management.MemoryType.HEAP && !p.getName().contains("Eden")) {
+        b += p.getPeakUsage().getUsed();
+      }
+    }
+    return b;
+  }
+
+  private static void resetHeapPeaks() {
+    for (java.lang.management.MemoryPoolMXBean p : java.lang.management.ManagementFactory.getMemoryPoolMXBeans()) {
+      if (p.getType() == java.lang.management.MemoryType.HEAP) {
+        p.resetPeakUsage();
+      }
+    }
   }
 
   private Behavior<Command> onGetLive(GetLive g) {
@@ -235,6 +263,20 @@ public final class Member extends AbstractBehavior<Member.Command> {
       in[i] = v.messagesIn();
       out[i] = v.messagesOut();
     }
+    long[] flushes = new long[n];
+    List<Integer> envFrom = new ArrayList<>();
+    List<String> envTo = new ArrayList<>();
+    List<Long> envs = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      LiveStats.Envelopes e = vs.get(i).envelopes();
+      flushes[i] = e.flushes();
+      int v = vertex[i];
+      new TreeMap<>(e.envelopesOut()).forEach((to, k) -> {
+        envFrom.add(v);
+        envTo.add(to);
+        envs.add(k);
+      });
+    }
     int m = cs.size();
     int[] from = new int[m];
     int[] to = new int[m];
@@ -247,8 +289,14 @@ public final class Member extends AbstractBehavior<Member.Command> {
       bits[i] = c.bits();
       msgs[i] = c.messages();
     }
-    g.replyTo().tell(new LiveCounters(address, g.run(), vertex, core, mvms, busy, vtime, in, out, from, to, bits, msgs));
+    g.replyTo().tell(new LiveCounters(address, g.run(), vertex, core, mvms, busy, vtime, in, out, from, to, bits, msgs,
+        flushes, envFrom.stream().mapToInt(Integer::intValue).toArray(), envTo.toArray(String[]::new),
+        envs.stream().mapToLong(Long::longValue).toArray(), heapUsed(), heapPeakBytes()));
     return this;
+  }
+
+  private static long heapUsed() {
+    return java.lang.management.ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
   }
 
   private void stop(long run, int belowEpoch) {

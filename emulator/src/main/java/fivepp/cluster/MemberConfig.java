@@ -26,6 +26,9 @@ import java.util.Map;
  * </ol>
  */
 public final class MemberConfig {
+  /** The role of every member started by {@code fivepp node}: it hosts cores and routers. */
+  public static final String HOST_ROLE = "host";
+
   private MemberConfig() {}
 
   /** The config of a member with these settings, over {@code ConfigFactory.load()}. */
@@ -57,6 +60,10 @@ public final class MemberConfig {
     m.put("pekko.remote.artery.transport", "tcp");
     m.put("pekko.cluster.downing-provider-class", "org.apache.pekko.cluster.sbr.SplitBrainResolverProvider");
     m.put("pekko.cluster.split-brain-resolver.active-strategy", "keep-majority");
+    // the majority is counted among the members that host cores, not the coordinators, which
+    // join for a run and leave after it: a coordinator gone unreachable before it was removed
+    // must not tip a decision when a host is lost
+    m.put("pekko.cluster.split-brain-resolver.keep-majority.role", HOST_ROLE);
     m.put("pekko.cluster.split-brain-resolver.stable-after", millis(s.stableAfter()));
     m.put("pekko.cluster.failure-detector.heartbeat-interval", millis(s.heartbeatInterval()));
     m.put("pekko.cluster.failure-detector.acceptable-heartbeat-pause", millis(s.acceptableHeartbeatPause()));

@@ -40,10 +40,10 @@ import java.util.function.BiFunction;
  * images in flight: a line buffer of {@code kernelH} rows of its input (its channels, the input's
  * width, float32), a row of incoming partial sums (tiles after the first), a row of residual (first
  * tile of a residual layer) and a row of output; plus {@value #ACTOR_BYTES} bytes of actor and plan
- * overhead per vertex. Besides its segment every member holds {@link #sharedBytes()}: today
- * {@link ArraySpec#build()} rebuilds the whole network's weights and every core's plan on every
- * member, twice the array's weight bytes (a member's own weights are thus counted twice: the
- * estimate is conservative by at most its segment's weights).
+ * overhead per vertex. Besides its segment a member holds {@link #sharedBytes()}: a member
+ * builds only its own cores' weights and plans ({@link ArraySpec#build}), but a member of an
+ * ONNX model reads the whole model's weights once before it drops the layers it does not host,
+ * so then every member needs room for all of them at that moment; for a zoo model, nothing.
  */
 public final class VertexCosts {
   /** MACs one digital operation on a value costs (buffer copy, add, activation, pooling). */
@@ -85,7 +85,7 @@ public final class VertexCosts {
    * in flight at most.
    */
   public static VertexCosts of(CoreGraph g, int[] vertexOf, BiFunction<Integer, Integer, int[]> route,
-      boolean pixels, int window) {
+      boolean pixels, int window, boolean wholeModelRead) {
     Network net = g.network();
     int n = g.cores().size();
     long[] values = new long[n];
@@ -159,7 +159,7 @@ public final class VertexCosts {
     });
     List<Channel> chs = new ArrayList<>();
     hops.forEach((k, c) -> chs.add(new Channel((int) (k >>> 32), (int) (long) k, c[0] / 8.0, c[1])));
-    return new VertexCosts(out, List.copyOf(chs), 2 * weightBytes);
+    return new VertexCosts(out, List.copyOf(chs), wholeModelRead ? weightBytes : 0);
   }
 
   /** The vertex's costs; a vertex the array does not use costs a bare router. */

@@ -35,6 +35,8 @@ public final class WireSerializer extends ProtobufSerializer {
   public String manifest(Object o) {
     if (o instanceof CoreActor.Data) {
       return "D";
+    } else if (o instanceof CoreActor.Envelope) {
+      return "E";
     } else if (o instanceof CoreActor.Wire) {
       return "W";
     } else if (o instanceof CoreActor.GetStats) {
@@ -73,6 +75,8 @@ public final class WireSerializer extends ProtobufSerializer {
         b.addRoute(v);
       }
       return b.build().toByteArray();
+    } else if (o instanceof CoreActor.Envelope e) {
+      return envelope(e).toByteArray();
     } else if (o instanceof CoreActor.Wire w) {
       fivepp.proto.wire.Wire.Builder b = fivepp.proto.wire.Wire.newBuilder().setSink(ref(w.sink())).setEpoch(w.epoch())
           .setFirstImage(w.firstImage());
@@ -84,6 +88,7 @@ public final class WireSerializer extends ProtobufSerializer {
       return fivepp.proto.wire.Stats.newBuilder().setVertex(s.vertex()).setCore(s.core()).setMvms(s.mvms())
           .setBusyNanos(s.busyNanos()).setVirtualBusy(s.virtualBusy()).setMessagesIn(s.messagesIn())
           .setMessagesOut(s.messagesOut()).setMaxImagesHeld(s.maxImagesHeld()).putAllChannelBits(s.channelBits())
+          .putAllChannelMessages(s.channelMessages()).setFlushes(s.flushes()).putAllEnvelopesOut(s.envelopesOut())
           .build().toByteArray();
     } else if (o instanceof Coordinator.Output out) {
       return fivepp.proto.wire.Output.newBuilder().setImage(out.image()).setChannel0(out.channel0())
@@ -105,7 +110,7 @@ public final class WireSerializer extends ProtobufSerializer {
       return b.build().toByteArray();
     } else if (o instanceof Member.Spawned s) {
       fivepp.proto.wire.Spawned.Builder b = fivepp.proto.wire.Spawned.newBuilder().setRun(s.run())
-          .setEpoch(s.epoch()).setAddress(s.address()).setError(s.error());
+          .setEpoch(s.epoch()).setAddress(s.address()).setError(s.error()).setHeapUsedBytes(s.heapUsedBytes());
       s.actors().forEach((v, r) -> b.putActors(v, ref(r)));
       return b.build().toByteArray();
     } else if (o instanceof Member.StopRun s) {
@@ -123,7 +128,13 @@ public final class WireSerializer extends ProtobufSerializer {
         b.addChannelFrom(c.channelFrom()[i]).addChannelTo(c.channelTo()[i]).addChannelBits(c.channelBits()[i])
             .addChannelMessages(c.channelMessages()[i]);
       }
-      return b.build().toByteArray();
+      for (long f : c.flushes()) {
+        b.addFlushes(f);
+      }
+      for (int i = 0; i < c.envelopeFrom().length; i++) {
+        b.addEnvelopeFrom(c.envelopeFrom()[i]).addEnvelopeTo(c.envelopeTo()[i]).addEnvelopes(c.envelopes()[i]);
+      }
+      return b.setHeapUsedBytes(c.heapUsedBytes()).setHeapPeakBytes(c.heapPeakBytes()).build().toByteArray();
     }
     throw new IllegalArgumentException("no wire format for " + o.getClass().getName());
   }
@@ -141,6 +152,8 @@ public final class WireSerializer extends ProtobufSerializer {
           return new CoreActor.Data(d.getImage(), d.getPort(), d.getRow(), d.getCol(), d.getCount(),
               floats(d.getValues()), d.getReady(), route, d.getHop(), d.getBits());
         }
+        case "E":
+          return envelope(fivepp.proto.wire.Envelope.parseFrom(bytes));
         case "W": {
           fivepp.proto.wire.Wire w = fivepp.proto.wire.Wire.parseFrom(bytes);
           Map<Integer, ActorRef<CoreActor.Command>> n = new HashMap<>();
@@ -152,7 +165,8 @@ public final class WireSerializer extends ProtobufSerializer {
         case "S": {
           fivepp.proto.wire.Stats s = fivepp.proto.wire.Stats.parseFrom(bytes);
           return new CoreActor.Stats(s.getVertex(), s.getCore(), s.getMvms(), s.getBusyNanos(), s.getVirtualBusy(),
-              s.getMessagesIn(), s.getMessagesOut(), s.getMaxImagesHeld(), new HashMap<>(s.getChannelBitsMap()));
+              s.getMessagesIn(), s.getMessagesOut(), s.getMaxImagesHeld(), new HashMap<>(s.getChannelBitsMap()),
+              new HashMap<>(s.getChannelMessagesMap()), s.getFlushes(), new TreeMap<>(s.getEnvelopesOutMap()));
         }
         case "O": {
           fivepp.proto.wire.Output out = fivepp.proto.wire.Output.parseFrom(bytes);
@@ -180,7 +194,7 @@ public final class WireSerializer extends ProtobufSerializer {
           fivepp.proto.wire.Spawned s = fivepp.proto.wire.Spawned.parseFrom(bytes);
           Map<Integer, ActorRef<CoreActor.Command>> a = new TreeMap<>();
           s.getActorsMap().forEach((v, r) -> a.put(v, ref(r)));
-          return new Member.Spawned(s.getRun(), s.getEpoch(), s.getAddress(), a, s.getError());
+          return new Member.Spawned(s.getRun(), s.getEpoch(), s.getAddress(), a, s.getError(), s.getHeapUsedBytes());
         }
         case "ST": {
           fivepp.proto.wire.StopRun s = fivepp.proto.wire.StopRun.parseFrom(bytes);
@@ -196,7 +210,9 @@ public final class WireSerializer extends ProtobufSerializer {
               longs(c.getMvmsList()), longs(c.getBusyNanosList()),
               c.getVirtualTimeList().stream().mapToDouble(Double::doubleValue).toArray(),
               longs(c.getMessagesInList()), longs(c.getMessagesOutList()), ints(c.getChannelFromList()),
-              ints(c.getChannelToList()), longs(c.getChannelBitsList()), longs(c.getChannelMessagesList()));
+              ints(c.getChannelToList()), longs(c.getChannelBitsList()), longs(c.getChannelMessagesList()),
+              longs(c.getFlushesList()), ints(c.getEnvelopeFromList()), c.getEnvelopeToList().toArray(String[]::new),
+              longs(c.getEnvelopesList()), c.getHeapUsedBytes(), c.getHeapPeakBytes());
         }
         default:
           throw new NotSerializableException("unknown manifest '" + manifest + "'");
@@ -204,6 +220,66 @@ public final class WireSerializer extends ProtobufSerializer {
     } catch (InvalidProtocolBufferException e) {
       throw new NotSerializableException(manifest + ": " + e.getMessage());
     }
+  }
+
+  /**
+   * An envelope column by column: the items' fields as packed repeated ints and doubles, each
+   * distinct route once (items from one sender share their route arrays), all values as one run
+   * of little-endian float32.
+   */
+  static fivepp.proto.wire.Envelope envelope(CoreActor.Envelope e) {
+    fivepp.proto.wire.Envelope.Builder b = fivepp.proto.wire.Envelope.newBuilder();
+    Map<int[], Integer> routes = new java.util.IdentityHashMap<>();
+    int floats = 0;
+    for (CoreActor.Data d : e.data()) {
+      floats += d.values().length;
+    }
+    ByteBuffer values = ByteBuffer.allocate(floats * 4).order(ByteOrder.LITTLE_ENDIAN);
+    java.nio.FloatBuffer fb = values.asFloatBuffer();
+    for (CoreActor.Data d : e.data()) {
+      Integer r = routes.get(d.route());
+      if (r == null) {
+        r = routes.size();
+        routes.put(d.route(), r);
+        fivepp.proto.wire.Route.Builder rb = fivepp.proto.wire.Route.newBuilder();
+        for (int v : d.route()) {
+          rb.addVertex(v);
+        }
+        b.addRoutes(rb);
+      }
+      b.addImage(d.image()).addPort(d.port()).addRow(d.row()).addCol(d.col()).addCount(d.count())
+          .addReady(d.ready()).addHop(d.hop()).addBits(d.bits()).addRoute(r).addLength(d.values().length);
+      fb.put(d.values());
+    }
+    // the array is not touched again: wrapped, not copied
+    return b.setValues(com.google.protobuf.UnsafeByteOperations.unsafeWrap(values.array())).build();
+  }
+
+  static CoreActor.Envelope envelope(fivepp.proto.wire.Envelope e) throws NotSerializableException {
+    int[][] routes = new int[e.getRoutesCount()][];
+    for (int i = 0; i < routes.length; i++) {
+      routes[i] = ints(e.getRoutes(i).getVertexList());
+    }
+    int n = e.getImageCount();
+    for (java.util.List<?> column : java.util.List.of(e.getPortList(), e.getRowList(), e.getColList(),
+        e.getCountList(), e.getReadyList(), e.getHopList(), e.getBitsList(), e.getRouteList(), e.getLengthList())) {
+      if (column.size() != n) {
+        throw new NotSerializableException("E: an envelope's columns differ in length");
+      }
+    }
+    java.nio.FloatBuffer values = e.getValues().asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+    java.util.List<CoreActor.Data> data = new java.util.ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      if (e.getLength(i) < 0 || e.getLength(i) > values.remaining() || e.getRoute(i) < 0
+          || e.getRoute(i) >= routes.length) {
+        throw new NotSerializableException("E: item " + i + " names values or a route the envelope lacks");
+      }
+      float[] v = new float[e.getLength(i)];
+      values.get(v);
+      data.add(new CoreActor.Data(e.getImage(i), e.getPort(i), e.getRow(i), e.getCol(i), e.getCount(i), v,
+          e.getReady(i), routes[e.getRoute(i)], e.getHop(i), e.getBits(i)));
+    }
+    return new CoreActor.Envelope(data);
   }
 
   private static ByteString floats(float[] v) {

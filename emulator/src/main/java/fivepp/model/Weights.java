@@ -43,10 +43,21 @@ public final class Weights {
    * Marsaglia's polar method over {@link StrictMath}, so values are the same on every JVM.
    */
   public static Weights he(Network net, long seed) {
+    return he(net, seed, l -> true);
+  }
+
+  /**
+   * The weights {@link #he(Network, long)} gives, of the layers {@code wanted} names only (each
+   * layer's values depend on the seed and its index alone): what a cluster member draws for the
+   * cores it hosts. {@link #of(String)} refuses the other layers.
+   */
+  public static Weights he(Network net, long seed, java.util.function.Predicate<String> wanted) {
     Map<String, LayerWeights> m = new LinkedHashMap<>();
     for (int i = 0; i < net.layers().size(); i++) {
       Layer l = net.layers().get(i);
-      m.put(l.name(), he(l, new Normal(mix(mix(seed) + 0x9E3779B97F4A7C15L * (i + 1)))));
+      if (wanted.test(l.name())) {
+        m.put(l.name(), he(l, new Normal(mix(mix(seed) + 0x9E3779B97F4A7C15L * (i + 1)))));
+      }
     }
     return new Weights(net, m);
   }
@@ -146,7 +157,8 @@ public final class Weights {
   public LayerWeights of(String layer) {
     LayerWeights lw = byLayer.get(layer);
     if (lw == null) {
-      throw new IllegalArgumentException(network.name() + " has no layer " + layer);
+      throw new IllegalArgumentException(network.name() + (network.layers().stream().anyMatch(l -> l.name().equals(layer)) ? ": no weights held for layer "
+          : " has no layer ") + layer);
     }
     return lw;
   }

@@ -3,8 +3,10 @@ package fivepp.runtime;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import org.apache.pekko.actor.NoSerializationVerificationNeeded;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -24,6 +26,13 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
  * {@code Flush}, which queues behind the data already in its mailbox. At the flush the engine
  * computes all the rows the burst made ready, and what the core sends in the burst, its own rows
  * and the data it passes on, leaves in order of readiness.
+ *
+ * <p>Neighbours in this JVM are told each {@code Data}; what goes to neighbours on another
+ * cluster member waits for the flush and leaves as one {@link Envelope} per member, addressed to
+ * that member's {@link Transport#gateway gateway}, which hands the items on in order: a
+ * message between JVMs costs far more than its bytes, so a flush sends at most one per member
+ * (more only when one would exceed {@link Transport#maxEnvelopeBytes}). A router flushes too
+ * when it holds data for another member.
  */
 public final class CoreActor extends AbstractBehavior<CoreActor.Command> {
 
@@ -46,6 +55,38 @@ public final class CoreActor extends AbstractBehavior<CoreActor.Command> {
   public record Data(int image, int port, int row, int col, int count, float[] values, double ready,
       int[] route, int hop, int bits) implements Command {}
 
+  /**
+   * What one vertex sent, in one flush, to actors on one other member, in the order sent; each
+   * item's receiver is the actor of its vertex {@code route[hop]}. Sent to a {@link
+   * Transport#gateway}.
+   */
+  public record Envelope(List<Data> data) implements Command {}
+
+  /** How a vertex reaches fabric neighbours in other JVMs. */
+  public interface Transport {
+    /**
+     * Where data for {@code neighbour} goes in envelopes: the actor that receives them for the
+     * neighbour's member; null for a neighbour in this JVM, which is told each data directly.
+     */
+    ActorRef<Command> gateway(ActorRef<Command> neighbour);
+
+    /** An envelope's size (values, and about 48 bytes per item) beyond which it is sent at once. */
+    int maxEnvelopeBytes();
+
+    /** Every neighbour in this JVM. */
+    Transport LOCAL = new Transport() {
+      @Override
+      public ActorRef<Command> gateway(ActorRef<Command> neighbour) {
+        return null;
+      }
+
+      @Override
+      public int maxEnvelopeBytes() {
+        return Integer.MAX_VALUE;
+      }
+    };
+  }
+
   public record GetStats(ActorRef<Stats> replyTo) implements Command {}
 
   /**
@@ -56,28 +97,62 @@ public final class CoreActor extends AbstractBehavior<CoreActor.Command> {
 
   private static final Flush FLUSH = new Flush();
 
-  /** What one vertex did: its core's work and its outgoing channels' bits. */
+  /**
+   * What one vertex did: its core's work, its outgoing channels' bits and messages (one
+   * {@code Data} each), its flushes and the envelopes it sent to each other member (by address).
+   */
   public record Stats(int vertex, int core, long mvms, long busyNanos, double virtualBusy,
-      long messagesIn, long messagesOut, int maxImagesHeld, Map<Integer, Long> channelBits) {}
+      long messagesIn, long messagesOut, int maxImagesHeld, Map<Integer, Long> channelBits,
+      Map<Integer, Long> channelMessages, long flushes, Map<String, Long> envelopesOut) {}
 
   /** Link parameters: bits per second (0 = unlimited) and latency in seconds. */
   public record LinkModel(double bitsPerSecond, double latencySeconds) {}
 
   private static final class Channel {
     final ActorRef<Command> to;
+    /** The envelope its data go in when {@code to} is on another member, else null. */
+    final Remote remote;
     long bits;
     long messages;
     LiveStats.Channel live;
 
-    Channel(ActorRef<Command> to) {
+    Channel(ActorRef<Command> to, Remote remote) {
       this.to = to;
+      this.remote = remote;
+    }
+  }
+
+  /** The envelope being filled for one other member, and the count of those sent. */
+  private static final class Remote {
+    final ActorRef<Command> gateway;
+    final String member;
+    List<Data> batch = new ArrayList<>();
+    long bytes;
+    long envelopes;
+
+    Remote(ActorRef<Command> gateway) {
+      this.gateway = gateway;
+      this.member = gateway.path().address().hostPort();
+    }
+
+    void send() {
+      gateway.tell(new Envelope(batch));
+      envelopes++;
+      batch = new ArrayList<>();
+      bytes = 0;
     }
   }
 
   private final int vertex;
   private final CorePlan plan;
   private final CoreEngine engine;
+  private final Transport transport;
   private final Map<Integer, Channel> channels = new HashMap<>();
+  /** One per other member a neighbour runs on, by gateway. */
+  private final Map<ActorRef<Command>, Remote> remotes = new LinkedHashMap<>();
+  /** Some data wait in an envelope for the next flush. */
+  private boolean remotePending;
+  private long flushes;
   private ActorRef<Coordinator.Command> sink;
   private int epoch;
   private long messagesIn;
@@ -101,13 +176,20 @@ public final class CoreActor extends AbstractBehavior<CoreActor.Command> {
   /** As {@link #create(int, CorePlan, LinkModel, double, boolean)}, publishing to {@code live}. */
   public static Behavior<Command> create(int vertex, CorePlan plan, LinkModel link, double tMvm,
       boolean pixels, LiveStats.Vertex live) {
-    return Behaviors.setup(ctx -> new CoreActor(ctx, vertex, plan, link, tMvm, pixels, live));
+    return create(vertex, plan, link, tMvm, pixels, live, Transport.LOCAL);
+  }
+
+  /** As {@link #create(int, CorePlan, LinkModel, double, boolean, LiveStats.Vertex)}, reaching other JVMs by {@code transport}. */
+  public static Behavior<Command> create(int vertex, CorePlan plan, LinkModel link, double tMvm,
+      boolean pixels, LiveStats.Vertex live, Transport transport) {
+    return Behaviors.setup(ctx -> new CoreActor(ctx, vertex, plan, link, tMvm, pixels, live, transport));
   }
 
   private CoreActor(ActorContext<Command> ctx, int vertex, CorePlan plan, LinkModel link,
-      double tMvm, boolean pixels, LiveStats.Vertex live) {
+      double tMvm, boolean pixels, LiveStats.Vertex live, Transport transport) {
     super(ctx);
     this.vertex = vertex;
+    this.transport = transport;
     this.live = live;
     this.plan = plan;
     LinkTiming timing = new LinkTiming(link);
@@ -140,7 +222,8 @@ public final class CoreActor extends AbstractBehavior<CoreActor.Command> {
 
   private Behavior<Command> onWire(Wire w) {
     w.neighbours().forEach((v, ref) -> {
-      Channel c = new Channel(ref);
+      ActorRef<Command> gateway = transport.gateway(ref);
+      Channel c = new Channel(ref, gateway == null ? null : remotes.computeIfAbsent(gateway, Remote::new));
       if (live != null) {
         c.live = live.channel(v);
       }
@@ -165,10 +248,10 @@ public final class CoreActor extends AbstractBehavior<CoreActor.Command> {
       } else {
         outbox.add(d);
       }
-      if (!flushScheduled) {
-        flushScheduled = true;
-        getContext().getSelf().tell(FLUSH);
-      }
+    }
+    if (!flushScheduled && (engine != null || remotePending)) {
+      flushScheduled = true;
+      getContext().getSelf().tell(FLUSH);
     }
     if (live != null) {
       live.publish(engine == null ? 0 : engine.mvms(), engine == null ? 0 : engine.busyNanos(),
@@ -181,24 +264,52 @@ public final class CoreActor extends AbstractBehavior<CoreActor.Command> {
     flushScheduled = false;
     flush();
     if (live != null) {
-      live.publish(engine.mvms(), engine.busyNanos(), engine.virtualTime(), messagesIn, messagesOut);
+      live.publish(engine == null ? 0 : engine.mvms(), engine == null ? 0 : engine.busyNanos(),
+          engine == null ? 0 : engine.virtualTime(), messagesIn, messagesOut);
     }
     return this;
   }
 
-  /** Computes what the burst made ready, then sends the outbox on in order of readiness. */
+  /**
+   * Computes what the burst made ready, sends the outbox on in order of readiness, then sends
+   * each other member its envelope.
+   */
   private void flush() {
-    engine.flush();
-    if (outbox.size() > 1) {
-      outbox.sort(BY_READY);
+    flushes++;
+    if (engine != null) {
+      engine.flush();
+      if (outbox.size() > 1) {
+        outbox.sort(BY_READY);
+      }
+      for (Data d : outbox) {
+        forward(d);
+      }
+      if (!outbox.isEmpty()) {
+        // a new list rather than clear(): see CoreEngine's jobs
+        outbox = new ArrayList<>();
+      }
     }
-    for (Data d : outbox) {
-      forward(d);
+    if (remotePending) {
+      for (Remote r : remotes.values()) {
+        if (!r.batch.isEmpty()) {
+          r.send();
+        }
+      }
+      remotePending = false;
     }
-    if (!outbox.isEmpty()) {
-      // a new list rather than clear(): see CoreEngine's jobs
-      outbox = new ArrayList<>();
+    if (live != null && !remotes.isEmpty()) {
+      live.publishEnvelopes(flushes, envelopesOut());
     }
+  }
+
+  private Map<String, Long> envelopesOut() {
+    Map<String, Long> m = new TreeMap<>();
+    for (Remote r : remotes.values()) {
+      if (r.envelopes > 0) {
+        m.merge(r.member, r.envelopes, Long::sum);
+      }
+    }
+    return m;
   }
 
   private static final Comparator<Data> BY_READY = Comparator.comparingDouble(Data::ready);
@@ -218,24 +329,47 @@ public final class CoreActor extends AbstractBehavior<CoreActor.Command> {
       c.live.publish(c.bits, c.messages);
     }
     messagesOut++;
-    c.to.tell(new Data(d.image(), d.port(), d.row(), d.col(), d.count(), d.values(), d.ready(),
+    deliver(c, new Data(d.image(), d.port(), d.row(), d.col(), d.count(), d.values(), d.ready(),
         d.route(), d.hop() + 1, d.bits()));
   }
 
+  /**
+   * Tells a neighbour in this JVM at once; data for another member goes in its envelope, sent at
+   * the flush (or now, when the envelope is full).
+   */
+  private void deliver(Channel c, Data d) {
+    Remote r = c.remote;
+    if (r == null) {
+      c.to.tell(d);
+      return;
+    }
+    long size = 4L * d.values().length + 48;
+    if (!r.batch.isEmpty() && r.bytes + size > transport.maxEnvelopeBytes()) {
+      r.send();
+    }
+    r.batch.add(d);
+    r.bytes += size;
+    remotePending = true;
+  }
+
   private Behavior<Command> onStats(GetStats g) {
-    if (engine != null) {
+    if (engine != null || remotePending) {
       flush();
     }
     Map<Integer, Long> bits = new HashMap<>();
+    Map<Integer, Long> messages = new HashMap<>();
     channels.forEach((v, c) -> {
       if (c.bits > 0) {
         bits.put(v, c.bits);
+      }
+      if (c.messages > 0) {
+        messages.put(v, c.messages);
       }
     });
     g.replyTo().tell(new Stats(vertex, plan == null ? -1 : plan.core.id(),
         engine == null ? 0 : engine.mvms(), engine == null ? 0 : engine.busyNanos(),
         engine == null ? 0 : engine.virtualBusy(), messagesIn, messagesOut,
-        engine == null ? 0 : engine.maxImagesHeld(), bits));
+        engine == null ? 0 : engine.maxImagesHeld(), bits, messages, flushes, envelopesOut()));
     return this;
   }
 }

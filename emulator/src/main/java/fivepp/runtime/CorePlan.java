@@ -88,6 +88,15 @@ public final class CorePlan {
    */
   public static List<CorePlan> of(CoreGraph g, Weights w, int[] vertexOf,
       java.util.function.BiFunction<Integer, Integer, int[]> route) {
+    return of(g, w, vertexOf, route, c -> true);
+  }
+
+  /**
+   * Plans the cores {@code wanted} accepts (by id, in id order) and no other: {@code w} needs
+   * the weights of their layers only.
+   */
+  public static List<CorePlan> of(CoreGraph g, Weights w, int[] vertexOf,
+      java.util.function.BiFunction<Integer, Integer, int[]> route, java.util.function.IntPredicate wanted) {
     Network net = g.network();
     List<List<Port>> ports = new ArrayList<>();
     List<List<Send>> sends = new ArrayList<>();
@@ -106,6 +115,9 @@ public final class CorePlan {
     shareChannels(sends);
     List<CorePlan> plans = new ArrayList<>();
     for (Core c : g.cores()) {
+      if (!wanted.test(c.id())) {
+        continue;
+      }
       Layer l = net.layer(c.layer());
       int offset = 0;
       for (Input in : l.inputs()) {

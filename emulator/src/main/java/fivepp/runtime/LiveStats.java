@@ -32,6 +32,8 @@ public final class LiveStats {
     private final List<Channel> out = new ArrayList<>();
     /** The cluster member the vertex runs on, or null in a run on one JVM. */
     private volatile String member;
+    /** Written by the vertex's actor: its flushes and envelopes to other members, read together. */
+    private volatile Envelopes envelopes = Envelopes.NONE;
 
     Vertex(LiveStats owner, int vertex, int core) {
       this.owner = owner;
@@ -46,6 +48,19 @@ public final class LiveStats {
       counts.set(2, Double.doubleToRawLongBits(virtualTime));
       counts.set(3, in);
       counts.set(4, out);
+    }
+
+    /**
+     * Publishes the flushes and the envelopes sent to each other member (by address) so far
+     * (called by the vertex's actor only, or by the one reader mirroring a member's report).
+     */
+    public void publishEnvelopes(long flushes, java.util.Map<String, Long> envelopesOut) {
+      envelopes = new Envelopes(flushes, java.util.Map.copyOf(envelopesOut));
+    }
+
+    /** Flushes and envelopes by member, as one consistent pair. */
+    public Envelopes envelopes() {
+      return envelopes;
     }
 
     /** The channel from this vertex to {@code to}, created on first use (when the array is wired). */
@@ -105,6 +120,14 @@ public final class LiveStats {
     public long injected() {
       return injected.get(0);
     }
+  }
+
+  /**
+   * A vertex's flushes and the envelopes it sent to each other member (by address), counted
+   * together: a flush sends at most one envelope per member, unless one would be too large.
+   */
+  public record Envelopes(long flushes, java.util.Map<String, Long> envelopesOut) {
+    static final Envelopes NONE = new Envelopes(0, java.util.Map.of());
   }
 
   /** One channel: a direction of a link, with the bits and messages sent over it. */

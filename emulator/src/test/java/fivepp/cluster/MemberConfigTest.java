@@ -38,6 +38,8 @@ class MemberConfigTest {
     assertThat(d.getString("pekko.cluster.downing-provider-class"))
         .isEqualTo("org.apache.pekko.cluster.sbr.SplitBrainResolverProvider");
     assertThat(d.getString("pekko.cluster.split-brain-resolver.active-strategy")).isEqualTo("keep-majority");
+    // counted among the hosts: coordinators that left uncleanly must not tip it
+    assertThat(d.getString("pekko.cluster.split-brain-resolver.keep-majority.role")).isEqualTo("host");
     assertThat(d.getDuration("pekko.cluster.split-brain-resolver.stable-after")).isEqualTo(Duration.ofSeconds(5));
     assertThat(d.getDuration("pekko.cluster.failure-detector.heartbeat-interval")).isEqualTo(Duration.ofSeconds(1));
     assertThat(d.getDuration("pekko.cluster.failure-detector.acceptable-heartbeat-pause")).isEqualTo(Duration.ofSeconds(3));

@@ -19,7 +19,7 @@ class VertexCostsTest {
   static VertexCosts on(String fabric) {
     Fabric f = Fabrics.parse(fabric, RESNET32.cores().size());
     Placement p = Placement.along(LinearOrder.search(RESNET32), f);
-    return VertexCosts.of(RESNET32, p.vertexOf(), f::route, false, 16);
+    return VertexCosts.of(RESNET32, p.vertexOf(), f::route, false, 16, true);
   }
 
   @Test
@@ -38,8 +38,11 @@ class VertexCostsTest {
     assertThat(conv1.weightBytes()).isEqualTo(27 * 16 * 4);
     // buffers for 16 images: 3 rows of 32 x 3 channels in, a row of 32 x 16 out, float32
     assertThat(conv1.memoryBytes()).isEqualTo(1728 + (3 * 32 * 3 + 32 * 16) * 4 * 16 + VertexCosts.ACTOR_BYTES);
-    // every member rebuilds the network's weights and every core's plan: twice the 461,872 weights
-    assertThat(c.sharedBytes()).isEqualTo(2 * 461_872L * 4);
+    // a member of an ONNX model reads all 461,872 weights once; of a zoo model, only its own
+    assertThat(c.sharedBytes()).isEqualTo(461_872L * 4);
+    Fabric f = Fabrics.parse("5pp", 60);
+    assertThat(VertexCosts.of(RESNET32, Placement.along(LinearOrder.search(RESNET32), f).vertexOf(), f::route,
+        false, 16, false).sharedBytes()).isZero();
   }
 
   @Test

@@ -79,7 +79,8 @@ class WireSerializerTest {
     CoreActor.Wire w = new CoreActor.Wire(Map.of(2, core.getRef(), 5, core.getRef()), coordinator.getRef(), 4, 61);
     assertThat(roundTrip(w)).isEqualTo(w);
     assertThat(roundTrip(new CoreActor.GetStats(stats.getRef()))).isEqualTo(new CoreActor.GetStats(stats.getRef()));
-    CoreActor.Stats st = new CoreActor.Stats(5, 3, 1024, 99, 1.5e-4, 10, 11, 2, Map.of(6, 4096L));
+    CoreActor.Stats st = new CoreActor.Stats(5, 3, 1024, 99, 1.5e-4, 10, 11, 2, Map.of(6, 4096L), Map.of(6, 8L),
+        40, Map.of("fivepp@127.0.0.1:25521", 31L, "fivepp@127.0.0.1:25522", 2L));
     assertThat(roundTrip(st)).isEqualTo(st);
 
     Coordinator.Output o = new Coordinator.Output(9, 0, 0, 1, new float[] {0.25f, -7f}, 3e-5, 2);
@@ -100,9 +101,70 @@ class WireSerializerTest {
     assertThat(List.of(sp.run(), (long) sp.epoch())).containsExactly(12L, 1L);
     assertThat(sp.replyTo()).isEqualTo(spawned.getRef());
     assertThat(sp.coordinator()).isEqualTo(coordinator.getRef());
-    Member.Spawned sd = new Member.Spawned(12, 1, "fivepp@127.0.0.1:25522", Map.of(0, core.getRef()), "");
+    Member.Spawned sd = new Member.Spawned(12, 1, "fivepp@127.0.0.1:25522", Map.of(0, core.getRef()), "", 123L << 20);
     assertThat(roundTrip(sd)).isEqualTo(sd);
     assertThat(roundTrip(new Member.StopRun(12, 2))).isEqualTo(new Member.StopRun(12, 2));
+  }
+
+  @Test
+  void anEnvelopeCarriesItsDataInOrderBitForBitAsPackedBytes() throws Exception {
+    // NaN payloads, -0.0, subnormals and infinities come back with the same bits
+    float[] odd = {Float.intBitsToFloat(0x7fc00001), Float.intBitsToFloat(0xffa00bad), -0f, 0f, Float.MIN_VALUE,
+        -Float.MAX_VALUE, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, 1.1754942e-38f};
+    int[] r1 = {4, 9, 12};
+    int[] r2 = {4, 9, 13, 14};
+    java.util.List<CoreActor.Data> items = List.of(
+        new CoreActor.Data(3, 1, 7, 0, 9, odd, 1.25e-6, r1, 1, 8),
+        new CoreActor.Data(3, 0, 2, 5, 1, new float[] {}, 2.5e-6, r2, 1, 16),
+        new CoreActor.Data(4, 1, 8, 0, 2, new float[] {1.5f, -2.25f}, Double.MIN_VALUE, r1, 1, 8));
+    CoreActor.Envelope e = new CoreActor.Envelope(items);
+    Serialization s = serialization();
+    Serializer ser = s.findSerializerFor(e);
+    assertThat(ser).isInstanceOf(WireSerializer.class);
+    assertThat(Serializers.manifestFor(ser, e)).isEqualTo("E");
+    byte[] bytes = ser.toBinary(e);
+    CoreActor.Envelope back = (CoreActor.Envelope) s.deserialize(bytes, ser.identifier(), "E").get();
+    assertThat(back.data()).hasSize(3);
+    for (int i = 0; i < 3; i++) {
+      CoreActor.Data a = items.get(i);
+      CoreActor.Data b = back.data().get(i);
+      assertThat(List.of(b.image(), b.port(), b.row(), b.col(), b.count(), b.hop(), b.bits()))
+          .containsExactly(a.image(), a.port(), a.row(), a.col(), a.count(), a.hop(), a.bits());
+      assertThat(Double.doubleToRawLongBits(b.ready())).isEqualTo(Double.doubleToRawLongBits(a.ready()));
+      assertThat(b.route()).containsExactly(a.route());
+      int[] want = new int[a.values().length];
+      int[] got = new int[b.values().length];
+      for (int k = 0; k < want.length; k++) {
+        want[k] = Float.floatToRawIntBits(a.values()[k]);
+      }
+      for (int k = 0; k < got.length; k++) {
+        got[k] = Float.floatToRawIntBits(b.values()[k]);
+      }
+      assertThat(got).containsExactly(want);
+    }
+    // items with one route share one array after the trip, as they did before it
+    assertThat(back.data().get(2).route()).isSameAs(back.data().get(0).route());
+
+    fivepp.proto.wire.Envelope p = fivepp.proto.wire.Envelope.parseFrom(bytes);
+    // the values: one run of little-endian float32, 4 bytes a value; each route once
+    assertThat(p.getValues().size()).isEqualTo(4 * (9 + 0 + 2));
+    assertThat(p.getValues().substring(0, 4).toByteArray()).containsExactly(0x01, 0x00, (byte) 0xc0, 0x7f);
+    assertThat(p.getRoutesCount()).isEqualTo(2);
+    assertThat(p.getRouteList()).containsExactly(0, 1, 0);
+    assertThat(p.getLengthList()).containsExactly(9, 0, 2);
+    // packed: 44 value bytes and a few bytes per item of header, nothing like one float a field
+    assertThat(bytes.length).isLessThan(44 + 3 * 40 + 20);
+  }
+
+  @Test
+  void aDamagedEnvelopeIsRefusedNotMisread() {
+    byte[] bytes = fivepp.proto.wire.Envelope.newBuilder().addImage(1).addPort(0).addRow(0).addCol(0).addCount(1)
+        .addReady(0).addHop(1).addBits(8).addRoute(0).addLength(4)
+        .addRoutes(fivepp.proto.wire.Route.newBuilder().addVertex(1).addVertex(2))
+        .setValues(com.google.protobuf.ByteString.copyFrom(new byte[8])).build().toByteArray();
+    assertThatThrownBy(() -> new WireSerializer((org.apache.pekko.actor.ExtendedActorSystem)
+        org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(KIT.system())).fromBinary(bytes, "E"))
+        .isInstanceOf(java.io.NotSerializableException.class).hasMessageContaining("item 0");
   }
 
   @Test

@@ -166,6 +166,6 @@ class WorkPlacementTest {
     CoreGraph g = CoreGraph.of(Zoo.get(model, hw, hw), Tiling.DEFAULT);
     Fabric f = Fabrics.parse("5pp", g.cores().size());
     Placement p = Placement.along(LinearOrder.search(g), f);
-    return VertexCosts.of(g, p.vertexOf(), f::route, false, 16);
+    return VertexCosts.of(g, p.vertexOf(), f::route, false, 16, false);
   }
 }

@@ -1,0 +1,130 @@
+package fivepp.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import fivepp.fabric.Fabric;
+import fivepp.fabric.Fabrics;
+import fivepp.mapping.CoreGraph;
+import fivepp.mapping.LinearOrder;
+import fivepp.mapping.Placement;
+import fivepp.mapping.Tiling;
+import fivepp.model.Network;
+import fivepp.model.Weights;
+import fivepp.model.Zoo;
+import fivepp.runtime.Emulator;
+import fivepp.runtime.Images;
+import fivepp.runtime.LiveStats;
+import fivepp.runtime.RunOptions;
+import fivepp.runtime.RunReport;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * ResNet-18 at 64x64 on 5PP across two member JVMs: the logits are bit-identical to one JVM's,
+ * and what a vertex sends to the other member leaves in at most one envelope per flush, many
+ * rows in each.
+ */
+@org.junit.jupiter.api.Timeout(value = 5, unit = TimeUnit.MINUTES)
+class EnvelopeClusterTest {
+  static final long SEED = 11;
+  static final int IMAGES = 6;
+  static MemberJvms jvms;
+
+  @BeforeAll
+  static void start() throws Exception {
+    jvms = new MemberJvms(2, 1000, i -> List.of());
+  }
+
+  @AfterAll
+  static void stop() {
+    jvms.close();
+  }
+
+  @Test
+  void twoMembersComputeWhatOneJvmComputesSendingOneEnvelopePerMemberAndFlush() throws Exception {
+    Network net = Zoo.get("resnet18", 64, 64);
+    Weights weights = Weights.he(net, SEED);
+    CoreGraph graph = CoreGraph.of(net, Tiling.DEFAULT);
+    Fabric fabric = Fabrics.parse("5pp", graph.cores().size());
+    Placement placement = Placement.along(LinearOrder.search(graph), fabric);
+    RunReport single = Emulator.run(graph, weights, fabric, placement, Images.synthetic(net.input(), SEED, IMAGES),
+        RunOptions.DEFAULT, i -> { });
+    assertThat(jvms.awaitUp(180)).as("two members up").isTrue();
+
+    ArraySpec spec = new ArraySpec("resnet18", "64x64", null, null, null, 0, SEED, "256x256", Tiling.Concat.FORWARD,
+        8, 16, "5pp", placement.vertexOf(), RunOptions.DEFAULT);
+    LiveStats live = new LiveStats(fabric.nodes(), RunOptions.DEFAULT.tMvmSeconds());
+    Map<String, Long> expectedBits = new HashMap<>();
+    single.channels().forEach(c -> expectedBits.put(c.from() + ">" + c.to(), Math.round(c.bytesPerImage() * 8 * IMAGES)));
+    boolean[] settled = new boolean[1];
+    RunReport r = ClusterRun.run(spec, graph, weights, fabric, placement, Images.synthetic(net.input(), SEED, IMAGES),
+        RunOptions.DEFAULT, done -> {
+          if (done == IMAGES) {
+            // every image is out, so everything has been sent: wait here, in the coordinator,
+            // until the members' counters (polled once a second) show every channel's final bits
+            long deadline = System.nanoTime() + 30_000_000_000L;
+            while (!(settled[0] = settled(live, expectedBits)) && System.nanoTime() < deadline) {
+              Thread.onSpinWait();
+            }
+          }
+        }, MemberSettings.of("127.0.0.1", 0, List.of(jvms.addresses.get(0).substring("fivepp@".length()))), 2,
+        Duration.ofSeconds(120), Map.of(), live);
+
+    assertThat(r.images()).isEqualTo(IMAGES);
+    for (int i = 0; i < IMAGES; i++) {
+      assertThat(r.logits()[i]).as("image %d", i).containsExactly(single.logits()[i]);
+    }
+    assertThat(r.members()).hasSize(2);
+    assertThat(r.incidents()).isEmpty();
+    assertThat(settled[0]).as("the members' final counters reached the coordinator").isTrue();
+
+    Map<Integer, String> memberOf = new HashMap<>();
+    live.vertices().forEach(v -> memberOf.put(v.vertex, v.member()));
+    long crossMessages = 0;
+    for (LiveStats.Channel c : live.channels()) {
+      if (!memberOf.get(c.from).equals(memberOf.get(c.to))) {
+        crossMessages += c.messages();
+      }
+    }
+    long envelopes = 0;
+    int senders = 0;
+    for (LiveStats.Vertex v : live.vertices()) {
+      LiveStats.Envelopes e = v.envelopes();
+      for (Map.Entry<String, Long> m : e.envelopesOut().entrySet()) {
+        assertThat(m.getKey()).as("vertex %d sends to the other member", v.vertex).isNotEqualTo(v.member());
+        // at most one envelope per (vertex, remote member, flush)
+        assertThat(m.getValue()).as("envelopes from vertex %d to %s", v.vertex, m.getKey())
+            .isPositive().isLessThanOrEqualTo(e.flushes());
+        envelopes += m.getValue();
+      }
+      senders += e.envelopesOut().isEmpty() ? 0 : 1;
+    }
+    System.out.printf("resnet18 64x64 on 2 members, %d images: %d data messages crossed members in %d envelopes"
+        + " from %d vertices (%.1f per envelope, %.0f data messages per image across members)%n", IMAGES,
+        crossMessages, envelopes, senders, (double) crossMessages / envelopes, (double) crossMessages / IMAGES);
+    assertThat(senders).isPositive();
+    // batched: many rows travel in each envelope
+    assertThat(crossMessages).isGreaterThan(2 * envelopes);
+  }
+
+  /** Every channel's bits in the coordinator's copy of the members' counters are the final ones. */
+  static boolean settled(LiveStats live, Map<String, Long> expectedBits) {
+    List<LiveStats.Channel> cs = live.channels();
+    if (cs.size() < expectedBits.size()) {
+      return false;
+    }
+    for (LiveStats.Channel c : cs) {
+      Long want = expectedBits.get(c.from + ">" + c.to);
+      if (want != null && c.bits() != want) {
+        return false;
+      }
+    }
+    return live.vertices().stream().allMatch(v -> v.member() != null);
+  }
+}
