@@ -175,17 +175,21 @@ final class RunCommand implements Callable<Integer> {
     }
   }
 
-  /** Each cluster member's share of the array, with the bytes per image it measured leaving it. */
+  /**
+   * Each cluster member's share of the array as planned, and what it measured: bytes, messages
+   * and envelopes per image leaving it for other members, and its heap's peak.
+   */
   static Table members(RunReport r) {
     Table t = new Table("member", "cpus", "cores", "vertices", "MACs/image", "work", "weights MiB", "heap MiB",
-        "bytes out/image", "msgs out/image", "measured bytes out");
+        "bytes out/image", "msgs out/image", "envelopes/image", "heap peak MiB");
     for (RunReport.MemberShare m : r.memberShares()) {
-      double measured = r.members().stream().filter(x -> x.address().equals(m.address()))
-          .mapToDouble(RunReport.MemberReport::bytesOutPerImage).findFirst().orElse(Double.NaN);
+      RunReport.MemberReport measured = r.members().stream().filter(x -> x.address().equals(m.address()))
+          .findFirst().orElse(new RunReport.MemberReport(m.address(), 0, 0, 0, 0, 0, 0));
       t.row(m.address(), m.processors(), m.cores(), m.vertices(), m.macsPerImage(),
           String.format("%.1f%%", 100 * m.workShare()), m.weightBytes() >> 20,
           (m.memoryBytes() >> 20) + (m.maxHeapBytes() > 0 ? " of " + (m.maxHeapBytes() >> 20) : ""),
-          m.bytesOutPerImage(), m.messagesOutPerImage(), measured);
+          String.format("%,.0f", measured.bytesOutPerImage()), String.format("%.1f", measured.messagesOutPerImage()),
+          String.format("%.1f", measured.envelopesOutPerImage()), measured.heapPeakBytes() >> 20);
     }
     return t;
   }
@@ -203,6 +207,7 @@ final class RunCommand implements Callable<Integer> {
     sb.append(String.format("bound:        %,.1f images/s (%.1f%% reached), set by %s%n",
         r.virtualBoundImagesPerSecond(), 100 * r.virtualImagesPerSecond() / r.virtualBoundImagesPerSecond(),
         r.virtualBoundBy()));
+    sb.append(String.format("heap peak:    %,d MiB in this JVM%n", r.heapPeakBytes() >> 20));
     if (!Double.isNaN(r.maxAbsDiffVsReference())) {
       sb.append(String.format("vs reference: max |difference| %.3g over a logit range of %.3g%n",
           r.maxAbsDiffVsReference(), r.logitRange()));
@@ -217,7 +222,7 @@ final class RunCommand implements Callable<Integer> {
         .forEach(c -> ch.row(c.from(), c.to(), c.bytesPerImage()));
     sb.append("busiest channels (of ").append(r.channels().size()).append("):\n").append(ch);
     if (!r.memberShares().isEmpty()) {
-      sb.append("members (work in MAC equivalents per image; out: to other members, planned and measured):\n")
+      sb.append("members (work in MAC equivalents per image, as planned; out: measured, to other members):\n")
           .append(members(r));
     }
     return sb.toString();

@@ -184,7 +184,7 @@ public final class Member extends AbstractBehavior<Member.Command> {
       return this;
     }
     if (!runs.containsKey(s.run())) {
-      resetHeapPeaks();
+      fivepp.runtime.Heap.resetPeak();
     }
     ArraySpec.Built built;
     try {
@@ -216,29 +216,6 @@ public final class Member extends AbstractBehavior<Member.Command> {
         ArrayShare.create(s, byVertex, meters, address, heapUsed()), "run" + s.run() + "-e" + s.epoch());
     list.add(new Hosted(s.epoch(), share, s.vertices().length));
     return this;
-  }
-
-  /**
-   * The peak of the member's long-lived heap since its current runs began: the peaks of the heap's
-   * pools other than the young generation's eden, summed (an upper bound, the pools peaking at
-   * different times); mostly the plans of the cores this member hosts.
-   */
-  static long heapPeakBytes() {
-    long b = 0;
-    for (java.lang.management.MemoryPoolMXBean p : java.lang.management.ManagementFactory.getMemoryPoolMXBeans()) {
-      if (p.getType() == java.lang.management.MemoryType.HEAP && !p.getName().contains("Eden")) {
-        b += p.getPeakUsage().getUsed();
-      }
-    }
-    return b;
-  }
-
-  private static void resetHeapPeaks() {
-    for (java.lang.management.MemoryPoolMXBean p : java.lang.management.ManagementFactory.getMemoryPoolMXBeans()) {
-      if (p.getType() == java.lang.management.MemoryType.HEAP) {
-        p.resetPeakUsage();
-      }
-    }
   }
 
   private Behavior<Command> onGetLive(GetLive g) {
@@ -291,7 +268,7 @@ public final class Member extends AbstractBehavior<Member.Command> {
     }
     g.replyTo().tell(new LiveCounters(address, g.run(), vertex, core, mvms, busy, vtime, in, out, from, to, bits, msgs,
         flushes, envFrom.stream().mapToInt(Integer::intValue).toArray(), envTo.toArray(String[]::new),
-        envs.stream().mapToLong(Long::longValue).toArray(), heapUsed(), heapPeakBytes()));
+        envs.stream().mapToLong(Long::longValue).toArray(), heapUsed(), fivepp.runtime.Heap.peakBytes()));
     return this;
   }
 

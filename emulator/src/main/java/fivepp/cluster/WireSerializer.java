@@ -89,7 +89,7 @@ public final class WireSerializer extends ProtobufSerializer {
           .setBusyNanos(s.busyNanos()).setVirtualBusy(s.virtualBusy()).setMessagesIn(s.messagesIn())
           .setMessagesOut(s.messagesOut()).setMaxImagesHeld(s.maxImagesHeld()).putAllChannelBits(s.channelBits())
           .putAllChannelMessages(s.channelMessages()).setFlushes(s.flushes()).putAllEnvelopesOut(s.envelopesOut())
-          .build().toByteArray();
+          .setHeapPeakBytes(s.heapPeakBytes()).build().toByteArray();
     } else if (o instanceof Coordinator.Output out) {
       return fivepp.proto.wire.Output.newBuilder().setImage(out.image()).setChannel0(out.channel0())
           .setRow(out.row()).setCount(out.count()).setValues(floats(out.values())).setReady(out.ready())
@@ -166,7 +166,8 @@ public final class WireSerializer extends ProtobufSerializer {
           fivepp.proto.wire.Stats s = fivepp.proto.wire.Stats.parseFrom(bytes);
           return new CoreActor.Stats(s.getVertex(), s.getCore(), s.getMvms(), s.getBusyNanos(), s.getVirtualBusy(),
               s.getMessagesIn(), s.getMessagesOut(), s.getMaxImagesHeld(), new HashMap<>(s.getChannelBitsMap()),
-              new HashMap<>(s.getChannelMessagesMap()), s.getFlushes(), new TreeMap<>(s.getEnvelopesOutMap()));
+              new HashMap<>(s.getChannelMessagesMap()), s.getFlushes(), new TreeMap<>(s.getEnvelopesOutMap()),
+              s.getHeapPeakBytes());
         }
         case "O": {
           fivepp.proto.wire.Output out = fivepp.proto.wire.Output.parseFrom(bytes);

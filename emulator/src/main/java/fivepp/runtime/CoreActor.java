@@ -103,7 +103,8 @@ public final class CoreActor extends AbstractBehavior<CoreActor.Command> {
    */
   public record Stats(int vertex, int core, long mvms, long busyNanos, double virtualBusy,
       long messagesIn, long messagesOut, int maxImagesHeld, Map<Integer, Long> channelBits,
-      Map<Integer, Long> channelMessages, long flushes, Map<String, Long> envelopesOut) {}
+      Map<Integer, Long> channelMessages, long flushes, Map<String, Long> envelopesOut,
+      long heapPeakBytes) {}
 
   /** Link parameters: bits per second (0 = unlimited) and latency in seconds. */
   public record LinkModel(double bitsPerSecond, double latencySeconds) {}
@@ -369,7 +370,8 @@ public final class CoreActor extends AbstractBehavior<CoreActor.Command> {
     g.replyTo().tell(new Stats(vertex, plan == null ? -1 : plan.core.id(),
         engine == null ? 0 : engine.mvms(), engine == null ? 0 : engine.busyNanos(),
         engine == null ? 0 : engine.virtualBusy(), messagesIn, messagesOut,
-        engine == null ? 0 : engine.maxImagesHeld(), bits, messages, flushes, envelopesOut()));
+        engine == null ? 0 : engine.maxImagesHeld(), bits, messages, flushes, envelopesOut(),
+        Heap.peakBytes()));
     return this;
   }
 }

@@ -46,6 +46,7 @@ public final class Emulator {
   public static RunReport run(CoreGraph g, Weights w, Fabric fabric, Placement placement,
       Images.Source images, RunOptions options, IntConsumer progress, Deployment deployment,
       com.typesafe.config.Config config, LiveStats live) throws java.io.IOException {
+    Heap.resetPeak();
     List<CorePlan> plans = CorePlan.of(g, w, placement.vertexOf(), fabric::route);
     org.slf4j.LoggerFactory.getILoggerFactory();
     Kernels.warmUp();

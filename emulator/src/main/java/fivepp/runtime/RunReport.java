@@ -12,6 +12,8 @@ import java.util.List;
  *     exceeds it
  * @param virtualBoundBy what sets that bound: a core and its layer, or a channel
  * @param virtualDone per image, the virtual time in seconds at which its last output was ready
+ * @param heapPeakBytes the peak of the coordinator JVM's long-lived heap during the run (in one
+ *     JVM: the whole array's)
  */
 public record RunReport(
     String model,
@@ -37,6 +39,7 @@ public record RunReport(
     double crossMemberBytesPerImage,
     List<String> incidents,
     int imagesRedone,
+    long heapPeakBytes,
     int[] top1,
     @com.fasterxml.jackson.annotation.JsonIgnore float[][] logits,
     @com.fasterxml.jackson.annotation.JsonIgnore double[] virtualDone,
@@ -53,10 +56,13 @@ public record RunReport(
   public record ChannelReport(int from, int to, double bytesPerImage) {}
 
   /**
-   * One cluster member: its address, the cores and vertices it ran (in the last array, after any
-   * rebuild) and the bytes per image on channels that leave it for another member.
+   * One cluster member as measured: its address, the cores and vertices it ran (in the last
+   * array, after any rebuild), the bytes and messages per image on channels that leave it for
+   * another member, the envelopes per image that carried those messages (one per vertex, remote
+   * member and flush), and the peak of its long-lived heap during the run ({@link Heap}).
    */
-  public record MemberReport(String address, int cores, int vertices, double bytesOutPerImage) {}
+  public record MemberReport(String address, int cores, int vertices, double bytesOutPerImage,
+      double messagesOutPerImage, double envelopesOutPerImage, long heapPeakBytes) {}
 
   /**
    * One cluster member's share of the array as placed: its processors and heap, the cores and
@@ -92,7 +98,7 @@ public record RunReport(
         .logitRange(logitRange).maxImagesInFlight(maxImagesInFlight)
         .maxImagesHeldByACore(maxImagesHeldByACore).cores(cores).channels(channels)
         .members(members).crossMemberBytesPerImage(crossMemberBytesPerImage).incidents(incidents)
-        .imagesRedone(imagesRedone).top1(top1).logits(logits).virtualDone(virtualDone)
+        .imagesRedone(imagesRedone).heapPeakBytes(heapPeakBytes).top1(top1).logits(logits).virtualDone(virtualDone)
         .memberShares(memberShares);
   }
 
@@ -121,6 +127,7 @@ public record RunReport(
     private double crossMemberBytesPerImage;
     private List<String> incidents = List.of();
     private int imagesRedone;
+    private long heapPeakBytes;
     private int[] top1 = new int[0];
     private float[][] logits = new float[0][];
     private double[] virtualDone = new double[0];
@@ -156,6 +163,7 @@ public record RunReport(
     public Builder crossMemberBytesPerImage(double v) { crossMemberBytesPerImage = v; return this; }
     public Builder incidents(List<String> v) { incidents = List.copyOf(v); return this; }
     public Builder imagesRedone(int v) { imagesRedone = v; return this; }
+    public Builder heapPeakBytes(long v) { heapPeakBytes = v; return this; }
     public Builder top1(int[] v) { top1 = v; return this; }
     public Builder logits(float[][] v) { logits = v; return this; }
     public Builder virtualDone(double[] v) { virtualDone = v; return this; }
@@ -166,7 +174,7 @@ public record RunReport(
           wallImagesPerSecond, latencyP50Ms, latencyP99Ms, virtualImagesPerSecond,
           virtualBoundImagesPerSecond, virtualBoundBy, virtualLatencyP50Us, maxAbsDiffVsReference,
           logitRange, maxImagesInFlight, maxImagesHeldByACore, cores, channels, members,
-          crossMemberBytesPerImage, incidents, imagesRedone, top1, logits, virtualDone, memberShares);
+          crossMemberBytesPerImage, incidents, imagesRedone, heapPeakBytes, top1, logits, virtualDone, memberShares);
     }
   }
 }

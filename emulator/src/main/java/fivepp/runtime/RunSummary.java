@@ -20,6 +20,15 @@ import java.util.TreeMap;
 public record RunSummary(CoreGraph graph, String fabric, RunOptions options, PipelineBound bound,
     Map<Integer, String> memberOf) {
 
+  private static final class MemberTally {
+    int cores;
+    int vertices;
+    double bytes;
+    long messages;
+    long envelopes;
+    long heapPeak;
+  }
+
   /** What the coordinator counted itself. */
   public record Tally(double wallSeconds, int maxImagesInFlight, List<String> incidents, int imagesRedone) {}
 
@@ -41,28 +50,30 @@ public record RunSummary(CoreGraph graph, String fabric, RunOptions options, Pip
           channels.add(new RunReport.ChannelReport(s.vertex(), to, bits / 8.0 / total)));
     }
     cores.sort(Comparator.comparingInt(RunReport.CoreReport::id));
-    // per member: cores, vertices, bytes per image leaving it for another member
-    Map<String, double[]> byMember = new TreeMap<>();
+    // per member: cores, vertices, what leaves it for another member, its heap
+    Map<String, MemberTally> byMember = new TreeMap<>();
+    double cross = 0;
     for (CoreActor.Stats st : byVertex) {
       String m = memberOf.get(st.vertex());
-      if (m != null) {
-        double[] acc = byMember.computeIfAbsent(m, k -> new double[3]);
-        acc[1]++;
-        if (st.core() >= 0) {
-          acc[0]++;
+      if (m == null) {
+        continue;
+      }
+      MemberTally t = byMember.computeIfAbsent(m, k -> new MemberTally());
+      t.vertices++;
+      t.cores += st.core() >= 0 ? 1 : 0;
+      t.heapPeak = Math.max(t.heapPeak, st.heapPeakBytes());
+      t.envelopes += st.envelopesOut().values().stream().mapToLong(Long::longValue).sum();
+      for (Map.Entry<Integer, Long> e : st.channelBits().entrySet()) {
+        if (!m.equals(memberOf.get(e.getKey()))) {
+          t.bytes += e.getValue() / 8.0 / total;
+          t.messages += st.channelMessages().getOrDefault(e.getKey(), 0L);
+          cross += e.getValue() / 8.0 / total;
         }
       }
     }
-    double cross = 0;
-    for (RunReport.ChannelReport c : channels) {
-      String a = memberOf.get(c.from());
-      if (a != null && !a.equals(memberOf.get(c.to()))) {
-        byMember.get(a)[2] += c.bytesPerImage();
-        cross += c.bytesPerImage();
-      }
-    }
     List<RunReport.MemberReport> members = new ArrayList<>();
-    byMember.forEach((m, acc) -> members.add(new RunReport.MemberReport(m, (int) acc[0], (int) acc[1], acc[2])));
+    byMember.forEach((m, t) -> members.add(new RunReport.MemberReport(m, t.cores, t.vertices, t.bytes,
+        (double) t.messages / total, (double) t.envelopes / total, t.heapPeak)));
     return RunReport.builder()
         .model(graph.network().name()).fabric(fabric).crossbar(graph.tiling().crossbar().toString())
         .granularity(options.pixels() ? "pixel" : "row").images(total)
@@ -74,7 +85,7 @@ public record RunSummary(CoreGraph graph, String fabric, RunOptions options, Pip
         .maxImagesInFlight(tally.maxImagesInFlight())
         .maxImagesHeldByACore(stats.stream().mapToInt(CoreActor.Stats::maxImagesHeld).max().orElse(0))
         .cores(cores).channels(channels).members(members).crossMemberBytesPerImage(cross)
-        .incidents(tally.incidents()).imagesRedone(tally.imagesRedone())
+        .incidents(tally.incidents()).imagesRedone(tally.imagesRedone()).heapPeakBytes(Heap.peakBytes())
         .top1(outputs.top1()).logits(outputs.logits()).virtualDone(outputs.virtualDone())
         .build();
   }

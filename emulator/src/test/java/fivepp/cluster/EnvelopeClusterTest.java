@@ -111,6 +111,19 @@ class EnvelopeClusterTest {
     assertThat(senders).isPositive();
     // batched: many rows travel in each envelope
     assertThat(crossMessages).isGreaterThan(2 * envelopes);
+    // the report, from the vertices' final stats, says the same per member
+    assertThat(r.members().stream().mapToDouble(m -> m.messagesOutPerImage() * IMAGES).sum())
+        .isCloseTo(crossMessages, org.assertj.core.api.Assertions.within(1e-6));
+    assertThat(r.members().stream().mapToDouble(m -> m.envelopesOutPerImage() * IMAGES).sum())
+        .isCloseTo(envelopes, org.assertj.core.api.Assertions.within(1e-6));
+    // each member's heap held at least its own weights
+    for (RunReport.MemberReport m : r.members()) {
+      RunReport.MemberShare share = r.memberShares().stream().filter(x -> x.address().equals(m.address()))
+          .findFirst().orElseThrow();
+      assertThat(m.heapPeakBytes()).as("heap peak of %s", m.address()).isGreaterThan(share.weightBytes());
+    }
+    // and the modelled hardware's timing is the one-JVM run's, image by image
+    assertThat(r.virtualDone()).containsExactly(single.virtualDone());
   }
 
   /** Every channel's bits in the coordinator's copy of the members' counters are the final ones. */

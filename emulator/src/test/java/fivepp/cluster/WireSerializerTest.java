@@ -80,7 +80,7 @@ class WireSerializerTest {
     assertThat(roundTrip(w)).isEqualTo(w);
     assertThat(roundTrip(new CoreActor.GetStats(stats.getRef()))).isEqualTo(new CoreActor.GetStats(stats.getRef()));
     CoreActor.Stats st = new CoreActor.Stats(5, 3, 1024, 99, 1.5e-4, 10, 11, 2, Map.of(6, 4096L), Map.of(6, 8L),
-        40, Map.of("fivepp@127.0.0.1:25521", 31L, "fivepp@127.0.0.1:25522", 2L));
+        40, Map.of("fivepp@127.0.0.1:25521", 31L, "fivepp@127.0.0.1:25522", 2L), 123_456_789L);
     assertThat(roundTrip(st)).isEqualTo(st);
 
     Coordinator.Output o = new Coordinator.Output(9, 0, 0, 1, new float[] {0.25f, -7f}, 3e-5, 2);
