@@ -186,7 +186,8 @@ class DeployFilesTest {
     List<String> tlsArgv = execStartArgv(text, tls);
     MemberSettings t = nodeSettings(tlsArgv.subList(tlsArgv.indexOf("-jar") + 2, tlsArgv.size()));
     assertThat(t.userConfig()).isEqualTo(Path.of("/etc/fivepp/member-tls.conf"));
-    assertThat(t.roles()).containsExactly("cores");
+    // the roles given, and 'host', which every node has
+    assertThat(t.roles()).containsExactly("cores", "host");
   }
 
   @Test
