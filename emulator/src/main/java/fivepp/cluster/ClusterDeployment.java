@@ -1,6 +1,7 @@
 package fivepp.cluster;
 
 import fivepp.runtime.Coordinator;
+import fivepp.runtime.CoreActor;
 import fivepp.runtime.CorePlan;
 import fivepp.runtime.Deployment;
 import java.time.Duration;
@@ -45,6 +46,11 @@ public final class ClusterDeployment implements Deployment {
       ctx.watch(deployer); // should it fail, the run fails instead of waiting for ever
     }
     deployer.tell(new Deployer.Deploy(epoch, plans.keySet().stream().mapToInt(Integer::intValue).toArray()));
+  }
+
+  @Override
+  public CoreActor.Transport transport(org.apache.pekko.actor.typed.ActorSystem<?> system) {
+    return ArrayShare.transport(system);
   }
 
   @Override

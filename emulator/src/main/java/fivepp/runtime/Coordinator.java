@@ -61,6 +61,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   private final ImageSlicer slicer;
   private final OutputAssembly outputs;
   private final PipelineBound bound;
+  private final CoreActor.Transport transport;
   private Map<Integer, ActorRef<CoreActor.Command>> actors = Map.of();
   private Map<Integer, String> memberOf = Map.of();
   /** Images in the array and not yet out, by number: they are sent again if the array is lost. */
@@ -89,6 +90,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     this.slicer = new ImageSlicer(s.plans(), s.vertexOf(), s.options().pixels());
     this.outputs = new OutputAssembly(s.graph().network().output().output(), total);
     this.bound = PipelineBound.of(s.plans(), s.options());
+    this.transport = s.deployment().transport(ctx.getSystem());
     plan();
     if (s.live() != null) {
       byVertex.forEach((v, p) -> s.live().vertex(v, p == null ? -1 : p.core.id()));
@@ -204,11 +206,37 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     outputs.started(i, ready, System.nanoTime());
     for (ImageSlicer.Slice slice : slicer.slice(i, image, ready)) {
       ActorRef<CoreActor.Command> ref = actors.get(slice.vertex());
-      slice.messages().forEach(ref::tell);
+      ActorRef<CoreActor.Command> gateway = transport.gateway(ref);
+      if (gateway == null) {
+        slice.messages().forEach(ref::tell);
+      } else {
+        envelopes(slice.messages(), transport.maxEnvelopeBytes()).forEach(gateway::tell);
+      }
       if (setup.live() != null) {
         setup.live().injected(slice.vertex(), slice.messages().size());
       }
     }
+  }
+
+  /** Messages for another member, in envelopes of at most {@code max} bytes, in order. */
+  static List<CoreActor.Envelope> envelopes(List<CoreActor.Data> messages, int max) {
+    List<CoreActor.Envelope> out = new ArrayList<>();
+    List<CoreActor.Data> batch = new ArrayList<>();
+    long bytes = 0;
+    for (CoreActor.Data d : messages) {
+      long size = CoreActor.Envelope.bytesOf(d);
+      if (!batch.isEmpty() && bytes + size > max) {
+        out.add(new CoreActor.Envelope(batch));
+        batch = new ArrayList<>();
+        bytes = 0;
+      }
+      batch.add(d);
+      bytes += size;
+    }
+    if (!batch.isEmpty()) {
+      out.add(new CoreActor.Envelope(batch));
+    }
+    return out;
   }
 
   @Override

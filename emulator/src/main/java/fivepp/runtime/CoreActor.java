@@ -60,7 +60,12 @@ public final class CoreActor extends AbstractBehavior<CoreActor.Command> {
    * item's receiver is the actor of its vertex {@code route[hop]}. Sent to a {@link
    * Transport#gateway}.
    */
-  public record Envelope(List<Data> data) implements Command {}
+  public record Envelope(List<Data> data) implements Command {
+    /** What {@code d} adds to an envelope on the wire, about: its values and 48 bytes besides. */
+    public static long bytesOf(Data d) {
+      return 4L * d.values().length + 48;
+    }
+  }
 
   /** How a vertex reaches fabric neighbours in other JVMs. */
   public interface Transport {
@@ -344,7 +349,7 @@ public final class CoreActor extends AbstractBehavior<CoreActor.Command> {
       c.to.tell(d);
       return;
     }
-    long size = 4L * d.values().length + 48;
+    long size = Envelope.bytesOf(d);
     if (!r.batch.isEmpty() && r.bytes + size > transport.maxEnvelopeBytes()) {
       r.send();
     }

@@ -27,6 +27,15 @@ public interface Deployment {
     }
   }
 
+  /**
+   * How the coordinator reaches the array's vertices: in this JVM each message directly; on a
+   * cluster, what goes to a member in envelopes (an image's rows are many messages, and Artery's
+   * outbound queue drops what does not fit).
+   */
+  default CoreActor.Transport transport(org.apache.pekko.actor.typed.ActorSystem<?> system) {
+    return CoreActor.Transport.LOCAL;
+  }
+
   /** The run is over: stop whatever {@link #deploy} created elsewhere. */
   default void finish(ActorContext<Coordinator.Command> ctx) {}
 

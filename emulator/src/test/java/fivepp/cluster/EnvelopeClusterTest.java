@@ -126,6 +126,32 @@ class EnvelopeClusterTest {
     assertThat(r.virtualDone()).containsExactly(single.virtualDone());
   }
 
+  @Test
+  void imagesGoInEnvelopesSoPixelGranularityLosesNothingOnTheWayToAMember() throws Exception {
+    // an image of ResNet-20 is 1,024 pixel messages into conv1; 16 in flight told one by one
+    // would pass Artery's outbound queue of 3,072, which drops silently, and the run would hang
+    Network net = Zoo.get("resnet20");
+    Weights weights = Weights.he(net, SEED);
+    CoreGraph graph = CoreGraph.of(net, Tiling.DEFAULT);
+    Fabric fabric = Fabrics.parse("5pp", graph.cores().size());
+    Placement placement = Placement.along(LinearOrder.search(graph), fabric);
+    RunOptions o = RunOptions.DEFAULT.withPixels(true);
+    int images = 20;
+    RunReport single = Emulator.run(graph, weights, fabric, placement, Images.synthetic(net.input(), SEED, images),
+        o, i -> { });
+    assertThat(jvms.awaitUp(180)).as("two members up").isTrue();
+    ArraySpec spec = new ArraySpec("resnet20", null, null, null, null, 0, SEED, "256x256", Tiling.Concat.FORWARD,
+        8, 16, "5pp", placement.vertexOf(), o);
+    RunReport r = ClusterRun.run(spec, graph, weights, fabric, placement, Images.synthetic(net.input(), SEED, images),
+        o, done -> { }, MemberSettings.of("127.0.0.1", 0, List.of(jvms.addresses.get(0).substring("fivepp@".length()))),
+        2, Duration.ofSeconds(120), Map.of(), null);
+    assertThat(r.members()).hasSize(2);
+    for (int i = 0; i < images; i++) {
+      assertThat(r.logits()[i]).as("image %d", i).containsExactly(single.logits()[i]);
+    }
+    assertThat(r.virtualDone()).containsExactly(single.virtualDone());
+  }
+
   /** Every channel's bits in the coordinator's copy of the members' counters are the final ones. */
   static boolean settled(LiveStats live, Map<String, Long> expectedBits) {
     List<LiveStats.Channel> cs = live.channels();
