@@ -97,14 +97,10 @@ final class Kernels {
     return panel;
   }
 
-  /** Eight floats: one block's inputs of one crossbar row. */
-  private static final VectorSpecies<Float> BLOCK = FloatVector.SPECIES_256;
-
   /**
    * Packs pixel P = k*pixels + p's input of crossbar row r at panel[((P/8)*rows + r)*8 + P%8]:
    * run by run of pixels that share a block and a row of the batch, so that each crossbar row's
-   * line-buffer row and offset are looked up once per run, and a whole block of unit-step pixels
-   * is one 8-float copy.
+   * line-buffer row and offset are looked up once per run.
    */
   private static void pack(float[][][] lines, int[] line, int[] off, int step, int rows,
       int pixels, int total, float[] panel) {
@@ -116,9 +112,19 @@ final class Kernels {
       float[][] lk = lines[k];
       int x = p * step;
       int dst = (pi / PIXELS) * rows * PIXELS + q;
-      if (run == PIXELS && step == 1 && BLOCK.length() == PIXELS) {
+      if (run == PIXELS && step == 1) {
+        // (an 8-float vector copy here was not compiled to one: its fallback cost a third of the run)
         for (int r = 0; r < rows; r++, dst += PIXELS) {
-          FloatVector.fromArray(BLOCK, lk[line[r]], off[r] + x).intoArray(panel, dst);
+          float[] src = lk[line[r]];
+          int at = off[r] + x;
+          panel[dst] = src[at];
+          panel[dst + 1] = src[at + 1];
+          panel[dst + 2] = src[at + 2];
+          panel[dst + 3] = src[at + 3];
+          panel[dst + 4] = src[at + 4];
+          panel[dst + 5] = src[at + 5];
+          panel[dst + 6] = src[at + 6];
+          panel[dst + 7] = src[at + 7];
         }
       } else {
         for (int r = 0; r < rows; r++, dst += PIXELS) {
