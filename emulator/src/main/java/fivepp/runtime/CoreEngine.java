@@ -299,7 +299,8 @@ public final class CoreEngine {
       case PARTIAL_SUM -> {
         RowBuf r = s.psum.at[row];
         if (r == null && count == convOut.width() && values.length == cols * count) {
-          // a whole row: partial sums are only read, and a sender never writes a row it sent
+          // a whole row, taken over: a row of partial sums has one receiver, which may write it
+          // (finish sums into it and sends it on), and its sender keeps no reference to it
           s.psum.at[row] = new RowBuf(values, count, ready);
           return;
         }
@@ -771,7 +772,7 @@ public final class CoreEngine {
     int wc = conv.width();
     int sw = layer.strideW();
     int len = cols * wo;
-    if (psum != null) {
+    if (psum != null && plan.core.accumulator()) {
       for (int i = 0; i < len; i++) {
         acc[at + i] += psum.v[i];
       }
@@ -820,11 +821,23 @@ public final class CoreEngine {
     }
     mvms += wo;
     if (!plan.core.accumulator()) {
-      // copied out whole: a copy into a new array is not zeroed first
-      RowBuf o = new RowBuf(java.util.Arrays.copyOfRange(acc, at, at + len), times);
+      float[] v;
+      if (psum != null) {
+        // the partial sums received are this core's to write (see receive): the sums go on in them
+        v = psum.v;
+        for (int i = 0; i < len; i++) {
+          v[i] = acc[at + i] + v[i];
+        }
+      } else {
+        // copied out whole: a copy into a new array is not zeroed first
+        v = java.util.Arrays.copyOfRange(acc, at, at + len);
+      }
+      boolean first = true;
       for (CorePlan.Send send : plan.sends) {
         if (send.kind() == Flow.Kind.PARTIAL_SUM) {
-          emit(send, image, yo, o.v, o.ready, wo);
+          // each receiver gets a row of its own, since it writes it
+          emit(send, image, yo, first ? v : v.clone(), times, wo);
+          first = false;
         }
       }
       return;
@@ -856,7 +869,15 @@ public final class CoreEngine {
         }
       }
     }
-    RowBuf o = new RowBuf(java.util.Arrays.copyOfRange(acc, at, at + len), times);
+    float[] v;
+    if (psum != null) {
+      // the partial sums received are this core's (see receive): the row goes out in them
+      v = psum.v;
+      System.arraycopy(acc, at, v, 0, len);
+    } else {
+      v = java.util.Arrays.copyOfRange(acc, at, at + len);
+    }
+    RowBuf o = new RowBuf(v, times);
     Pool p = layer.postPool();
     if (p == null) {
       finished(image, yo, o, wo);
