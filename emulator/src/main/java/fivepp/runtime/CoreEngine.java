@@ -175,7 +175,15 @@ public final class CoreEngine {
   private ImageState[] ring = new ImageState[16];
   private int held;
   private final Map<Integer, ImageState> stale = new TreeMap<>();
-  private final float[][] scratch = {new float[0], new float[0]};
+  /**
+   * Buffers of a flush, per thread rather than per core: a flush leaves nothing in them, and a
+   * thread runs one flush at a time. The outputs of a batch (channel-major), the kernel's
+   * pixel-major outputs, and the batch's inputs packed for {@link Kernels#gemm}. One set per
+   * core held 1.4 MB for each core of a 56-pixel-wide layer (ResNet-50 has 422 cores), and a
+   * thread's set stays in its caches from one core to the next.
+   */
+  private static final ThreadLocal<float[][]> SCRATCH =
+      ThreadLocal.withInitial(() -> new float[][] {new float[0], new float[0], new float[0]});
   /** Per queued row, per crossbar row: the line-buffer row it reads and where. */
   /** Per queued row of a batch, the rows of its window ({@code lines[k][ky]}). */
   private final float[][][] lines;
@@ -297,7 +305,8 @@ public final class CoreEngine {
       case PARTIAL_SUM -> {
         RowBuf r = s.psum.at[row];
         if (r == null && count == convOut.width() && values.length == cols * count) {
-          // a whole row: partial sums are only read, and a sender never writes a row it sent
+          // a whole row, taken over: a row of partial sums has one receiver, which may write it
+          // (finish sums into it and sends it on), and its sender keeps no reference to it
           s.psum.at[row] = new RowBuf(values, count, ready);
           return;
         }
@@ -605,20 +614,33 @@ public final class CoreEngine {
     return new int[] {Math.max(0, y0), Math.min(height, y0 + p.kernel())};
   }
 
-  /** One pooled row from complete rows of {@code rows}. */
+  /**
+   * One pooled row from complete rows of {@code rows}. Channel by channel, so that each channel's
+   * input stays in the cache for all its output pixels; every output is the max (or the sum, in
+   * row-then-column order, over the divisor) of its window, as always.
+   */
   private static RowBuf pool(Pool p, Rows rows, int row, int channels,
       int height, int width, int outWidth) {
     RowBuf o = new RowBuf(channels * outWidth, outWidth);
     int[] span = poolRows(p, row, height);
     boolean global = p.kind() == Pool.Kind.GLOBAL_AVG;
+    boolean max = p.kind() == Pool.Kind.MAX;
+    float[][] src = new float[span[1] - span[0]][];
+    for (int y = span[0]; y < span[1]; y++) {
+      src[y - span[0]] = rows.get(y).v;
+    }
+    int[] los = new int[outWidth];
+    int[] his = new int[outWidth];
+    int[] divisors = new int[outWidth];
     for (int ox = 0; ox < outWidth; ox++) {
       int x0 = global ? 0 : ox * p.stride() - p.pad();
       int x1 = global ? width : x0 + p.kernel();
       int lo = Math.max(0, x0), hi = Math.min(width, x1);
       double ready = 0;
       for (int y = span[0]; y < span[1]; y++) {
+        double[] rd = rows.get(y).ready;
         for (int x = lo; x < hi; x++) {
-          ready = Math.max(ready, rows.get(y).ready[x]);
+          ready = Math.max(ready, rd[x]);
         }
       }
       o.ready[ox] = ready;
@@ -634,18 +656,32 @@ public final class CoreEngine {
       } else {
         divisor = inside;
       }
-      for (int c = 0; c < channels; c++) {
-        float m = Float.NEGATIVE_INFINITY;
-        float sum = 0;
-        for (int y = span[0]; y < span[1]; y++) {
-          float[] v = rows.get(y).v;
-          for (int x = lo; x < hi; x++) {
-            float a = v[c * width + x];
-            m = Math.max(m, a);
-            sum += a;
+      los[ox] = lo;
+      his[ox] = hi;
+      divisors[ox] = divisor;
+    }
+    for (int c = 0; c < channels; c++) {
+      int cb = c * width;
+      int ob = c * outWidth;
+      for (int ox = 0; ox < outWidth; ox++) {
+        int lo = cb + los[ox], hi = cb + his[ox];
+        if (max) {
+          float m = Float.NEGATIVE_INFINITY;
+          for (float[] v : src) {
+            for (int x = lo; x < hi; x++) {
+              m = Math.max(m, v[x]);
+            }
           }
+          o.v[ob + ox] = m;
+        } else {
+          float sum = 0;
+          for (float[] v : src) {
+            for (int x = lo; x < hi; x++) {
+              sum += v[x];
+            }
+          }
+          o.v[ob + ox] = sum / divisors[ox];
         }
-        o.v[c * outWidth + ox] = p.kind() == Pool.Kind.MAX ? m : sum / divisor;
       }
     }
     return o;
@@ -709,13 +745,18 @@ public final class CoreEngine {
       }
       int stride = b.stride();
       float[] ys = scratch(1, n * wo * stride);
-      Kernels.gemm(lines, line, at, n, sw, rows, wo, b.weights(), stride, ys);
+      float[][] sc = SCRATCH.get();
+      sc[2] = Kernels.gemm(lines, line, at, n, sw, rows, wo, b.weights(), stride, ys, sc[2]);
+      // pixel-major to channel-major, 16 pixels at a time: their rows of ys stay in the L1 cache
       for (int k = 0; k < n; k++) {
         int y0 = k * wo * stride;
-        for (int c = 0; c < cn; c++) {
-          int base = k * len + (off + c) * wo;
-          for (int xo = 0, yi = y0 + c; xo < wo; xo++, yi += stride) {
-            acc[base + xo] += ys[yi];
+        for (int x0 = 0; x0 < wo; x0 += 16) {
+          int x1 = Math.min(wo, x0 + 16);
+          for (int c = 0; c < cn; c++) {
+            int base = k * len + (off + c) * wo;
+            for (int xo = x0, yi = y0 + x0 * stride + c; xo < x1; xo++, yi += stride) {
+              acc[base + xo] += ys[yi];
+            }
           }
         }
       }
@@ -738,7 +779,7 @@ public final class CoreEngine {
     int wc = conv.width();
     int sw = layer.strideW();
     int len = cols * wo;
-    if (psum != null) {
+    if (psum != null && plan.core.accumulator()) {
       for (int i = 0; i < len; i++) {
         acc[at + i] += psum.v[i];
       }
@@ -787,11 +828,23 @@ public final class CoreEngine {
     }
     mvms += wo;
     if (!plan.core.accumulator()) {
-      // copied out whole: a copy into a new array is not zeroed first
-      RowBuf o = new RowBuf(java.util.Arrays.copyOfRange(acc, at, at + len), times);
+      float[] v;
+      if (psum != null) {
+        // the partial sums received are this core's to write (see receive): the sums go on in them
+        v = psum.v;
+        for (int i = 0; i < len; i++) {
+          v[i] = acc[at + i] + v[i];
+        }
+      } else {
+        // copied out whole: a copy into a new array is not zeroed first
+        v = java.util.Arrays.copyOfRange(acc, at, at + len);
+      }
+      boolean first = true;
       for (CorePlan.Send send : plan.sends) {
         if (send.kind() == Flow.Kind.PARTIAL_SUM) {
-          emit(send, image, yo, o.v, o.ready, wo);
+          // each receiver gets a row of its own, since it writes it
+          emit(send, image, yo, first ? v : v.clone(), times, wo);
+          first = false;
         }
       }
       return;
@@ -823,7 +876,15 @@ public final class CoreEngine {
         }
       }
     }
-    RowBuf o = new RowBuf(java.util.Arrays.copyOfRange(acc, at, at + len), times);
+    float[] v;
+    if (psum != null) {
+      // the partial sums received are this core's (see receive): the row goes out in them
+      v = psum.v;
+      System.arraycopy(acc, at, v, 0, len);
+    } else {
+      v = java.util.Arrays.copyOfRange(acc, at, at + len);
+    }
+    RowBuf o = new RowBuf(v, times);
     Pool p = layer.postPool();
     if (p == null) {
       finished(image, yo, o, wo);
@@ -843,7 +904,8 @@ public final class CoreEngine {
     }
   }
 
-  private float[] scratch(int which, int size) {
+  private static float[] scratch(int which, int size) {
+    float[][] scratch = SCRATCH.get();
     if (scratch[which].length < size) {
       scratch[which] = new float[size];
     }

@@ -46,133 +46,213 @@ final class Kernels {
   /**
    * {@link #gemm(float[][], int[], int[], int, int, int, float[], int, float[])} for
    * {@code batch} rows of pixels at once, row k reading the line-buffer rows {@code lines[k]}
-   * and writing y[(k*pixels + p)*nPad + c]. The loop over two vectors of weight columns is the outermost, so
-   * that slice of the weights (rows x 2 vectors: 32 KB for 256 rows of 16 lanes) is read from
-   * memory once and then from the L1 cache for every further row of the batch.
+   * and writing y[(k*pixels + p)*nPad + c].
    */
   static void gemm(float[][][] lines, int[] line, int[] off, int batch, int step, int rows,
       int pixels, float[] w, int nPad, float[] y) {
-    int whole = pixels & ~7;
+    gemm(lines, line, off, batch, step, rows, pixels, w, nPad, y, null);
+  }
+
+  /** Floats of the panel that {@link #gemm} packs {@code pixels} pixels of {@code rows} rows into. */
+  static int panelSize(int pixels, int rows) {
+    return (pixels + PIXELS - 1) / PIXELS * PIXELS * rows;
+  }
+
+  /** Pixels per block of the micro-kernels. */
+  static final int PIXELS = 8;
+
+  /**
+   * As {@link #gemm(float[][][], int[], int[], int, int, int, int, float[], int, float[])},
+   * packing the inputs into {@code panel} (at least {@link #panelSize} floats; null or too small:
+   * a new one, returned). The batch's pixels are taken as one list, row after row, in blocks of
+   * {@link #PIXELS}: a row of 7 or 14 pixels leaves no slow remainder, since a block may hold
+   * pixels of two rows. Each block's inputs are packed once, crossbar row by crossbar row
+   * ({@code panel[(block*rows + r)*8 + q]}), so the micro-kernel reads them contiguously with no
+   * indirection. The loop over two vectors of weight columns is the outermost, so that slice of
+   * the weights (rows x 2 vectors: 32 KB for 256 rows of 16 lanes) is read from memory once and
+   * then from the L1 cache for every block.
+   */
+  static float[] gemm(float[][][] lines, int[] line, int[] off, int batch, int step, int rows,
+      int pixels, float[] w, int nPad, float[] y, float[] panel) {
+    int total = batch * pixels;
+    int need = panelSize(total, rows);
+    if (panel == null || panel.length < need) {
+      panel = new float[need];
+    }
+    pack(lines, line, off, step, rows, pixels, total, panel);
+    int blocks = (total + PIXELS - 1) / PIXELS;
     int j = 0;
     for (; j + 2 * LANES <= nPad; j += 2 * LANES) {
-      for (int k = 0; k < batch; k++) {
-        for (int p = 0; p < whole; p += 8) {
-          gemm8x2(lines[k], line, off, step, rows, p, w, nPad, j, y, k * pixels * nPad);
-        }
+      for (int b = 0; b < blocks; b++) {
+        gemm8x2(panel, b * rows * PIXELS, rows, w, nPad, j, y, b * PIXELS,
+            Math.min(PIXELS, total - b * PIXELS));
       }
     }
     if (j < nPad) {
-      for (int k = 0; k < batch; k++) {
-        for (int p = 0; p < whole; p += 8) {
-          gemm8x1(lines[k], line, off, step, rows, p, w, nPad, j, y, k * pixels * nPad);
-        }
+      for (int b = 0; b < blocks; b++) {
+        gemm8x1(panel, b * rows * PIXELS, rows, w, nPad, j, y, b * PIXELS,
+            Math.min(PIXELS, total - b * PIXELS));
       }
     }
-    for (int k = 0; k < batch; k++) {
+    return panel;
+  }
+
+  /**
+   * Packs pixel P = k*pixels + p's input of crossbar row r at panel[((P/8)*rows + r)*8 + P%8]:
+   * run by run of pixels that share a block and a row of the batch, so that each crossbar row's
+   * line-buffer row and offset are looked up once per run.
+   */
+  private static void pack(float[][][] lines, int[] line, int[] off, int step, int rows,
+      int pixels, int total, float[] panel) {
+    for (int pi = 0; pi < total; ) {
+      int k = pi / pixels;
+      int p = pi - k * pixels;
+      int q = pi % PIXELS;
+      int run = Math.min(PIXELS - q, pixels - p);
       float[][] lk = lines[k];
-      for (int p = whole; p < pixels; p++) {
-        for (int jj = 0; jj < nPad; jj += LANES) {
-          FloatVector a = FloatVector.zero(SPECIES);
-          for (int r = 0, wi = jj; r < rows; r++, wi += nPad) {
-            FloatVector x = FloatVector.broadcast(SPECIES, lk[line[r]][off[r] + p * step]);
-            a = FloatVector.fromArray(SPECIES, w, wi).fma(x, a);
-          }
-          a.intoArray(y, (k * pixels + p) * nPad + jj);
+      int x = p * step;
+      int dst = (pi / PIXELS) * rows * PIXELS + q;
+      if (run == PIXELS && step == 1) {
+        // (an 8-float vector copy here was not compiled to one: its fallback cost a third of the run)
+        for (int r = 0; r < rows; r++, dst += PIXELS) {
+          float[] src = lk[line[r]];
+          int at = off[r] + x;
+          panel[dst] = src[at];
+          panel[dst + 1] = src[at + 1];
+          panel[dst + 2] = src[at + 2];
+          panel[dst + 3] = src[at + 3];
+          panel[dst + 4] = src[at + 4];
+          panel[dst + 5] = src[at + 5];
+          panel[dst + 6] = src[at + 6];
+          panel[dst + 7] = src[at + 7];
         }
+      } else {
+        for (int r = 0; r < rows; r++, dst += PIXELS) {
+          float[] src = lk[line[r]];
+          for (int i = 0, at = off[r] + x; i < run; i++, at += step) {
+            panel[dst + i] = src[at];
+          }
+        }
+      }
+      pi += run;
+    }
+    // the last block's empty slots read zeros (their results are not stored)
+    int end = (total + PIXELS - 1) / PIXELS * PIXELS;
+    if (end > total) {
+      int q = total % PIXELS;
+      for (int r = 0, dst = (total / PIXELS) * rows * PIXELS; r < rows; r++, dst += PIXELS) {
+        java.util.Arrays.fill(panel, dst + q, dst + PIXELS, 0f);
       }
     }
   }
 
-  private static void gemm8x2(float[][] lines, int[] line, int[] off, int step, int rows, int p,
-      float[] w, int nPad, int j, float[] y, int yOff) {
+  /** Pixels [p0, p0 + count) (count <= 8) by columns [j, j + 2 vectors). */
+  private static void gemm8x2(float[] panel, int xi0, int rows, float[] w, int nPad, int j,
+      float[] y, int p0, int count) {
     FloatVector z = FloatVector.zero(SPECIES);
     FloatVector a0 = z, a1 = z, a2 = z, a3 = z, a4 = z, a5 = z, a6 = z, a7 = z;
     FloatVector b0 = z, b1 = z, b2 = z, b3 = z, b4 = z, b5 = z, b6 = z, b7 = z;
-    for (int r = 0, wi = j; r < rows; r++, wi += nPad) {
-      float[] s = lines[line[r]];
-      int xi = off[r] + p * step;
+    for (int r = 0, wi = j, xi = xi0; r < rows; r++, wi += nPad, xi += PIXELS) {
       FloatVector u = FloatVector.fromArray(SPECIES, w, wi);
       FloatVector v = FloatVector.fromArray(SPECIES, w, wi + LANES);
       FloatVector x;
-      x = FloatVector.broadcast(SPECIES, s[xi]);
+      x = FloatVector.broadcast(SPECIES, panel[xi]);
       a0 = u.fma(x, a0);
       b0 = v.fma(x, b0);
-      x = FloatVector.broadcast(SPECIES, s[xi + step]);
+      x = FloatVector.broadcast(SPECIES, panel[xi + 1]);
       a1 = u.fma(x, a1);
       b1 = v.fma(x, b1);
-      x = FloatVector.broadcast(SPECIES, s[xi + 2 * step]);
+      x = FloatVector.broadcast(SPECIES, panel[xi + 2]);
       a2 = u.fma(x, a2);
       b2 = v.fma(x, b2);
-      x = FloatVector.broadcast(SPECIES, s[xi + 3 * step]);
+      x = FloatVector.broadcast(SPECIES, panel[xi + 3]);
       a3 = u.fma(x, a3);
       b3 = v.fma(x, b3);
-      x = FloatVector.broadcast(SPECIES, s[xi + 4 * step]);
+      x = FloatVector.broadcast(SPECIES, panel[xi + 4]);
       a4 = u.fma(x, a4);
       b4 = v.fma(x, b4);
-      x = FloatVector.broadcast(SPECIES, s[xi + 5 * step]);
+      x = FloatVector.broadcast(SPECIES, panel[xi + 5]);
       a5 = u.fma(x, a5);
       b5 = v.fma(x, b5);
-      x = FloatVector.broadcast(SPECIES, s[xi + 6 * step]);
+      x = FloatVector.broadcast(SPECIES, panel[xi + 6]);
       a6 = u.fma(x, a6);
       b6 = v.fma(x, b6);
-      x = FloatVector.broadcast(SPECIES, s[xi + 7 * step]);
+      x = FloatVector.broadcast(SPECIES, panel[xi + 7]);
       a7 = u.fma(x, a7);
       b7 = v.fma(x, b7);
     }
-    int at = yOff + p * nPad + j;
+    int at = p0 * nPad + j;
     a0.intoArray(y, at);
     b0.intoArray(y, at + LANES);
-    a1.intoArray(y, at + nPad);
-    b1.intoArray(y, at + nPad + LANES);
-    a2.intoArray(y, at + 2 * nPad);
-    b2.intoArray(y, at + 2 * nPad + LANES);
-    a3.intoArray(y, at + 3 * nPad);
-    b3.intoArray(y, at + 3 * nPad + LANES);
-    a4.intoArray(y, at + 4 * nPad);
-    b4.intoArray(y, at + 4 * nPad + LANES);
-    a5.intoArray(y, at + 5 * nPad);
-    b5.intoArray(y, at + 5 * nPad + LANES);
-    a6.intoArray(y, at + 6 * nPad);
-    b6.intoArray(y, at + 6 * nPad + LANES);
-    a7.intoArray(y, at + 7 * nPad);
-    b7.intoArray(y, at + 7 * nPad + LANES);
+    if (1 < count) {
+      a1.intoArray(y, at + 1 * nPad);
+      b1.intoArray(y, at + 1 * nPad + LANES);
+    }
+    if (2 < count) {
+      a2.intoArray(y, at + 2 * nPad);
+      b2.intoArray(y, at + 2 * nPad + LANES);
+    }
+    if (3 < count) {
+      a3.intoArray(y, at + 3 * nPad);
+      b3.intoArray(y, at + 3 * nPad + LANES);
+    }
+    if (4 < count) {
+      a4.intoArray(y, at + 4 * nPad);
+      b4.intoArray(y, at + 4 * nPad + LANES);
+    }
+    if (5 < count) {
+      a5.intoArray(y, at + 5 * nPad);
+      b5.intoArray(y, at + 5 * nPad + LANES);
+    }
+    if (6 < count) {
+      a6.intoArray(y, at + 6 * nPad);
+      b6.intoArray(y, at + 6 * nPad + LANES);
+    }
+    if (7 < count) {
+      a7.intoArray(y, at + 7 * nPad);
+      b7.intoArray(y, at + 7 * nPad + LANES);
+    }
   }
 
-  private static void gemm8x1(float[][] lines, int[] line, int[] off, int step, int rows, int p,
-      float[] w, int nPad, int j, float[] y, int yOff) {
+  /** Pixels [p0, p0 + count) (count <= 8) by columns [j, j + 1 vector). */
+  private static void gemm8x1(float[] panel, int xi0, int rows, float[] w, int nPad, int j,
+      float[] y, int p0, int count) {
     FloatVector z = FloatVector.zero(SPECIES);
     FloatVector a0 = z, a1 = z, a2 = z, a3 = z, a4 = z, a5 = z, a6 = z, a7 = z;
-    for (int r = 0, wi = j; r < rows; r++, wi += nPad) {
-      float[] s = lines[line[r]];
-      int xi = off[r] + p * step;
+    for (int r = 0, wi = j, xi = xi0; r < rows; r++, wi += nPad, xi += PIXELS) {
       FloatVector u = FloatVector.fromArray(SPECIES, w, wi);
-      FloatVector x;
-      x = FloatVector.broadcast(SPECIES, s[xi]);
-      a0 = u.fma(x, a0);
-      x = FloatVector.broadcast(SPECIES, s[xi + step]);
-      a1 = u.fma(x, a1);
-      x = FloatVector.broadcast(SPECIES, s[xi + 2 * step]);
-      a2 = u.fma(x, a2);
-      x = FloatVector.broadcast(SPECIES, s[xi + 3 * step]);
-      a3 = u.fma(x, a3);
-      x = FloatVector.broadcast(SPECIES, s[xi + 4 * step]);
-      a4 = u.fma(x, a4);
-      x = FloatVector.broadcast(SPECIES, s[xi + 5 * step]);
-      a5 = u.fma(x, a5);
-      x = FloatVector.broadcast(SPECIES, s[xi + 6 * step]);
-      a6 = u.fma(x, a6);
-      x = FloatVector.broadcast(SPECIES, s[xi + 7 * step]);
-      a7 = u.fma(x, a7);
+      a0 = u.fma(FloatVector.broadcast(SPECIES, panel[xi]), a0);
+      a1 = u.fma(FloatVector.broadcast(SPECIES, panel[xi + 1]), a1);
+      a2 = u.fma(FloatVector.broadcast(SPECIES, panel[xi + 2]), a2);
+      a3 = u.fma(FloatVector.broadcast(SPECIES, panel[xi + 3]), a3);
+      a4 = u.fma(FloatVector.broadcast(SPECIES, panel[xi + 4]), a4);
+      a5 = u.fma(FloatVector.broadcast(SPECIES, panel[xi + 5]), a5);
+      a6 = u.fma(FloatVector.broadcast(SPECIES, panel[xi + 6]), a6);
+      a7 = u.fma(FloatVector.broadcast(SPECIES, panel[xi + 7]), a7);
     }
-    int at = yOff + p * nPad + j;
+    int at = p0 * nPad + j;
     a0.intoArray(y, at);
-    a1.intoArray(y, at + nPad);
-    a2.intoArray(y, at + 2 * nPad);
-    a3.intoArray(y, at + 3 * nPad);
-    a4.intoArray(y, at + 4 * nPad);
-    a5.intoArray(y, at + 5 * nPad);
-    a6.intoArray(y, at + 6 * nPad);
-    a7.intoArray(y, at + 7 * nPad);
+    if (1 < count) {
+      a1.intoArray(y, at + 1 * nPad);
+    }
+    if (2 < count) {
+      a2.intoArray(y, at + 2 * nPad);
+    }
+    if (3 < count) {
+      a3.intoArray(y, at + 3 * nPad);
+    }
+    if (4 < count) {
+      a4.intoArray(y, at + 4 * nPad);
+    }
+    if (5 < count) {
+      a5.intoArray(y, at + 5 * nPad);
+    }
+    if (6 < count) {
+      a6.intoArray(y, at + 6 * nPad);
+    }
+    if (7 < count) {
+      a7.intoArray(y, at + 7 * nPad);
+    }
   }
 
   /**
