@@ -213,7 +213,7 @@ public final class Member extends AbstractBehavior<Member.Command> {
     });
     // the share answers the spawn once its vertices' actors exist
     ActorRef<CoreActor.Command> share = getContext().spawn(
-        ArrayShare.create(s, byVertex, meters, address, heapUsed()), "run" + s.run() + "-e" + s.epoch());
+        ArrayShare.create(s, byVertex, meters, address, fivepp.runtime.Heap.usedBytes()), "run" + s.run() + "-e" + s.epoch());
     list.add(new Hosted(s.epoch(), share, s.vertices().length));
     return this;
   }
@@ -268,12 +268,8 @@ public final class Member extends AbstractBehavior<Member.Command> {
     }
     g.replyTo().tell(new LiveCounters(address, g.run(), vertex, core, mvms, busy, vtime, in, out, from, to, bits, msgs,
         flushes, envFrom.stream().mapToInt(Integer::intValue).toArray(), envTo.toArray(String[]::new),
-        envs.stream().mapToLong(Long::longValue).toArray(), heapUsed(), fivepp.runtime.Heap.peakBytes()));
+        envs.stream().mapToLong(Long::longValue).toArray(), fivepp.runtime.Heap.usedBytes(), fivepp.runtime.Heap.peakBytes()));
     return this;
-  }
-
-  private static long heapUsed() {
-    return java.lang.management.ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
   }
 
   private void stop(long run, int belowEpoch) {

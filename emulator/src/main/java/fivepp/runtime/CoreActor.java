@@ -1,7 +1,6 @@
 package fivepp.runtime;
 
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -24,8 +23,8 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
  *
  * <p>A core computes once a burst of messages is in: the first data of a burst sends the actor a
  * {@code Flush}, which queues behind the data already in its mailbox. At the flush the engine
- * computes all the rows the burst made ready, and what the core sends in the burst, its own rows
- * and the data it passes on, leaves in order of readiness.
+ * computes all the rows the burst made ready. What a vertex sends goes on as it is produced or
+ * passed on: its virtual time was fixed by its sender, so the order of sending changes nothing.
  *
  * <p>Neighbours in this JVM are told each {@code Data}; what goes to neighbours on another
  * cluster member waits for the flush and leaves as one {@link Envelope} per member, addressed to
@@ -165,12 +164,6 @@ public final class CoreActor extends AbstractBehavior<CoreActor.Command> {
   private long messagesOut;
   /** A {@link Flush} is in the mailbox: data received until it comes is computed together. */
   private boolean flushScheduled;
-  /**
-   * What a core sends on in a burst, its own rows and the data it passes on for others alike:
-   * sent at the flush in order of readiness, so that its links carry data in virtual-time order
-   * however the burst interleaved.
-   */
-  private List<Data> outbox = new ArrayList<>();
   /** Where this vertex publishes its counters for the live monitor; null when nobody watches. */
   private final LiveStats.Vertex live;
 
@@ -205,7 +198,7 @@ public final class CoreActor extends AbstractBehavior<CoreActor.Command> {
           double ready) {
         // ready, from here on, at the time it arrives at the end of its route
         double at = timing.arrival(s, (long) values.length * s.bits(), ready);
-        outbox.add(new Data(image, s.port(), row, col, count, values, at, s.route(), 0, s.bits()));
+        forward(new Data(image, s.port(), row, col, count, values, at, s.route(), 0, s.bits()));
       }
 
       @Override
@@ -246,14 +239,10 @@ public final class CoreActor extends AbstractBehavior<CoreActor.Command> {
 
   private Behavior<Command> onData(Data d) {
     messagesIn++;
-    if (engine == null) {
+    if (d.hop() < d.route().length - 1) {
       forward(d);
     } else {
-      if (d.hop() == d.route().length - 1) {
-        engine.receive(d.image(), d.port(), d.row(), d.col(), d.count(), d.values(), d.ready());
-      } else {
-        outbox.add(d);
-      }
+      engine.receive(d.image(), d.port(), d.row(), d.col(), d.count(), d.values(), d.ready());
     }
     if (!flushScheduled && (engine != null || remotePending)) {
       flushScheduled = true;
@@ -276,24 +265,11 @@ public final class CoreActor extends AbstractBehavior<CoreActor.Command> {
     return this;
   }
 
-  /**
-   * Computes what the burst made ready, sends the outbox on in order of readiness, then sends
-   * each other member its envelope.
-   */
+  /** Computes what the burst made ready, then sends each other member its envelope. */
   private void flush() {
     flushes++;
     if (engine != null) {
       engine.flush();
-      if (outbox.size() > 1) {
-        outbox.sort(BY_READY);
-      }
-      for (Data d : outbox) {
-        forward(d);
-      }
-      if (!outbox.isEmpty()) {
-        // a new list rather than clear(): see CoreEngine's jobs
-        outbox = new ArrayList<>();
-      }
     }
     if (remotePending) {
       for (Remote r : remotes.values()) {
@@ -317,8 +293,6 @@ public final class CoreActor extends AbstractBehavior<CoreActor.Command> {
     }
     return m;
   }
-
-  private static final Comparator<Data> BY_READY = Comparator.comparingDouble(Data::ready);
 
   /** Sends d one hop further along its route, over the channel to the next vertex. */
   private void forward(Data d) {

@@ -149,14 +149,7 @@ public final class CorePlan {
    * transfers happen to reach a channel.
    */
   private static void shareChannels(List<List<Send>> sends) {
-    Map<Long, Long> load = new HashMap<>();
-    for (List<Send> ss : sends) {
-      for (Send s : ss) {
-        for (int h = 0; h + 1 < s.route().length; h++) {
-          load.merge(channel(s.route(), h), s.bitsPerImage(), Long::sum);
-        }
-      }
-    }
+    Map<Long, Long> load = channelLoads(sends.stream().flatMap(List::stream).toList());
     for (List<Send> ss : sends) {
       for (Send s : ss) {
         for (int h = 0; h + 1 < s.route().length; h++) {
@@ -167,7 +160,22 @@ public final class CorePlan {
     }
   }
 
-  private static long channel(int[] route, int h) {
+  /**
+   * The bits per image on every channel {@code sends} cross, keyed by {@link #channel}: a
+   * channel's load is the sum of the transfers routed over it (paper.md B7).
+   */
+  static Map<Long, Long> channelLoads(Iterable<Send> sends) {
+    Map<Long, Long> load = new HashMap<>();
+    for (Send s : sends) {
+      for (int h = 0; h + 1 < s.route().length; h++) {
+        load.merge(channel(s.route(), h), s.bitsPerImage(), Long::sum);
+      }
+    }
+    return load;
+  }
+
+  /** The channel from {@code route[h]} to {@code route[h+1]}: the first vertex high, the second low. */
+  static long channel(int[] route, int h) {
     return ((long) route[h] << 32) | (route[h + 1] & 0xffffffffL);
   }
 

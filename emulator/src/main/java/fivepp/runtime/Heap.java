@@ -24,6 +24,11 @@ public final class Heap {
     return b;
   }
 
+  /** What the heap holds now, garbage included. */
+  public static long usedBytes() {
+    return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+  }
+
   /** Starts the peak again from what the heap holds now. */
   public static void resetPeak() {
     for (MemoryPoolMXBean p : ManagementFactory.getMemoryPoolMXBeans()) {

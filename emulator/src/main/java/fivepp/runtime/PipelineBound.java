@@ -1,6 +1,5 @@
 package fivepp.runtime;
 
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -29,14 +28,7 @@ public record PipelineBound(double period, String by) {
       }
     }
     if (o.linkBitsPerSecond() > 0) {
-      Map<Long, Long> load = new HashMap<>();
-      for (CorePlan p : plans) {
-        for (CorePlan.Send s : p.sends) {
-          for (int h = 0; h + 1 < s.route().length; h++) {
-            load.merge(((long) s.route()[h] << 32) | s.route()[h + 1], s.bitsPerImage(), Long::sum);
-          }
-        }
-      }
+      Map<Long, Long> load = CorePlan.channelLoads(plans.stream().flatMap(p -> p.sends.stream()).toList());
       for (Map.Entry<Long, Long> e : new java.util.TreeMap<>(load).entrySet()) {
         double t = e.getValue() / o.linkBitsPerSecond();
         if (t > period) {
