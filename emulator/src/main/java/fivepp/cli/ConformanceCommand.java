@@ -1,6 +1,6 @@
 package fivepp.cli;
 
-import fivepp.model.onnx.Conformance;
+import fivepp.runtime.onnx.Conformance;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;

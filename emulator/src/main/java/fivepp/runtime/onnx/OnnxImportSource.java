@@ -1,4 +1,4 @@
-package fivepp.model.onnx;
+package fivepp.runtime.onnx;
 
 import fivepp.runtime.Images;
 import fivepp.runtime.Tensor;

@@ -1,4 +1,4 @@
-package fivepp.model.onnx;
+package fivepp.runtime.onnx;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.fail;

@@ -1,4 +1,4 @@
-package fivepp.model.onnx;
+package fivepp.runtime.onnx;
 
 import fivepp.fabric.Fabric;
 import fivepp.fabric.Fabrics;
@@ -7,6 +7,8 @@ import fivepp.mapping.LinearOrder;
 import fivepp.mapping.Placement;
 import fivepp.mapping.Tiling;
 import fivepp.model.Shape;
+import fivepp.model.onnx.OnnxImportOptions;
+import fivepp.model.onnx.OnnxImporter;
 import fivepp.onnx.ModelProto;
 import fivepp.onnx.TensorProto;
 import fivepp.onnx.ValueInfoProto;
@@ -87,9 +89,9 @@ public final class Conformance {
           log.flush();
           continue;
         } catch (Exception | AssertionError e) {
-          failed.add(id + ": " + OnnxImporter.oneLine(String.valueOf(e.getMessage())));
+          failed.add(id + ": " + oneLine(String.valueOf(e.getMessage())));
           log.println("FAIL " + id + ": " + e.getClass().getSimpleName() + ": "
-              + OnnxImporter.oneLine(String.valueOf(e.getMessage())));
+              + oneLine(String.valueOf(e.getMessage())));
           log.flush();
           continue;
         }
@@ -160,11 +162,11 @@ public final class Conformance {
         imp = OnnxImporter.read(model, test, test.getFileName().toString(),
             OnnxImportOptions.DEFAULT.withConstants(bound));
       } catch (IllegalArgumentException | IOException e) {
-        throw new Unsupported(OnnxImporter.oneLine(e.getMessage()));
+        throw new Unsupported(oneLine(e.getMessage()));
       }
       TensorProto x = ins.get(0);
       if (x.getDataType() != TensorProto.DataType.FLOAT_VALUE) {
-        throw new Unsupported("input of type " + OnnxImporter.typeName(x.getDataType()));
+        throw new Unsupported("input of type " + typeName(x.getDataType()));
       }
       List<Tensor> batch = split(floats(x), x.getDimsList(), imp.batchAxis(), imp.network().input());
       float[] want = floats(readTensor(set.resolve("output_0.pb")));
@@ -259,7 +261,7 @@ public final class Conformance {
   /** The float32 values of a test tensor (raw_data or float_data). */
   static float[] floats(TensorProto t) throws Unsupported {
     if (t.getDataType() != TensorProto.DataType.FLOAT_VALUE) {
-      throw new Unsupported("a tensor of type " + OnnxImporter.typeName(t.getDataType()));
+      throw new Unsupported("a tensor of type " + typeName(t.getDataType()));
     }
     if (!t.getRawData().isEmpty()) {
       float[] f = new float[t.getRawData().size() / 4];
@@ -271,6 +273,17 @@ public final class Conformance {
       f[i] = t.getFloatData(i);
     }
     return f;
+  }
+
+  /** A message on one line, for the log and the lists. */
+  private static String oneLine(String s) {
+    return s == null ? "" : s.replaceAll("\\s+", " ").trim();
+  }
+
+  /** An ONNX element type's name ({@code FLOAT16}, ...), or its number when unknown. */
+  private static String typeName(int type) {
+    TensorProto.DataType t = TensorProto.DataType.forNumber(type);
+    return t == null ? "type " + type : t.name();
   }
 
   /** {@code fivepp conformance [DIR]} without the CLI: prints the walk and exits 1 on a failure. */
