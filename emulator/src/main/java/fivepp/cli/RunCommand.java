@@ -82,6 +82,11 @@ final class RunCommand implements Callable<Integer> {
 
   @Mixin Inputs.ClusterOptions cluster;
 
+  @Option(names = "--work-profile", paramLabel = "REPORT.json",
+      description = "With --cluster: place cores on members by the busy time measured in an earlier run of the same array"
+          + " (its report from --format json) instead of the cost model's estimate.")
+  Path workProfile;
+
   @Override
   public Integer call() {
     if (format == Inputs.Format.csv) {
@@ -94,6 +99,9 @@ final class RunCommand implements Callable<Integer> {
       throw new UserError("--check must be >= 0, --window >= 1, --link-gbps and --link-latency >= 0");
     }
     monitorHold.check(monitorAt);
+    if (workProfile != null && !cluster.on()) {
+      throw new UserError("--work-profile places cores on cluster members and needs --cluster HOST:PORT");
+    }
     boolean pixels = switch (granularity.trim().toLowerCase(java.util.Locale.ROOT)) {
       case "row" -> false;
       case "pixel" -> true;
@@ -145,7 +153,47 @@ final class RunCommand implements Callable<Integer> {
         network.onnx == null ? network.input : null, network.onnx == null ? null : network.onnx.toAbsolutePath().toString(),
         sum, network.inputShape, network.maxModelBytes, seed, options.crossbar, options.tiling().concat(),
         options.actBits, options.psumBits, fabric, p.vertexOf(), o);
-    return ClusterRun.run(spec, g, w, f, p, src, o, bar::update, j.settings(), j.members(), j.patience(), j.explicit(), live);
+    return ClusterRun.run(spec, g, w, f, p, src, o, bar::update, j.settings(), j.members(), j.patience(), j.explicit(), live,
+        workProfile == null ? null : profile(g, o));
+  }
+
+  /**
+   * The cores' busy time from the report at --work-profile, which must be of this array: the same
+   * model (name and input), crossbar, fabric and granularity.
+   */
+  private fivepp.cluster.WorkProfile profile(CoreGraph g, RunOptions o) {
+    String at = "--work-profile " + workProfile + ": ";
+    com.fasterxml.jackson.databind.JsonNode r;
+    try {
+      r = new com.fasterxml.jackson.databind.ObjectMapper().readTree(workProfile.toFile());
+    } catch (IOException e) {
+      throw new UserError(at + "cannot read it as a run's JSON report ("
+          + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().lines().findFirst().orElse("")) + ")");
+    }
+    if (r == null || !r.path("cores").isArray() || !r.path("wallSeconds").isNumber() || !r.path("images").isInt()) {
+      throw new UserError(at + "not a run's report: make one with 'fivepp run ... --format json'");
+    }
+    String[][] same = {{"model", g.network().name()}, {"fabric", fabric}, {"crossbar", g.tiling().crossbar().toString()},
+        {"granularity", o.pixels() ? "pixel" : "row"}};
+    for (String[] s : same) {
+      if (!r.path(s[0]).asText().equals(s[1])) {
+        throw new UserError(at + "it profiles " + s[0] + " '" + r.path(s[0]).asText() + "', this run has '" + s[1]
+            + "': profile a run of the same array");
+      }
+    }
+    java.util.List<RunReport.CoreReport> cores = new java.util.ArrayList<>();
+    for (com.fasterxml.jackson.databind.JsonNode c : r.path("cores")) {
+      if (!c.path("vertex").isInt() || !c.path("wallBusyFraction").isNumber()) {
+        throw new UserError(at + "a core without its vertex or wallBusyFraction");
+      }
+      cores.add(new RunReport.CoreReport(c.path("id").asInt(), c.path("layer").asText(), c.path("vertex").asInt(), 0,
+          0, c.path("wallBusyFraction").asDouble(), 0, 0));
+    }
+    try {
+      return fivepp.cluster.WorkProfile.of(cores, r.path("wallSeconds").asDouble(), r.path("images").asInt());
+    } catch (IllegalArgumentException e) {
+      throw new UserError(at + e.getMessage());
+    }
   }
 
   /** The live monitor when --monitor-port is given; its URL goes to stderr. */

@@ -31,11 +31,13 @@ public final class ClusterRun {
    * @param explicit vertices per member (HOST:PORT), or empty for segments balanced by work
    * @return the report, with each member's share of the array it ran last
    * @param live where the members' counters are gathered for the live monitor, or null
+   * @param profile the cores' busy time measured in an earlier run, to balance the members by, or
+   *     null for the model's estimate
    */
   public static RunReport run(ArraySpec spec, CoreGraph g, Weights w, Fabric f, Placement p,
       Images.Source images, RunOptions options, IntConsumer progress, MemberSettings coordinator,
-      int membersWanted, Duration wait, Map<String, int[]> explicit, fivepp.runtime.LiveStats live)
-      throws IOException {
+      int membersWanted, Duration wait, Map<String, int[]> explicit, fivepp.runtime.LiveStats live,
+      WorkProfile profile) throws IOException {
     List<String> roles = new java.util.ArrayList<>(coordinator.roles());
     if (!roles.contains("coordinator")) {
       roles.add("coordinator");
@@ -43,9 +45,15 @@ public final class ClusterRun {
     MemberSettings s = coordinator.withRoles(roles);
     com.typesafe.config.Config config = MemberConfig.of(s);
     checkFrames(g, options, config.getBytes("pekko.remote.artery.advanced.maximum-frame-size"));
-    ClusterDeployment d = new ClusterDeployment(spec,
-        VertexCosts.of(g, p.vertexOf(), f::route, options.pixels(), options.window(), spec.onnx() != null), membersWanted, wait, explicit,
-        live);
+    VertexCosts costs = VertexCosts.of(g, p.vertexOf(), f::route, options.pixels(), options.window(), spec.onnx() != null);
+    if (profile != null) {
+      try {
+        costs = profile.apply(costs);
+      } catch (IllegalArgumentException e) {
+        throw new fivepp.runtime.Deployment.Failed(e.getMessage());
+      }
+    }
+    ClusterDeployment d = new ClusterDeployment(spec, costs, membersWanted, wait, explicit, live);
     return Emulator.run(g, w, f, p, images, options, progress, d, config, live).withShares(d.shares());
   }
 

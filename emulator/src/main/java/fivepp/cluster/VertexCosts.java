@@ -24,14 +24,15 @@ import java.util.function.BiFunction;
  *
  * <ul>
  *   <li>a core's MACs: {@code mvmsPerImage x rows x cols};
- *   <li>{@value #MVM_MACS} MACs per MVM (an output pixel through the core's tile): what an MVM costs
- *       the emulator besides its MACs (packing its inputs, moving its outputs into rows, its
- *       virtual time, the per-row work around it). Calibrated on the measured busy time of every
- *       core of ResNet-50, VGG-16 and DenseNet-121 at 112x112 and ResNet-18 at 224x224 in one JVM
- *       (the files under {@code src/test/resources/calibration}). The early, wide layers do many
- *       small MVMs and cost the emulator more than their MACs say: without this price, the
- *       busier of 2 members cut by the model had 1.20-1.27x half the measured busy time; with
- *       it, 1.02-1.05x;
+ *   <li>{@value #OUTPUT_MACS} MACs per value its MVMs output ({@code mvmsPerImage x cols}): what
+ *       an MVM costs the emulator besides its MACs (moving its outputs into rows, their partial
+ *       sums, activation and pooling, its virtual time), so that the early, wide layers, which do
+ *       many small MVMs, weigh what they cost. Calibrated on the measured busy time of every core
+ *       of five networks in one JVM (the files under {@code src/test/resources/calibration}):
+ *       cut for 2 members by the model without it, the busier member had up to 1.27x half the
+ *       measured busy time, with it up to 1.20x (ResNet-50 at 112x112: 1.22x and 1.01x). No
+ *       static price fits every network better, since how rows batch at a core depends on the
+ *       run: a run that must balance better places by measured work ({@code --work-profile});
  *   <li>its digital work, {@value #VALUE_MACS} MACs per value: every value it receives (copied into
  *       its row buffers; the image's too) and sends (the logits too); the pre-activation and pre-pool of its input channels; at the
  *       output ({@code cols} values per MVM) one operation each for the partial-sum add (row tiles
@@ -58,8 +59,8 @@ public final class VertexCosts {
   public static final long VALUE_MACS = 8;
   /** MACs one actor message costs its sender or receiver. */
   public static final long MESSAGE_MACS = 4_000;
-  /** MACs one MVM costs besides its own multiply-accumulates (see the class comment). */
-  public static final long MVM_MACS = 30_000;
+  /** MACs each value an MVM outputs costs besides the MVM's multiply-accumulates (see the class comment). */
+  public static final long OUTPUT_MACS = 600;
   /** Bytes of actor, mailbox and plan overhead per vertex. */
   public static final long ACTOR_BYTES = 64 * 1024;
 
@@ -159,7 +160,7 @@ public final class VertexCosts {
           + (c.rowTile() > 0 ? outRow : 0) + (residualHere ? outRow : 0) + outRow) * window;
       int v = vertexOf[c.id()];
       out.put(v, new Vertex(v, c.id(), macs,
-          macs + MVM_MACS * c.mvmsPerImage() + VALUE_MACS * digital + MESSAGE_MACS * messages[c.id()], w,
+          macs + OUTPUT_MACS * outputs + VALUE_MACS * digital + MESSAGE_MACS * messages[c.id()], w,
           w + buffers + ACTOR_BYTES));
     }
     routers.forEach((v, f) -> {

@@ -37,6 +37,26 @@ class RunCommandTest {
   }
 
   @Test
+  void aWorkProfileMustBeARunReportOfTheSameArrayAndGoesWithCluster() throws Exception {
+    MainTest.Result r = MainTest.run("run", "--model", "resnet20", "--images", "2", "--check", "0", "--format", "json");
+    assertThat(r.status()).isZero();
+    Path report = Files.writeString(dir.resolve("resnet20.json"), r.out());
+    MainTest.assertBadInput(MainTest.run("run", "--model", "resnet20", "--work-profile", report.toString()),
+        "--work-profile places cores on cluster members and needs --cluster HOST:PORT");
+    // refused before this JVM joins anything: the seed below does not exist
+    MainTest.assertBadInput(MainTest.run("run", "--model", "resnet32", "--work-profile", report.toString(),
+        "--cluster", "127.0.0.1:1"), "it profiles model 'resnet20', this run has 'resnet32'");
+    MainTest.assertBadInput(MainTest.run("run", "--model", "resnet20", "--fabric", "mesh", "--work-profile",
+        report.toString(), "--cluster", "127.0.0.1:1"), "it profiles fabric '5pp', this run has 'mesh'");
+    Path text = Files.writeString(dir.resolve("notes.json"), "images: 3");
+    MainTest.assertBadInput(MainTest.run("run", "--model", "resnet20", "--work-profile", text.toString(),
+        "--cluster", "127.0.0.1:1"), "cannot read it as a run's JSON report");
+    Path other = Files.writeString(dir.resolve("other.json"), "{\"cores\": 3}");
+    MainTest.assertBadInput(MainTest.run("run", "--model", "resnet20", "--work-profile", other.toString(),
+        "--cluster", "127.0.0.1:1"), "not a run's report");
+  }
+
+  @Test
   void tooFewImagesAreRefused() {
     MainTest.assertBadInput(MainTest.run("run", "--model", "resnet20", "--images", "0"), "--images 0");
   }

@@ -74,7 +74,7 @@ class EnvelopeClusterTest {
             }
           }
         }, MemberSettings.of("127.0.0.1", 0, List.of(jvms.addresses.get(0).substring("fivepp@".length()))), 2,
-        Duration.ofSeconds(120), Map.of(), live);
+        Duration.ofSeconds(120), Map.of(), live, null);
 
     assertThat(r.images()).isEqualTo(IMAGES);
     for (int i = 0; i < IMAGES; i++) {
@@ -144,7 +144,7 @@ class EnvelopeClusterTest {
         8, 16, "5pp", placement.vertexOf(), o);
     RunReport r = ClusterRun.run(spec, graph, weights, fabric, placement, Images.synthetic(net.input(), SEED, images),
         o, done -> { }, MemberSettings.of("127.0.0.1", 0, List.of(jvms.addresses.get(0).substring("fivepp@".length()))),
-        2, Duration.ofSeconds(120), Map.of(), null);
+        2, Duration.ofSeconds(120), Map.of(), null, null);
     assertThat(r.members()).hasSize(2);
     for (int i = 0; i < images; i++) {
       assertThat(r.logits()[i]).as("image %d", i).containsExactly(single.logits()[i]);

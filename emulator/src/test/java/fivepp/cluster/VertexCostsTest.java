@@ -23,7 +23,7 @@ class VertexCostsTest {
   }
 
   @Test
-  void conv1OfResNet32CostsItsMacsItsDigitalWorkAndItsMessages() {
+  void conv1OfResNet32CostsItsMacsItsMvmsItsDigitalWorkAndItsMessages() {
     VertexCosts c = on("5pp");
     int v = Placement.along(LinearOrder.search(RESNET32), Fabrics.parse("5pp", 60)).vertex(0);
     VertexCosts.Vertex conv1 = c.vertex(v);
@@ -34,7 +34,9 @@ class VertexCostsTest {
     // conv and its residual), 16 x 1,024 through bias and activation; messages: 32 image rows
     // in, 32 rows to each consumer
     long values = 3 * 1024 + 2 * 16 * 1024 + 16 * 1024;
-    assertThat(conv1.work()).isEqualTo(conv1.macs() + VertexCosts.VALUE_MACS * values + VertexCosts.MESSAGE_MACS * 96);
+    assertThat(conv1.work()).isEqualTo(conv1.macs() + VertexCosts.OUTPUT_MACS * 1024 * 16 + VertexCosts.VALUE_MACS * values
+        + VertexCosts.MESSAGE_MACS * 96);
+    assertThat(conv1.work()).isEqualTo(442_368 + 600 * 1024 * 16 + 8 * 52_224 + 4_000 * 96);
     assertThat(conv1.weightBytes()).isEqualTo(27 * 16 * 4);
     // buffers for 16 images: 3 rows of 32 x 3 channels in, a row of 32 x 16 out, float32
     assertThat(conv1.memoryBytes()).isEqualTo(1728 + (3 * 32 * 3 + 32 * 16) * 4 * 16 + VertexCosts.ACTOR_BYTES);
