@@ -124,4 +124,19 @@ class MainTest {
     assertThat(lines.get(4)).startsWith("resnet32,32,").contains(",5pp,32,")
         .contains("," + (16 * 32 * 32) + ",");
   }
+
+  @Test
+  void mapOnAFiveThousandVertexRingFileTakesSeconds() throws Exception {
+    StringBuilder sb = new StringBuilder();
+    for (int i = 0; i < 5000; i++) {
+      sb.append(i).append(' ').append((i + 1) % 5000).append('\n');
+    }
+    Path ring = Files.writeString(dir.resolve("ring5000.txt"), sb);
+    long start = System.nanoTime();
+    Result r = run("map", "--model", "resnet20", "--svg", "none", "--fabric", "file:" + ring);
+    double seconds = (System.nanoTime() - start) / 1e9;
+    assertThat(r.status()).isZero();
+    assertThat(r.out()).contains("5000 nodes, 10000 channels, max degree 2, diameter 2500");
+    assertThat(seconds).isLessThan(10);
+  }
 }
