@@ -33,6 +33,15 @@ final class Inputs {
     }
   }
 
+  /** The network cut into cores; a cut over the core limit is the user's mistake. */
+  static fivepp.mapping.CoreGraph cores(Network net, Tiling tiling) {
+    try {
+      return fivepp.mapping.CoreGraph.of(net, tiling);
+    } catch (IllegalArgumentException e) {
+      throw new UserError(e.getMessage());
+    }
+  }
+
   static List<String> list(String csv) {
     List<String> out = new ArrayList<>();
     for (String s : csv.split(",")) {

@@ -102,7 +102,7 @@ final class RunCommand implements Callable<Integer> {
     Inputs.Loaded loaded = network.load("resnet32", seed);
     Network net = loaded.network();
     Weights w = loaded.weights();
-    CoreGraph g = CoreGraph.of(net, options.tiling());
+    CoreGraph g = Inputs.cores(net, options.tiling());
     Fabric f = Inputs.fabric(fabric, g.cores().size());
     Placement p = Placement.along(LinearOrder.search(g), f);
     RunOptions o = new RunOptions(options.tMvmSeconds(), linkGbps * 1e9, linkLatencyNs * 1e-9, pixels, window);

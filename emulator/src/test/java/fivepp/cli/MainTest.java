@@ -45,6 +45,9 @@ class MainTest {
       "map --model resnet32 --t-mvm 0 --svg none | --t-mvm",
       "map --model resnet32 --bogus | Unknown option: '--bogus'",
       "models --format xml | --format",
+      "map --model resnet20 --crossbar 1x1 --svg none | resnet20 with crossbar 1x1 needs 268,336 cores, over the limit of 20,000",
+      "run --model resnet20 --crossbar 1x1 --images 1 | -Dfivepp.max-cores=N",
+      "compare --models resnet20 --crossbar 2x2 | over the limit of 20,000",
   })
   void badInputIsOneLineAndExitStatusTwo(String args, String expected) {
     Result r = run(args.trim().split("\\s+"));
