@@ -48,6 +48,9 @@ class MainTest {
       "map --model resnet20 --crossbar 1x1 --svg none | resnet20 with crossbar 1x1 needs 268,336 cores, over the limit of 20,000",
       "run --model resnet20 --crossbar 1x1 --images 1 | -Dfivepp.max-cores=N",
       "compare --models resnet20 --crossbar 2x2 | over the limit of 20,000",
+      "run --model resnet20 --input 100000x100000 | resnet20 at input 3x100000x100000: layer conv1 holds"
+          + " 16x100000x100000 = 160,000,000,000 values, more than one tensor (a Java array) can hold (2,147,483,639)",
+      "run --model resnet20 --input 8000x8000 --images 1 | this run needs about",
   })
   void badInputIsOneLineAndExitStatusTwo(String args, String expected) {
     Result r = run(args.trim().split("\\s+"));
@@ -141,5 +144,18 @@ class MainTest {
     assertThat(r.status()).isZero();
     assertThat(r.out()).contains("5000 nodes, 10000 channels, max degree 2, diameter 2500");
     assertThat(seconds).isLessThan(10);
+  }
+
+  @Test
+  void aRunTooLargeForTheHeapIsRefusedWithTheEstimateAndTheXmxToGive() {
+    fivepp.model.Network net = fivepp.model.Zoo.get("resnet20", 1000, 1000);
+    RunMemory m = new RunMemory(138L << 20, 1L << 20, 44L << 20, 527L << 20);
+    assertThat(m.totalBytes()).isEqualTo((192L + 138 + 1 + 44 + 527) << 20);
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> RunMemory.check(net, m, 512L << 20))
+        .isInstanceOf(UserError.class)
+        .hasMessage("this run needs about 902 MiB of heap (array 138 MiB, weights 1 MiB, images in flight 44 MiB,"
+            + " reference check 527 MiB), more than the 512 MiB this JVM may use; give it FIVEPP_JAVA_OPTS=-Xmx2g,"
+            + " or use a smaller input, --window or --check 0");
+    RunMemory.check(net, m, 1L << 30); // fits: no refusal
   }
 }
