@@ -247,7 +247,10 @@ final class Inputs {
         throw new UserError("--members must be >= 1 and --cluster-wait > 0 seconds");
       }
       try {
-        return new Joined(fivepp.cluster.MemberSettings.of(hostname, port, list(seeds)).withUserConfig(config),
+        fivepp.cluster.MemberSettings settings = fivepp.cluster.MemberSettings.of(hostname, port, list(seeds))
+            .withUserConfig(config);
+        fivepp.cluster.MemberConfig.of(settings); // a missing or malformed --config file, before anything starts
+        return new Joined(settings,
             placement == null ? java.util.Map.of() : fivepp.cluster.Segments.parse(placement), members,
             java.time.Duration.ofMillis((long) (wait * 1000)));
       } catch (IllegalArgumentException e) {
