@@ -158,4 +158,28 @@ class MainTest {
             + " or use a smaller input, --window or --check 0");
     RunMemory.check(net, m, 1L << 30); // fits: no refusal
   }
+
+  /** The appenders an event of {@code logger} at WARN reaches, walking up the hierarchy as logback does. */
+  static java.util.List<String> appendersOf(String logger) {
+    java.util.List<String> names = new java.util.ArrayList<>();
+    var ctx = (ch.qos.logback.classic.LoggerContext) org.slf4j.LoggerFactory.getILoggerFactory();
+    for (ch.qos.logback.classic.Logger l = ctx.getLogger(logger); l != null; ) {
+      l.iteratorForAppenders().forEachRemaining(a -> names.add(a.getClass().getSimpleName()));
+      if (!l.isAdditive()) {
+        break;
+      }
+      String n = l.getName();
+      l = n.equals(org.slf4j.Logger.ROOT_LOGGER_NAME) ? null
+          : ctx.getLogger(n.contains(".") ? n.substring(0, n.lastIndexOf('.')) : org.slf4j.Logger.ROOT_LOGGER_NAME);
+    }
+    return names;
+  }
+
+  @Test
+  void libraryWarningsGoToTheLogFileAndOnlyOursToTheConsole() {
+    assertThat(appendersOf("org.apache.pekko.remote.artery.Decoder")).containsExactly("RollingFileAppender");
+    assertThat(appendersOf("org.apache.pekko.http.impl.engine.HttpServerBluePrint")).containsExactly("RollingFileAppender");
+    assertThat(appendersOf("io.netty.channel.ChannelHandler")).containsExactly("RollingFileAppender");
+    assertThat(appendersOf("fivepp.runtime.Coordinator")).containsExactly("ConsoleAppender", "RollingFileAppender");
+  }
 }
