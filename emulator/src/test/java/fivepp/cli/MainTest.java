@@ -182,4 +182,58 @@ class MainTest {
     assertThat(appendersOf("io.netty.channel.ChannelHandler")).containsExactly("RollingFileAppender");
     assertThat(appendersOf("fivepp.runtime.Coordinator")).containsExactly("ConsoleAppender", "RollingFileAppender");
   }
+
+  /**
+   * What a fuzzed input may give: exit 0 with the whole report and nothing on stderr, or exit 2
+   * with one line and nothing on stdout; never a trace, another status, or more than {@code limit}.
+   */
+  static Result fuzzOutcome(java.time.Duration limit, String expectedOnSuccess, String... args) {
+    Result r = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(limit, () -> run(args),
+        () -> "over " + limit + ": " + String.join(" ", args));
+    if (r.status() == 0) {
+      assertThat(r.err()).as("stderr of a success").isEmpty();
+      assertThat(r.out()).contains(expectedOnSuccess);
+    } else {
+      assertThat(r.status()).as(r.err()).isEqualTo(2);
+      assertThat(r.err()).startsWith("fivepp: ").doesNotContain("\tat ");
+      assertThat(r.err().strip().lines()).as(r.err()).hasSize(1);
+      assertThat(r.out()).isEmpty();
+    }
+    return r;
+  }
+
+  /** {@code original} with one of {@code seed}'s mutations: a few bytes flipped, or cut short. */
+  static byte[] mutate(byte[] original, java.util.Random rnd) {
+    if (rnd.nextInt(4) == 0) {
+      return java.util.Arrays.copyOf(original, rnd.nextInt(original.length));
+    }
+    byte[] b = original.clone();
+    for (int i = 1 + rnd.nextInt(4); i > 0; i--) {
+      int at = rnd.nextInt(b.length);
+      b[at] = rnd.nextBoolean() ? (byte) (b[at] ^ (1 << rnd.nextInt(8))) : (byte) rnd.nextInt(256);
+    }
+    return b;
+  }
+
+  @Test
+  void fuzzedFabricFilesGiveAMapOrOneLine() throws Exception {
+    StringBuilder sb = new StringBuilder("# a ring of 24 with chords\nnodes 24\n");
+    for (int i = 0; i < 24; i++) {
+      sb.append(i).append(' ').append((i + 1) % 24).append('\n');
+      sb.append(i).append(' ').append((i + 5) % 24).append("  # chord\n");
+    }
+    byte[] original = sb.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    java.util.Random rnd = new java.util.Random(20261207);
+    int ok = 0;
+    long start = System.nanoTime();
+    for (int i = 0; i < 150; i++) {
+      Path f = Files.write(dir.resolve("fuzz" + i + ".txt"), mutate(original, rnd));
+      Result r = fuzzOutcome(java.time.Duration.ofSeconds(10), "single-hop (verifier)",
+          "map", "--model", "resnet20", "--crossbar", "layer", "--svg", "none", "--fabric", "file:" + f);
+      ok += r.status() == 0 ? 1 : 0;
+    }
+    // both outcomes occur: the fuzzing reaches past the parser
+    assertThat(ok).isBetween(1, 149);
+    assertThat((System.nanoTime() - start) / 1e9).isLessThan(30);
+  }
 }
