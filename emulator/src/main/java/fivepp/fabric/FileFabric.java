@@ -42,19 +42,7 @@ public final class FileFabric extends AbstractFabric {
 
   /** The vertex limit in force: {@value #MAX_VERTICES_PROPERTY} if set to a whole number >= 1, else the default. */
   public static int maxVertices() {
-    String p = System.getProperty(MAX_VERTICES_PROPERTY);
-    if (p == null) {
-      return DEFAULT_MAX_VERTICES;
-    }
-    try {
-      int v = Integer.parseInt(p.trim());
-      if (v >= 1) {
-        return v;
-      }
-    } catch (NumberFormatException e) {
-      // reported below
-    }
-    throw new IllegalArgumentException("-D" + MAX_VERTICES_PROPERTY + "=" + p + ": give a whole number >= 1");
+    return Limits.ofInt(MAX_VERTICES_PROPERTY, DEFAULT_MAX_VERTICES);
   }
 
   private FileFabric(String path, int nodes, Set<Long> edges) {

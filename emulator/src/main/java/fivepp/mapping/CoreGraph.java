@@ -106,19 +106,7 @@ public final class CoreGraph {
 
   /** The core limit in force: {@value #MAX_CORES_PROPERTY} if set to a whole number >= 1, else the default. */
   public static int maxCores() {
-    String p = System.getProperty(MAX_CORES_PROPERTY);
-    if (p == null) {
-      return DEFAULT_MAX_CORES;
-    }
-    try {
-      int v = Integer.parseInt(p.trim());
-      if (v >= 1) {
-        return v;
-      }
-    } catch (NumberFormatException e) {
-      // reported below
-    }
-    throw new IllegalArgumentException("-D" + MAX_CORES_PROPERTY + "=" + p + ": give a whole number >= 1");
+    return fivepp.fabric.Limits.ofInt(MAX_CORES_PROPERTY, DEFAULT_MAX_CORES);
   }
 
   /**

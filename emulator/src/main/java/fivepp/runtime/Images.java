@@ -176,12 +176,7 @@ public final class Images {
   public static final long DEFAULT_MAX_PIXELS = 4096L * 4096;
 
   static long maxPixels() {
-    String p = System.getProperty(MAX_PIXELS_PROPERTY);
-    try {
-      return p == null ? DEFAULT_MAX_PIXELS : Math.max(1, Long.parseLong(p.trim()));
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("-D" + MAX_PIXELS_PROPERTY + "=" + p + ": give a whole number >= 1");
-    }
+    return fivepp.fabric.Limits.of(MAX_PIXELS_PROPERTY, DEFAULT_MAX_PIXELS);
   }
 
   /**
