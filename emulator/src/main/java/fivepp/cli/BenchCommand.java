@@ -77,7 +77,7 @@ final class BenchCommand {
         default -> throw new UserError("--granularity '" + granularity + "': use row, pixel or both");
       };
       Network net = input == null ? Inputs.model(model) : Inputs.resized(model, input);
-      CoreGraph g = CoreGraph.of(net, options.tiling());
+      CoreGraph g = Inputs.cores(net, options.tiling());
       Fabric f = Inputs.fabric(fabric, g.cores().size());
       Placement p = Placement.along(LinearOrder.search(g), f);
       Weights w = Weights.he(net, 1);

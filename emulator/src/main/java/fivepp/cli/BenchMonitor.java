@@ -57,7 +57,7 @@ final class BenchMonitor implements Callable<Integer> {
       default -> throw new UserError("--granularity '" + granularity + "': use 'row' or 'pixel'");
     };
     Network net = Inputs.model(model);
-    CoreGraph g = CoreGraph.of(net, options.tiling());
+    CoreGraph g = Inputs.cores(net, options.tiling());
     Fabric f = Inputs.fabric(fabric, g.cores().size());
     Placement p = Placement.along(LinearOrder.search(g), f);
     RunOptions o = RunOptions.DEFAULT.withPixels(pixels);

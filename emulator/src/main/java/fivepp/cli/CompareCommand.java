@@ -97,7 +97,7 @@ final class CompareCommand implements Callable<Integer> {
   }
 
   Result compare(Network net, List<String> specs, Tiling tiling) {
-    CoreGraph g = CoreGraph.of(net, tiling);
+    CoreGraph g = Inputs.cores(net, tiling);
     int[] order = LinearOrder.search(g);
     Mapping.MinK k = Mapping.minK(g, order);
     List<Row> rows = new ArrayList<>();

@@ -33,6 +33,15 @@ final class Inputs {
     }
   }
 
+  /** The network cut into cores; a cut over the core limit is the user's mistake. */
+  static fivepp.mapping.CoreGraph cores(Network net, Tiling tiling) {
+    try {
+      return fivepp.mapping.CoreGraph.of(net, tiling);
+    } catch (IllegalArgumentException e) {
+      throw new UserError(e.getMessage());
+    }
+  }
+
   static List<String> list(String csv) {
     List<String> out = new ArrayList<>();
     for (String s : csv.split(",")) {
@@ -238,7 +247,10 @@ final class Inputs {
         throw new UserError("--members must be >= 1 and --cluster-wait > 0 seconds");
       }
       try {
-        return new Joined(fivepp.cluster.MemberSettings.of(hostname, port, list(seeds)).withUserConfig(config),
+        fivepp.cluster.MemberSettings settings = fivepp.cluster.MemberSettings.of(hostname, port, list(seeds))
+            .withUserConfig(config);
+        fivepp.cluster.MemberConfig.of(settings); // a missing or malformed --config file, before anything starts
+        return new Joined(settings,
             placement == null ? java.util.Map.of() : fivepp.cluster.Segments.parse(placement), members,
             java.time.Duration.ofMillis((long) (wait * 1000)));
       } catch (IllegalArgumentException e) {

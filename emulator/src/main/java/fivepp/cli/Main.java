@@ -46,6 +46,15 @@ public final class Main {
       }
       throw ex;
     });
-    return cli.execute(args);
+    try {
+      return cli.execute(args);
+    } catch (OutOfMemoryError e) {
+      // the last resort: RunMemory refuses what it can foresee before anything is built
+      err.println("fivepp: out of memory (" + (Runtime.getRuntime().maxMemory() >> 20) + " MiB of heap); give the JVM"
+          + " more with FIVEPP_JAVA_OPTS=-Xmx" + Math.max(2, 2 * (Runtime.getRuntime().maxMemory() >> 30)) + "g,"
+          + " or ask for less (a smaller input, --window, --images)");
+      err.flush();
+      return 2;
+    }
   }
 }

@@ -59,7 +59,7 @@ final class MapCommand implements Callable<Integer> {
     }
     Network net = network.load(null, 1).network();
     var tiling = options.tiling();
-    CoreGraph g = CoreGraph.of(net, tiling);
+    CoreGraph g = Inputs.cores(net, tiling);
     var fab = Inputs.fabric(fabric, g.cores().size());
     int[] order = LinearOrder.search(g);
     Mapping m = Mapping.onto(g, order, fab, options.tMvmSeconds());

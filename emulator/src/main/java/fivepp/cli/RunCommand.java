@@ -110,14 +110,15 @@ final class RunCommand implements Callable<Integer> {
     Inputs.Loaded loaded = network.load("resnet32", seed);
     Network net = loaded.network();
     Weights w = loaded.weights();
-    CoreGraph g = CoreGraph.of(net, options.tiling());
+    CoreGraph g = Inputs.cores(net, options.tiling());
     Fabric f = Inputs.fabric(fabric, g.cores().size());
     Placement p = Placement.along(LinearOrder.search(g), f);
+    boolean onCluster = cluster.on();
+    RunMemory.check(net, RunMemory.of(g, f, p, pixels, window, images, check, !onCluster), Runtime.getRuntime().maxMemory());
     RunOptions o = new RunOptions(options.tMvmSeconds(), linkGbps * 1e9, linkLatencyNs * 1e-9, pixels, window);
     PrintWriter err = spec.commandLine().getErr();
     Progress bar = new Progress(err, images, System.console() != null);
     RunReport r;
-    boolean onCluster = cluster.on();
     try (Images.Source src = source(net); Images.Source again = source(net);
         Monitor monitor = monitor(g, f, p, o, err)) {
       fivepp.runtime.LiveStats live = monitor == null ? null : monitor.live();

@@ -216,6 +216,10 @@ final class StressCommand implements Callable<Integer> {
       targets.add(target(f, p, inj, cfg));
     }
     List<Path> files = List.of();
+    if (name != null && (name.isBlank() || name.startsWith(".") || !name.matches("[A-Za-z0-9._+=@-]+"))) {
+      throw new UserError("--name '" + name + "': give a plain file name (letters, digits, . _ + = @ -), not a path;"
+          + " choose the folder with --out");
+    }
     String base = name != null ? name : "stress-" + p.replaceAll("[^a-z0-9]+", "-");
     if (sweep != null) {
       if (!Files.isDirectory(out)) {

@@ -15,12 +15,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
-import org.jgrapht.Graph;
-import org.jgrapht.alg.connectivity.ConnectivityInspector;
-import org.jgrapht.alg.shortestpath.BFSShortestPath;
-import org.jgrapht.alg.shortestpath.GraphMeasurer;
-import org.jgrapht.graph.DefaultEdge;
-import org.jgrapht.traverse.BreadthFirstIterator;
 
 /**
  * A fabric read from an edge-list file: one link per line, {@code A B} (vertex ids, non-negative
@@ -28,14 +22,28 @@ import org.jgrapht.traverse.BreadthFirstIterator;
  * An optional line {@code nodes N} fixes the size (otherwise the largest id + 1); every vertex must
  * be reachable from every other. Flows follow BFS shortest paths (deterministic: neighbours are
  * explored in ascending order); placement follows a BFS order from vertex 0.
+ *
+ * <p>Size: at most {@link #maxVertices()} vertices (default {@value #DEFAULT_MAX_VERTICES}; the
+ * system property {@value #MAX_VERTICES_PROPERTY} raises it). Reading, placement and routing are
+ * linear in the file's size (a BFS per routing source); the diameter takes a BFS from every
+ * vertex, quadratic, which is what the limit bounds: a 20,000-vertex ring takes about 5 s.
  */
 public final class FileFabric extends AbstractFabric {
   private final String path;
   private final int[][] adjacency;
   private final long links;
-  private final Graph<Integer, DefaultEdge> graph;
   private final Map<Integer, int[]> parents = new ConcurrentHashMap<>();
   private volatile int diameter = -1;
+
+  /** The system property that raises (or lowers) the vertex limit of fabric files. */
+  public static final String MAX_VERTICES_PROPERTY = "fivepp.max-fabric-vertices";
+  /** Vertices a fabric file may have unless {@value #MAX_VERTICES_PROPERTY} says otherwise. */
+  public static final int DEFAULT_MAX_VERTICES = 20_000;
+
+  /** The vertex limit in force: {@value #MAX_VERTICES_PROPERTY} if set to a whole number >= 1, else the default. */
+  public static int maxVertices() {
+    return Limits.ofInt(MAX_VERTICES_PROPERTY, DEFAULT_MAX_VERTICES);
+  }
 
   private FileFabric(String path, int nodes, Set<Long> edges) {
     this.path = path;
@@ -52,7 +60,6 @@ public final class FileFabric extends AbstractFabric {
     for (int v = 0; v < nodes; v++) {
       adjacency[v] = lists.get(v).stream().mapToInt(Integer::intValue).sorted().toArray();
     }
-    this.graph = buildGraph(nodes, v -> adjacency[v]);
   }
 
   /**
@@ -64,6 +71,9 @@ public final class FileFabric extends AbstractFabric {
   public static FileFabric read(Path file) {
     String name = file.toString();
     List<String> lines;
+    if (Files.isDirectory(file)) {
+      throw new IllegalArgumentException("fabric file " + name + ": a folder, not a file; give the edge-list file itself");
+    }
     try {
       lines = Files.readAllLines(file, StandardCharsets.UTF_8);
     } catch (NoSuchFileException e) {
@@ -85,6 +95,7 @@ public final class FileFabric extends AbstractFabric {
     int declared = -1;
     int declaredAt = 0;
     int maxId = -1;
+    int limit = maxVertices();
     for (int i = 0; i < lines.size(); i++) {
       int lineNo = i + 1;
       String line = i == 0 && lines.get(0).startsWith("\uFEFF") ? lines.get(0).substring(1) : lines.get(i);
@@ -102,6 +113,9 @@ public final class FileFabric extends AbstractFabric {
         if (declared < 1) {
           throw error(name, lineNo, "'nodes N' needs a whole number N >= 1, got '" + tokens[1] + "'");
         }
+        if (declared > limit) {
+          throw tooLarge(name, lineNo, declared + " nodes", limit);
+        }
         continue;
       }
       if (tokens.length != 2) {
@@ -118,6 +132,9 @@ public final class FileFabric extends AbstractFabric {
       if (a == b) {
         throw error(name, lineNo, "self-loop " + a + "-" + b);
       }
+      if (Math.max(a, b) >= limit) {
+        throw tooLarge(name, lineNo, "vertex id " + Math.max(a, b), limit);
+      }
       firstLine.putIfAbsent(a, lineNo);
       firstLine.putIfAbsent(b, lineNo);
       maxId = Math.max(maxId, Math.max(a, b));
@@ -128,9 +145,9 @@ public final class FileFabric extends AbstractFabric {
           "fabric file " + name + ": no links (write one link 'A B' per line)");
     }
     if (declared >= 0 && maxId >= declared) {
-      int limit = declared;
+      int size = declared;
       Map.Entry<Integer, Integer> first = firstLine.entrySet().stream()
-          .filter(e -> e.getKey() >= limit)
+          .filter(e -> e.getKey() >= size)
           .min(Map.Entry.<Integer, Integer>comparingByValue().thenComparing(Map.Entry.comparingByKey()))
           .orElseThrow();
       throw error(name, first.getValue(), "vertex id " + first.getKey() + " is not below the "
@@ -148,10 +165,14 @@ public final class FileFabric extends AbstractFabric {
           : new IllegalArgumentException("fabric file " + name + ": " + problem);
     }
     FileFabric fabric = new FileFabric(name, (int) nodes, edges);
-    Set<Integer> reached = new ConnectivityInspector<>(fabric.graph).connectedSetOf(0);
-    if (reached.size() < nodes) {
+    int[] reached = fabric.bfs(0, null);
+    if (reached.length < nodes) {
+      boolean[] seen = new boolean[(int) nodes];
+      for (int v : reached) {
+        seen[v] = true;
+      }
       int lost = 0;
-      while (reached.contains(lost)) {
+      while (seen[lost]) {
         lost++;
       }
       throw error(name, firstLine.get(lost),
@@ -172,6 +193,12 @@ public final class FileFabric extends AbstractFabric {
   private static IllegalArgumentException malformed(String name, int lineNo, String line) {
     String shown = line.strip().length() > 60 ? line.strip().substring(0, 60) + "..." : line.strip();
     return error(name, lineNo, "expected 'A B' (two vertex ids) or 'nodes N', got '" + shown + "'");
+  }
+
+  private static IllegalArgumentException tooLarge(String name, int lineNo, String what, int limit) {
+    return error(name, lineNo, what + " is over the limit of " + String.format("%,d", limit)
+        + " vertices (raise it with FIVEPP_JAVA_OPTS=-D" + MAX_VERTICES_PROPERTY + "=N;"
+        + " the diameter alone then takes a BFS from each of N vertices)");
   }
 
   private static IllegalArgumentException error(String name, int lineNo, String problem) {
@@ -225,9 +252,61 @@ public final class FileFabric extends AbstractFabric {
   @Override
   public int diameter() {
     if (diameter < 0) {
-      diameter = (int) new GraphMeasurer<>(graph, new BFSShortestPath<>(graph)).getDiameter();
+      int[] dist = new int[nodes()];
+      int[] queue = new int[nodes()];
+      int d = 0;
+      for (int v = 0; v < nodes(); v++) {
+        d = Math.max(d, eccentricity(v, dist, queue));
+      }
+      diameter = d;
     }
     return diameter;
+  }
+
+  /** The largest distance from v, by a BFS using the caller's scratch arrays. */
+  private int eccentricity(int source, int[] dist, int[] queue) {
+    Arrays.fill(dist, -1);
+    dist[source] = 0;
+    queue[0] = source;
+    int head = 0;
+    int tail = 1;
+    int far = 0;
+    while (head < tail) {
+      int v = queue[head++];
+      far = dist[v];
+      for (int u : adjacency[v]) {
+        if (dist[u] < 0) {
+          dist[u] = far + 1;
+          queue[tail++] = u;
+        }
+      }
+    }
+    return far;
+  }
+
+  /**
+   * A BFS from {@code source}, neighbours in ascending order: the vertices in the order reached;
+   * {@code parent}, when given, receives each reached vertex's BFS parent (the source its own).
+   */
+  private int[] bfs(int source, int[] parent) {
+    int n = nodes();
+    int[] p = parent != null ? parent : new int[n];
+    Arrays.fill(p, -1);
+    int[] order = new int[n];
+    p[source] = source;
+    order[0] = source;
+    int head = 0;
+    int tail = 1;
+    while (head < tail) {
+      int v = order[head++];
+      for (int u : adjacency[v]) {
+        if (p[u] < 0) {
+          p[u] = v;
+          order[tail++] = u;
+        }
+      }
+    }
+    return tail == n ? order : Arrays.copyOf(order, tail);
   }
 
   /** A BFS shortest path, from a BFS tree computed once per source and cached. */
@@ -248,23 +327,13 @@ public final class FileFabric extends AbstractFabric {
   }
 
   private int[] bfsParents(int source) {
-    BreadthFirstIterator<Integer, DefaultEdge> bfs = new BreadthFirstIterator<>(graph, source);
     int[] parent = new int[nodes()];
-    while (bfs.hasNext()) {
-      int v = bfs.next();
-      Integer p = bfs.getParent(v);
-      parent[v] = p == null ? v : p;
-    }
+    bfs(source, parent);
     return parent;
   }
 
   @Override
   public int[] placementOrder() {
-    BreadthFirstIterator<Integer, DefaultEdge> bfs = new BreadthFirstIterator<>(graph, 0);
-    int[] order = new int[nodes()];
-    for (int i = 0; bfs.hasNext(); i++) {
-      order[i] = bfs.next();
-    }
-    return order;
+    return bfs(0, null);
   }
 }

@@ -99,8 +99,52 @@ public final class CoreGraph {
         + "; partial sums accumulated in a chain of row tiles, residuals entering at the first";
   }
 
-  /** Cuts {@code network} into cores and derives every flow. */
+  /** The system property that raises (or lowers) the limit on cores. */
+  public static final String MAX_CORES_PROPERTY = "fivepp.max-cores";
+  /** Cores a network may be cut into unless {@value #MAX_CORES_PROPERTY} says otherwise. */
+  public static final int DEFAULT_MAX_CORES = 20_000;
+
+  /** The core limit in force: {@value #MAX_CORES_PROPERTY} if set to a whole number >= 1, else the default. */
+  public static int maxCores() {
+    return fivepp.fabric.Limits.ofInt(MAX_CORES_PROPERTY, DEFAULT_MAX_CORES);
+  }
+
+  /**
+   * How many cores {@link #of} cuts {@code network} into, counted from the layer shapes alone
+   * (no core is built): the same rule as the tiling, in constant time per layer.
+   */
+  public static long coreCount(Network network, Tiling tiling) {
+    long x = tiling.crossbar().rows();
+    long y = tiling.crossbar().cols();
+    long n = 0;
+    for (Layer l : network.layers()) {
+      long g = l.groups();
+      long rg = l.rows();
+      long cg = l.outChannels() / g;
+      if (g > 1 && rg <= x && cg <= y) {
+        long perCore = Math.min(x / rg, y / cg);
+        n += (g + perCore - 1) / perCore;
+      } else {
+        n += g * ((cg + y - 1) / y) * ((rg + x - 1) / x);
+      }
+    }
+    return n;
+  }
+
+  /**
+   * Cuts {@code network} into cores and derives every flow.
+   *
+   * @throws IllegalArgumentException when it would take more than {@link #maxCores()} cores: the
+   *     message names the count, the limit and how to raise it
+   */
   public static CoreGraph of(Network network, Tiling tiling) {
+    long n = coreCount(network, tiling);
+    int limit = maxCores();
+    if (n > limit) {
+      throw new IllegalArgumentException(String.format("%s with crossbar %s needs %,d cores, over the limit of %,d;"
+          + " use a larger --crossbar, or raise the limit with FIVEPP_JAVA_OPTS=-D%s=N", network.name(),
+          tiling.crossbar(), n, limit, MAX_CORES_PROPERTY));
+    }
     return new Builder(network, tiling).build();
   }
 

@@ -170,8 +170,49 @@ public final class Images {
     return name.endsWith(".png") || name.endsWith(".jpg") || name.endsWith(".jpeg");
   }
 
+  /** The system property that raises (or lowers) the largest image read, in pixels. */
+  public static final String MAX_PIXELS_PROPERTY = "fivepp.max-image-pixels";
+  /** Pixels an image may have unless {@value #MAX_PIXELS_PROPERTY} says otherwise: 4096 x 4096. */
+  public static final long DEFAULT_MAX_PIXELS = 4096L * 4096;
+
+  static long maxPixels() {
+    return fivepp.fabric.Limits.of(MAX_PIXELS_PROPERTY, DEFAULT_MAX_PIXELS);
+  }
+
+  /**
+   * The width and height an image file declares, read from its header without decoding it; null
+   * when no ImageIO reader knows the file.
+   */
+  static int[] declaredSize(Path file) throws IOException {
+    try (javax.imageio.stream.ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
+      if (in == null) {
+        return null;
+      }
+      java.util.Iterator<javax.imageio.ImageReader> readers = ImageIO.getImageReaders(in);
+      if (!readers.hasNext()) {
+        return null;
+      }
+      javax.imageio.ImageReader reader = readers.next();
+      try {
+        reader.setInput(in, true, true);
+        return new int[] {reader.getWidth(0), reader.getHeight(0)};
+      } catch (IOException | RuntimeException e) {
+        return null;
+      } finally {
+        reader.dispose();
+      }
+    }
+  }
+
   /** Decodes an image to a 3-channel CHW tensor in [0,1] at its own size. */
   static Tensor readRgb(Path file) throws IOException {
+    int[] size = declaredSize(file);
+    long limit = maxPixels();
+    if (size != null && (long) size[0] * size[1] > limit) {
+      throw new IOException(String.format("image %s is %dx%d, %,d pixels, over the limit of %,d; shrink it, or raise"
+          + " the limit with FIVEPP_JAVA_OPTS=-D%s=N (and the heap: 16 bytes a pixel)", file, size[0], size[1],
+          (long) size[0] * size[1], limit, MAX_PIXELS_PROPERTY));
+    }
     BufferedImage image;
     try {
       image = ImageIO.read(file.toFile());

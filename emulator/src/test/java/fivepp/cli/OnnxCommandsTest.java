@@ -70,4 +70,21 @@ class OnnxCommandsTest {
     MainTest.assertBadInput(MainTest.run("map", "--onnx", cut.toString(), "--svg", svg.toString()), "bad.onnx");
     assertThat(svg).doesNotExist();
   }
+
+  @Test
+  void fuzzedOnnxModelsGiveAMapOrOneLine() throws Exception {
+    byte[] original = Files.readAllBytes(model);
+    java.util.Random rnd = new java.util.Random(13);
+    int ok = 0;
+    long start = System.nanoTime();
+    for (int i = 0; i < 120; i++) {
+      Path f = Files.write(dir.resolve("fuzz" + i + ".onnx"), MainTest.mutate(original, rnd));
+      MainTest.Result r = MainTest.fuzzOutcome(java.time.Duration.ofSeconds(15), "single-hop (verifier)",
+          "map", "--onnx", f.toString(), "--crossbar", "layer", "--svg", "none");
+      ok += r.status() == 0 ? 1 : 0;
+      Files.delete(f);
+    }
+    assertThat(ok).isBetween(1, 119);
+    assertThat((System.nanoTime() - start) / 1e9).isLessThan(40);
+  }
 }

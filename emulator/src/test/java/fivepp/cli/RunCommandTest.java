@@ -98,4 +98,14 @@ class RunCommandTest {
     assertThat(r.status()).isZero();
     assertThat(new ObjectMapper().readTree(r.out()).get("images").asInt()).isEqualTo(3);
   }
+
+  @Test
+  void aMissingOrMalformedClusterConfigIsOneLine() throws Exception {
+    Path none = dir.resolve("none.conf");
+    MainTest.assertBadInput(MainTest.run("run", "--model", "resnet20", "--images", "1", "--cluster", "127.0.0.1:1",
+        "--config", none.toString()), "config file " + none + " does not exist or is not a file");
+    Path bad = Files.writeString(dir.resolve("bad.conf"), "pekko {\n");
+    MainTest.assertBadInput(MainTest.run("run", "--model", "resnet20", "--images", "1", "--cluster", "127.0.0.1:1",
+        "--config", bad.toString()), "config file " + bad + ": ");
+  }
 }

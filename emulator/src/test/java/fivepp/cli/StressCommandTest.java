@@ -130,4 +130,15 @@ class StressCommandTest {
     MainTest.assertBadInput(MainTest.run(args("--sweep", "0.1:0.2:0.1", "--out", dir.resolve("nope").toString())),
         "not a directory");
   }
+
+  @Test
+  void aNameThatIsAPathIsRefusedAndNothingIsWritten() throws Exception {
+    for (String bad : new String[] {"../../x", "sub/x", "..", "/tmp/x", ".hidden"}) {
+      MainTest.assertBadInput(MainTest.run(args("--fabric", "mesh:4x4", "--sweep", "0.1:0.2:0.1", "--out",
+          dir.toString(), "--name", bad)), "--name '" + bad + "': give a plain file name");
+    }
+    try (var left = java.nio.file.Files.list(dir)) {
+      assertThat(left).isEmpty();
+    }
+  }
 }

@@ -1,6 +1,7 @@
 package fivepp.mapping;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import fivepp.model.Network;
 import fivepp.model.NetworkBuilder;
@@ -135,5 +136,38 @@ class CoreGraphTest {
     assertThat(kf.optimal()).isTrue();
     assertThat(kf.confirmed()).isTrue();
     assertThat(Mapping.minK(direct, LinearOrder.search(direct)).k()).isEqualTo(4);
+  }
+
+  @Test
+  void theCoreCountComesFromTheShapesAloneAndMatchesTheTiling() {
+    for (String name : List.of("resnet20", "resnet32", "mobilenetv2", "googlenet", "densenet121")) {
+      Network n = Zoo.get(name);
+      for (Crossbar c : List.of(Crossbar.DEFAULT, Crossbar.LAYER, new Crossbar(64, 128), new Crossbar(512, 32))) {
+        Tiling t = Tiling.DEFAULT.withCrossbar(c);
+        assertThat(CoreGraph.coreCount(n, t)).as(name + " " + c).isEqualTo(CoreGraph.of(n, t).cores().size());
+      }
+    }
+    // every weight is a core of its own: ResNet-20's 268,336 weights (biases ride in the digital unit)
+    assertThat(CoreGraph.coreCount(Zoo.get("resnet20"), Tiling.DEFAULT.withCrossbar(new Crossbar(1, 1))))
+        .isEqualTo(Zoo.get("resnet20").layers().stream().mapToLong(l -> (long) l.rows() * l.cols()).sum());
+  }
+
+  @Test
+  void aCutIntoTooManyCoresIsRefusedBeforeAnyCoreIsBuilt() {
+    long start = System.nanoTime();
+    assertThatThrownBy(() -> CoreGraph.of(Zoo.get("resnet20"), Tiling.DEFAULT.withCrossbar(new Crossbar(1, 1))))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageMatching("resnet20 with crossbar 1x1 needs [0-9,]+ cores, over the limit of 20,000;"
+            + " use a larger --crossbar, or raise the limit with FIVEPP_JAVA_OPTS=-Dfivepp.max-cores=N");
+    assertThat(System.nanoTime() - start).isLessThan(1_000_000_000L);
+    System.setProperty(CoreGraph.MAX_CORES_PROPERTY, "59");
+    try {
+      assertThatThrownBy(() -> CoreGraph.of(Zoo.get("resnet32"), Tiling.DEFAULT))
+          .hasMessageStartingWith("resnet32 with crossbar 256x256 needs 60 cores, over the limit of 59;");
+      System.setProperty(CoreGraph.MAX_CORES_PROPERTY, "60");
+      assertThat(CoreGraph.of(Zoo.get("resnet32"), Tiling.DEFAULT).cores()).hasSize(60);
+    } finally {
+      System.clearProperty(CoreGraph.MAX_CORES_PROPERTY);
+    }
   }
 }

@@ -280,4 +280,45 @@ class ImagesTest {
       throw new AssertionError(e);
     }
   }
+
+  /** A valid PNG, 8-bit gray, all black, of any size: rows of zeros, deflated as they are written. */
+  static void blackPng(Path file, int width, int height) throws IOException {
+    java.io.ByteArrayOutputStream idat = new java.io.ByteArrayOutputStream();
+    try (var z = new java.util.zip.DeflaterOutputStream(idat, new java.util.zip.Deflater(9))) {
+      byte[] row = new byte[1 + width]; // filter byte 0, then the samples
+      for (int y = 0; y < height; y++) {
+        z.write(row);
+      }
+    }
+    java.nio.ByteBuffer ihdr = java.nio.ByteBuffer.allocate(13).putInt(width).putInt(height)
+        .put((byte) 8).put((byte) 0).put((byte) 0).put((byte) 0).put((byte) 0);
+    try (var out = new java.io.DataOutputStream(Files.newOutputStream(file))) {
+      out.write(new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'});
+      chunk(out, "IHDR", ihdr.array());
+      chunk(out, "IDAT", idat.toByteArray());
+      chunk(out, "IEND", new byte[0]);
+    }
+  }
+
+  private static void chunk(java.io.DataOutputStream out, String type, byte[] data) throws IOException {
+    java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+    crc.update(type.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+    crc.update(data);
+    out.writeInt(data.length);
+    out.writeBytes(type);
+    out.write(data);
+    out.writeInt((int) crc.getValue());
+  }
+
+  @Test
+  void aValidImageOverThePixelLimitIsCalledTooLargeNotUnreadable() throws IOException {
+    Path small = dir.resolve("small.png");
+    blackPng(small, 5, 3);
+    assertThat(Images.readRgb(small).shape()).isEqualTo(new Shape(3, 3, 5));
+    Path huge = dir.resolve("huge.png");
+    blackPng(huge, 30000, 30000);
+    assertThatThrownBy(() -> Images.readRgb(huge)).isInstanceOf(IOException.class)
+        .hasMessage("image " + huge + " is 30000x30000, 900,000,000 pixels, over the limit of 16,777,216; shrink it,"
+            + " or raise the limit with FIVEPP_JAVA_OPTS=-Dfivepp.max-image-pixels=N (and the heap: 16 bytes a pixel)");
+  }
 }

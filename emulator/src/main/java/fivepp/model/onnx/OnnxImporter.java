@@ -114,6 +114,9 @@ public final class OnnxImporter {
   /** Reads {@code file} (and external data next to it). */
   public static Imported read(Path file, OnnxImportOptions options) throws IOException {
     String where = file.getFileName() == null ? file.toString() : file.getFileName().toString();
+    if (Files.isDirectory(file)) {
+      throw new IOException(file + ": a folder, not an ONNX file; give the .onnx file itself");
+    }
     if (!Files.isRegularFile(file)) {
       throw new IOException(file + ": no such file");
     }
@@ -1502,6 +1505,7 @@ public final class OnnxImporter {
               f[i] = t.getFloatData(i);
             }
           }
+          finite(name, f);
           return new Const(name, dims, f, null, type);
         }
         case TensorProto.DataType.INT64_VALUE -> {
@@ -1553,11 +1557,35 @@ public final class OnnxImporter {
       }
     }
 
+    /** Weights that hold NaN or an infinity would make every output meaningless: refused. */
+    void finite(String tensor, float[] f) {
+      for (int i = 0; i < f.length; i++) {
+        if (!Float.isFinite(f[i])) {
+          throw new IllegalArgumentException(name + ": tensor " + tensor + " holds " + f[i] + " at index " + i
+              + "; weights and constants must be finite numbers");
+        }
+      }
+    }
+
     void check(String tensor, long got, long want, String what) {
       if (got != want) {
         throw new IllegalArgumentException(name + ": tensor " + tensor + " holds " + got + " " + what
             + " where its dimensions need " + want);
       }
+    }
+
+    /** An external-data offset or length: a whole number >= 0, else the model's mistake. */
+    long externalNumber(String tensor, String key, String value) throws IOException {
+      try {
+        long v = Long.parseLong(value.trim());
+        if (v >= 0) {
+          return v;
+        }
+      } catch (NumberFormatException e) {
+        // reported below
+      }
+      throw new IOException(name + ": tensor " + tensor + " has external data " + key + " '" + value
+          + "'; it must be a whole number of bytes >= 0");
     }
 
     ByteBuffer external(TensorProto t, String tensor) throws IOException {
@@ -1567,8 +1595,8 @@ public final class OnnxImporter {
       for (StringStringEntryProto e : t.getExternalDataList()) {
         switch (e.getKey()) {
           case "location" -> location = e.getValue();
-          case "offset" -> offset = Long.parseLong(e.getValue());
-          case "length" -> length = Long.parseLong(e.getValue());
+          case "offset" -> offset = externalNumber(tensor, "offset", e.getValue());
+          case "length" -> length = externalNumber(tensor, "length", e.getValue());
           default -> { }
         }
       }
@@ -1580,6 +1608,14 @@ public final class OnnxImporter {
         throw new IOException(name + ": external data file " + location + " of tensor " + tensor
             + " is missing (it must be next to the model)");
       }
+      // a symbolic link may lead out of the model's folder: what counts is where the bytes really are
+      Path real = f.toRealPath();
+      if (!real.startsWith(dir.toRealPath())) {
+        throw new IOException(name + ": external data file " + location + " of tensor " + tensor
+            + " leads outside the model's folder (to " + real + "); external data must lie in "
+            + dir.toRealPath());
+      }
+      f = real;
       long size = Files.size(f);
       if (length < 0) {
         length = size - offset;
@@ -1615,9 +1651,9 @@ public final class OnnxImporter {
       return null;
     }
 
-    static int attrInt(NodeProto n, String name, int dflt) {
+    int attrInt(NodeProto n, String name, int dflt) {
       AttributeProto a = attr(n, name);
-      return a == null ? dflt : Math.toIntExact(a.getI());
+      return a == null ? dflt : attrValue(n, name, a.getI());
     }
 
     static float attrFloat(NodeProto n, String name, float dflt) {
@@ -1630,9 +1666,18 @@ public final class OnnxImporter {
       return a == null ? dflt : a.getS().toStringUtf8();
     }
 
-    static int[] attrInts(NodeProto n, String name, int[] dflt) {
+    int[] attrInts(NodeProto n, String name, int[] dflt) {
       AttributeProto a = attr(n, name);
-      return a == null ? dflt : a.getIntsList().stream().mapToInt(Math::toIntExact).toArray();
+      return a == null ? dflt : a.getIntsList().stream().mapToInt(v -> attrValue(n, name, v)).toArray();
+    }
+
+    /** An integer attribute's value as an int; one that does not fit is the model's mistake. */
+    private int attrValue(NodeProto n, String name, long v) {
+      if (v < Integer.MIN_VALUE || v > Integer.MAX_VALUE) {
+        throw new IllegalArgumentException(where(n) + "attribute " + name + " = " + v + " is out of range (at most "
+            + Integer.MAX_VALUE + ")");
+      }
+      return (int) v;
     }
 
     static long[] longs(int[] a) {

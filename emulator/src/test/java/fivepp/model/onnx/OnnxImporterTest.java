@@ -360,4 +360,73 @@ class OnnxImporterTest {
     assertThat(OnnxImporter.read(f, OnnxImportOptions.DEFAULT.withInputShape(1, 1, 8, 6)).network().input())
         .isEqualTo(new Shape(1, 8, 6));
   }
+  @Test
+  void aConvAttributeBeyondAnIntIsRefusedInOneLine() throws IOException {
+    TensorProto w = floats("W", new long[] {1, 1, 1, 1}, 1);
+    for (String attr : List.of("strides", "dilations", "pads")) {
+      long[] big = attr.equals("pads") ? new long[] {1L << 31, 0, 0, 0} : new long[] {1L << 31, 1};
+      ModelProto m = model(value("x", 1, 1, 4, 4), "y", List.of(w),
+          node("Conv", "conv1", List.of("x", "W"), "y", ints(attr, big)));
+      assertThatThrownBy(() -> load(m)).isInstanceOf(IllegalArgumentException.class)
+          .hasMessage("m: node conv1 (Conv): attribute " + attr + " = 2147483648 is out of range (at most 2147483647)");
+    }
+    ModelProto g = model(value("x", 1, 1, 4, 4), "y", List.of(w),
+        node("Conv", "conv1", List.of("x", "W"), "y", integer("group", 1L << 40)));
+    assertThatThrownBy(() -> load(g)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("attribute group = 1099511627776 is out of range");
+  }
+
+  @Test
+  void weightsHoldingNaNOrInfinityAreRefused() throws IOException {
+    assertThatThrownBy(() -> load(convModel(floats("W", new long[] {2, 1, 1, 1}, 1, Float.NaN), 1)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("m: tensor W holds NaN at index 1; weights and constants must be finite numbers");
+    assertThatThrownBy(() -> load(convModel(floats("W", new long[] {1, 1, 1, 1}, Float.NEGATIVE_INFINITY), 1)))
+        .hasMessageContaining("tensor W holds -Infinity at index 0");
+  }
+
+  /** A Conv whose weight W (one float, 2.0) lives in external data {@code location} at {@code offset}. */
+  static ModelProto externalConv(String location, String offset) {
+    TensorProto w = TensorProto.newBuilder().setName("W").setDataType(TensorProto.DataType.FLOAT_VALUE)
+        .addAllDims(List.of(1L, 1L, 1L, 1L)).setDataLocation(TensorProto.DataLocation.EXTERNAL)
+        .addExternalData(fivepp.onnx.StringStringEntryProto.newBuilder().setKey("location").setValue(location))
+        .addExternalData(fivepp.onnx.StringStringEntryProto.newBuilder().setKey("offset").setValue(offset))
+        .addExternalData(fivepp.onnx.StringStringEntryProto.newBuilder().setKey("length").setValue("4"))
+        .build();
+    return model(value("x", 1, 1, 4, 4), "y", List.of(w), node("Conv", "conv1", List.of("x", "W"), "y"));
+  }
+
+  @Test
+  void externalDataIsReadWhereItReallyLiesAndNeverOutsideTheModelsFolder() throws IOException {
+    byte[] two = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putFloat(2f).array();
+    Files.write(dir.resolve("w.bin"), two);
+    assertThat(run(load(externalConv("w.bin", "0")), ramp(16, 0))[5]).isEqualTo(10f);
+    Path outside = Files.createTempDirectory("fivepp-outside");
+    try {
+      Files.write(outside.resolve("secret.bin"), two);
+      Files.createSymbolicLink(dir.resolve("link.bin"), outside.resolve("secret.bin"));
+      assertThatThrownBy(() -> load(externalConv("link.bin", "0"))).isInstanceOf(IOException.class)
+          .hasMessageContaining("external data file link.bin of tensor W leads outside the model's folder")
+          .satisfies(OnnxImporterTest::oneLine);
+      assertThatThrownBy(() -> load(externalConv("../" + outside.getFileName() + "/secret.bin", "0")))
+          .isInstanceOf(IOException.class).hasMessageContaining("must be next to the model");
+    } finally {
+      Files.deleteIfExists(dir.resolve("link.bin"));
+      Files.deleteIfExists(outside.resolve("secret.bin"));
+      Files.delete(outside);
+    }
+  }
+
+  @Test
+  void anExternalDataOffsetThatIsNotANumberIsNamedAsSuch() throws IOException {
+    Files.write(dir.resolve("w.bin"), new byte[4]);
+    assertThatThrownBy(() -> load(externalConv("w.bin", "abc"))).isInstanceOf(IOException.class)
+        .hasMessage("m: tensor W has external data offset 'abc'; it must be a whole number of bytes >= 0");
+  }
+
+  @Test
+  void aFolderIsNotAnOnnxFile() {
+    assertThatThrownBy(() -> OnnxImporter.read(dir, OnnxImportOptions.DEFAULT)).isInstanceOf(IOException.class)
+        .hasMessage(dir + ": a folder, not an ONNX file; give the .onnx file itself");
+  }
 }
