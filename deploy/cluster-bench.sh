@@ -2,14 +2,17 @@
 # Benchmark (not a test): one job across 1, 2, 3 ... member JVMs on this machine, side by side
 # with the same job in one JVM; optionally, what LAN latency costs two members.
 #   deploy/cluster-bench.sh [--pin] [--latency-ms LIST] [--window LIST] [--latency-only] [--warmup N]
-#                           [MAX_MEMBERS] [COUNT]
+#                           [--model-placement] [MAX_MEMBERS] [COUNT]
 #   deploy/cluster-bench.sh 3 3000             3,000 ResNet-32 images on 1..3 members (unpinned)
 #   deploy/cluster-bench.sh --pin              ResNet-50 at 112x112, each JVM on its own CPU
 #   deploy/cluster-bench.sh --pin --latency-ms 0,0.2,1 --window 1,4,16,64    and the latency table
 # Scaling leg: the job in one JVM, then on 1..MAX_MEMBERS members started by deploy/local-cluster.sh
 #   (127.0.0.1, ports 25621.., management 7727.., plaintext on loopback); a Markdown table of
 #   images/s, speed-up over 1 member, bytes per image crossing members and each member's share.
-#   Defaults: 3 members, 3000 images of "--model resnet32 --fabric 5pp".
+#   Before each leg on members, a warm-up run of --warmup N images on the same members. The members
+#   of a 'run' are placed by the one-JVM leg's measured busy time per core ('--work-profile'), or
+#   by the cost model with --model-placement. Defaults: 3 members, 3000 images of "--model resnet32
+#   --fabric 5pp".
 # --pin: member k runs on CPU (k-1) mod nproc (taskset), the one-JVM leg on CPU 0; the coordinator
 #   ('fivepp run --cluster') is not pinned. Defaults then: "--model resnet50 --input 112x112
 #   --fabric 5pp", 200 images, members 1..nproc (at least 2, at most 8), capacity 1024 cores each.
@@ -18,7 +21,7 @@
 #   every byte on D ms after it arrived (one way; this kernel has no netem). Members speak TLS
 #   (a throw-away self-signed key made here). A table of one-way latency x window -> images/s.
 #   Defaults: latencies 0,0.2,1 ms, windows 1,4,16,64; before them, per latency, a warm-up run of
-#   --warmup N images (default 20; 0: none) on the same members. Addresses: 10.211.K.0/24, only
+#   --warmup N images (default 50; 0: none) on the same members. Addresses: 10.211.K.0/24, only
 #   inside the namespaces this script creates and deletes; the host's own network is not touched.
 # Environment: FIVEPP_BENCH_COMMAND=run (default) or stress ('fivepp stress' of COUNT cycles;
 #   scaling leg only), FIVEPP_BENCH_ARGS (the job's options), FIVEPP_CAPACITY (cores per member),
@@ -29,12 +32,13 @@ me="cluster-bench.sh"
 jar="$root/emulator/target/fivepp.jar"
 
 fail() { echo "$me: $1" >&2; exit 2; }
-usage() { sed -n '2,26s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; }
+usage() { sed -n '2,29s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; }
 
-pin=0 latency_only=0 latencies="" windows="" warmup=20 positional=()
+pin=0 latency_only=0 latencies="" windows="" warmup=50 by_model=0 positional=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --pin) pin=1 ;;
+    --model-placement) by_model=1 ;;
     --latency-only) latency_only=1 ;;
     --latency-ms | --window | --warmup)
       [ $# -ge 2 ] && [ -n "$2" ] && [[ "$2" != -* ]] || fail "$1 needs a value, e.g. $1 4"
@@ -45,7 +49,7 @@ while [ $# -gt 0 ]; do
     --window=*) windows="${1#*=}"; [ -n "$windows" ] || fail "--window needs a list, e.g. --window 1,4" ;;
     -h | --help) usage; exit 0 ;;
     --) shift; positional+=("$@"); break ;;
-    -*) fail "unknown option '$1' (options: --pin, --latency-ms LIST, --window LIST, --latency-only, --warmup N; see --help)" ;;
+    -*) fail "unknown option '$1' (options: --pin, --latency-ms LIST, --window LIST, --latency-only, --warmup N, --model-placement; see --help)" ;;
     *) positional+=("$1") ;;
   esac
   shift
@@ -174,14 +178,27 @@ scaling() {
         taskset -a -p -c "$(cpu_of "$i")" "$(cat "$FIVEPP_CLUSTER_DIR/member-$i.pid")" >/dev/null
       done
     fi
+    local place=()
+    [ "$command" != run ] || [ "$by_model" = 1 ] || place=(--work-profile "$out/local.json")
+    if [ "$command" = run ] && [ "$warmup" -gt 0 ]; then
+      progress "scaling: warming $n member(s) up with $warmup images"
+      # shellcheck disable=SC2086
+      "$root/deploy/fivepp" run $args --images "$warmup" --check 0 "${place[@]}" \
+        --cluster "127.0.0.1:$FIVEPP_BASE_PORT" --members "$n" > /dev/null 2> "$out/err" \
+        || { echo "$me: the warm-up on $n member(s) failed: $(tail -n 1 "$out/err")" >&2; exit 1; }
+    fi
     progress "scaling: on $n member(s)"
     # shellcheck disable=SC2086
-    "$root/deploy/fivepp" "$command" $args "${job[@]}" --format json \
+    "$root/deploy/fivepp" "$command" $args "${job[@]}" --format json "${place[@]}" \
       --cluster "127.0.0.1:$FIVEPP_BASE_PORT" --members "$n" > "$out/m$n.json" 2> "$out/err" \
       || { echo "$me: the leg on $n member(s) failed: $(tail -n 1 "$out/err")" >&2; exit 1; }
     "$root/deploy/local-cluster.sh" stop >/dev/null
   done
-  echo "Scaling: $command $args, $count per leg$([ "$pin" = 1 ] && echo ", pinned") ($(date -u +%Y-%m-%dT%H:%MZ), $ncpu CPUs)"
+  local how=""
+  if [ "$command" = run ]; then
+    how=", members warmed by $warmup images, placed by $([ "$by_model" = 1 ] && echo "the cost model" || echo "the one-JVM leg's measured busy time")"
+  fi
+  echo "Scaling: $command $args, $count per leg$([ "$pin" = 1 ] && echo ", pinned")$how ($(date -u +%Y-%m-%dT%H:%MZ), $ncpu CPUs)"
   echo
   scaling_table
 }
