@@ -21,7 +21,8 @@ import org.apache.pekko.actor.typed.ActorRef;
  * {@code proto/.../wire.proto}: tensors as little-endian float32 bytes, actor references in
  * Pekko's serialization format. Bound in application.conf; Java serialization stays off.
  */
-public final class WireSerializer extends ProtobufSerializer {
+public final class WireSerializer extends ProtobufSerializer
+    implements org.apache.pekko.serialization.ByteBufferSerializer {
   public WireSerializer(ExtendedActorSystem system) {
     super(system);
   }
@@ -137,6 +138,44 @@ public final class WireSerializer extends ProtobufSerializer {
       return b.setHeapUsedBytes(c.heapUsedBytes()).setHeapPeakBytes(c.heapPeakBytes()).build().toByteArray();
     }
     throw new IllegalArgumentException("no wire format for " + o.getClass().getName());
+  }
+
+  /**
+   * Artery's way: the data and envelopes that carry a run's rows are written straight into its
+   * send buffer, and read straight from its receive buffer, with no byte array between; every
+   * other message goes through {@link #toBinary(Object)}.
+   */
+  @Override
+  public void toBinary(Object o, ByteBuffer buf) {
+    com.google.protobuf.MessageLite m = o instanceof CoreActor.Envelope e ? envelope(e) : null;
+    if (m == null) {
+      buf.put(toBinary(o));
+      return;
+    }
+    if (m.getSerializedSize() > buf.remaining()) {
+      throw new java.nio.BufferOverflowException(); // Artery reports the message as too large
+    }
+    try {
+      com.google.protobuf.CodedOutputStream out = com.google.protobuf.CodedOutputStream.newInstance(buf);
+      m.writeTo(out);
+      out.flush();
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @Override
+  public Object fromBinary(ByteBuffer buf, String manifest) throws NotSerializableException {
+    if (manifest.equals("E")) {
+      try {
+        return envelope(fivepp.proto.wire.Envelope.parseFrom(buf));
+      } catch (InvalidProtocolBufferException e) {
+        throw new NotSerializableException(manifest + ": " + e.getMessage());
+      }
+    }
+    byte[] bytes = new byte[buf.remaining()];
+    buf.get(bytes);
+    return fromBinary(bytes, manifest);
   }
 
   @Override

@@ -157,6 +157,38 @@ class WireSerializerTest {
   }
 
   @Test
+  void anEnvelopeGoesStraightIntoAndOutOfArterysBuffersWithTheSameBytes() throws Exception {
+    CoreActor.Envelope e = new CoreActor.Envelope(List.of(
+        new CoreActor.Data(3, 1, 7, 0, 3, new float[] {Float.intBitsToFloat(0x7fc00001), -0f, 2.5f}, 1.25e-6,
+            new int[] {4, 9}, 1, 8),
+        new CoreActor.Data(4, 1, 8, 0, 1, new float[] {Float.MIN_VALUE}, 2.5e-6, new int[] {4, 9}, 1, 8)));
+    WireSerializer ser = (WireSerializer) serialization().findSerializerFor(e);
+    byte[] bytes = ser.toBinary(e);
+    // as Artery does: a direct buffer, its header already written
+    java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocateDirect(4096);
+    buf.position(28);
+    ser.toBinary(e, buf);
+    assertThat(buf.position()).isEqualTo(28 + bytes.length);
+    buf.flip().position(28);
+    byte[] written = new byte[buf.remaining()];
+    buf.duplicate().get(written);
+    assertThat(written).containsExactly(bytes);
+    CoreActor.Envelope back = (CoreActor.Envelope) ser.fromBinary(buf, "E");
+    assertThat(back.data()).hasSize(2);
+    assertThat(Float.floatToRawIntBits(back.data().get(0).values()[0])).isEqualTo(0x7fc00001);
+    assertThat(back.data().get(1).values()).containsExactly(Float.MIN_VALUE);
+    assertThat(back.data().get(1).row()).isEqualTo(8);
+    // an envelope larger than what is left of the buffer is refused, and Artery says so
+    java.nio.ByteBuffer small = java.nio.ByteBuffer.allocateDirect(bytes.length - 1);
+    assertThatThrownBy(() -> ser.toBinary(e, small)).isInstanceOf(java.nio.BufferOverflowException.class);
+    // any other message takes the byte-array path, into the same buffer
+    java.nio.ByteBuffer other = java.nio.ByteBuffer.allocate(256);
+    ser.toBinary(new Member.StopRun(12, 2), other);
+    other.flip();
+    assertThat(ser.fromBinary(other, "ST")).isEqualTo(new Member.StopRun(12, 2));
+  }
+
+  @Test
   void aDamagedEnvelopeIsRefusedNotMisread() {
     byte[] bytes = fivepp.proto.wire.Envelope.newBuilder().addImage(1).addPort(0).addRow(0).addCol(0).addCount(1)
         .addReady(0).addHop(1).addBits(8).addRoute(0).addLength(4)
