@@ -13,7 +13,7 @@
 #   of a 'run' are placed by the one-JVM leg's measured busy time per core ('--work-profile'), or
 #   by the cost model with --model-placement. Defaults: 3 members, 3000 images of "--model resnet32
 #   --fabric 5pp".
-# --pin: member k runs on CPU (k-1) mod nproc (taskset), the one-JVM leg on CPU 0; the coordinator
+# --pin: member k starts on CPU (k-1) mod nproc (taskset), the one-JVM leg on CPU 0; the coordinator
 #   ('fivepp run --cluster') is not pinned. Defaults then: "--model resnet50 --input 112x112
 #   --fabric 5pp", 200 images, members 1..nproc (at least 2, at most 8), capacity 1024 cores each.
 # Latency leg (--latency-ms, --window or --latency-only; as root): 2 members and the coordinator,
@@ -171,12 +171,13 @@ scaling() {
   "${pin0[@]}" "$root/deploy/fivepp" "$command" $args "${job[@]}" --format json > "$out/local.json" 2> "$out/err" \
     || { echo "$me: the one-JVM leg failed: $(tail -n 1 "$out/err")" >&2; exit 1; }
   for ((n = 1; n <= max; n++)); do
-    "$root/deploy/local-cluster.sh" "$n" >/dev/null
     if [ "$pin" = 1 ]; then
-      # -a: every thread of the running member, and so every thread they start later
-      for ((i = 1; i <= n; i++)); do
-        taskset -a -p -c "$(cpu_of "$i")" "$(cat "$FIVEPP_CLUSTER_DIR/member-$i.pid")" >/dev/null
-      done
+      # each member started on its CPU, so that its JVM sizes its threads for one CPU
+      local cpus=()
+      for ((i = 1; i <= n; i++)); do cpus+=("$(cpu_of "$i")"); done
+      FIVEPP_MEMBER_CPUS="$(IFS=,; echo "${cpus[*]}")" "$root/deploy/local-cluster.sh" "$n" >/dev/null
+    else
+      "$root/deploy/local-cluster.sh" "$n" >/dev/null
     fi
     local place=()
     [ "$command" != run ] || [ "$by_model" = 1 ] || place=(--work-profile "$out/local.json")

@@ -8,7 +8,9 @@
 # Environment: FIVEPP_CLUSTER_DIR (logs and pid files; default /tmp/fivepp-local-cluster-UID),
 #   FIVEPP_BASE_PORT, FIVEPP_MANAGEMENT_BASE, FIVEPP_CAPACITY (vertices per member, default 4096),
 #   FIVEPP_UP_TIMEOUT (seconds to wait for all members, default 120), FIVEPP_JAVA_OPTS,
-#   FIVEPP_NODE_ARGS (more 'fivepp node' options, e.g. "--config deploy/tls/member-tls.conf").
+#   FIVEPP_NODE_ARGS (more 'fivepp node' options, e.g. "--config deploy/tls/member-tls.conf"),
+#   FIVEPP_MEMBER_CPUS (e.g. "0,1": member i runs on CPU number i of the list, round robin, started
+#   under taskset so that its JVM sizes its threads for that one CPU).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 jar="$root/emulator/target/fivepp.jar"
@@ -51,6 +53,10 @@ start() {
   [ $((base + n - 1)) -le 65535 ] && [ $((mbase + n - 1)) -le 65535 ] || fail "the ports would run past 65535"
   is_count "$capacity" || fail "FIVEPP_CAPACITY must be a positive number of cores, not '$capacity'"
   is_count "$timeout" || fail "FIVEPP_UP_TIMEOUT must be a positive number of seconds, not '$timeout'"
+  [ -z "${FIVEPP_MEMBER_CPUS:-}" ] || [[ "$FIVEPP_MEMBER_CPUS" =~ ^[0-9]+(,[0-9]+)*$ ]] \
+    || fail "FIVEPP_MEMBER_CPUS must be CPU numbers separated by commas (e.g. 0,1), not '$FIVEPP_MEMBER_CPUS'"
+  [ -z "${FIVEPP_MEMBER_CPUS:-}" ] || command -v taskset >/dev/null \
+    || fail "FIVEPP_MEMBER_CPUS needs taskset (apt-get install util-linux)"
   command -v curl >/dev/null || fail "curl is needed to watch the members come up (apt-get install curl)"
   if [ -n "$(live_pids)" ]; then
     fail "members started from $state are still running; '$me stop' first"
@@ -72,8 +78,14 @@ start() {
   echo "starting $n members (logs in $state) ..."
   for ((i = 1; i <= n; i++)); do
     port=$((base + i - 1)); mport=$((mbase + i - 1))
+    local pin=()
+    if [ -n "${FIVEPP_MEMBER_CPUS:-}" ]; then
+      local cpus
+      IFS=, read -r -a cpus <<<"$FIVEPP_MEMBER_CPUS"
+      pin=(taskset -c "${cpus[$(((i - 1) % ${#cpus[@]}))]}")
+    fi
     # shellcheck disable=SC2086  # FIVEPP_JAVA_OPTS and FIVEPP_NODE_ARGS are lists of words
-    nohup java --add-modules jdk.incubator.vector ${FIVEPP_JAVA_OPTS:-} -jar "$jar" node \
+    nohup "${pin[@]}" java --add-modules jdk.incubator.vector ${FIVEPP_JAVA_OPTS:-} -jar "$jar" node \
       --hostname 127.0.0.1 --port "$port" --seed "$seed" --management-port "$mport" \
       --capacity "$capacity" --join-timeout "$timeout" ${FIVEPP_NODE_ARGS:-} \
       >"$state/member-$i.log" 2>&1 </dev/null &

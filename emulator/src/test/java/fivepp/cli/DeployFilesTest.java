@@ -92,6 +92,10 @@ class DeployFilesTest {
     Ran ports = exec(Map.of("FIVEPP_CLUSTER_DIR", tmp.toString(), "FIVEPP_BASE_PORT", "65535"), script, "2");
     assertThat(ports.status()).isEqualTo(2);
     assertThat(ports.err()).contains("past 65535");
+    Ran cpus = exec(Map.of("FIVEPP_CLUSTER_DIR", tmp.toString(), "FIVEPP_MEMBER_CPUS", "0,,1"), script, "2");
+    assertThat(cpus.status()).isEqualTo(2);
+    assertThat(cpus.err().strip()).isEqualTo(
+        "local-cluster.sh: FIVEPP_MEMBER_CPUS must be CPU numbers separated by commas (e.g. 0,1), not '0,,1'");
     Ran usage = exec(env, script);
     assertThat(usage.status()).isEqualTo(2);
     assertThat(usage.err()).contains("deploy/local-cluster.sh N").contains("stop");
