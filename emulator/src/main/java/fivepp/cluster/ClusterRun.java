@@ -46,7 +46,7 @@ public final class ClusterRun {
     ClusterDeployment d = new ClusterDeployment(spec,
         VertexCosts.of(g, p.vertexOf(), f::route, options.pixels(), options.window(), spec.onnx() != null), membersWanted, wait, explicit,
         live);
-    return Emulator.run(g, w, f, p, images, options, progress, d, config, live).withShares(d.shares());
+    return Emulator.run(g, w, f, p, images, options, progress, d, config, live);
   }
 
   /**
