@@ -184,7 +184,6 @@ public final class CoreEngine {
    */
   private static final ThreadLocal<float[][]> SCRATCH =
       ThreadLocal.withInitial(() -> new float[][] {new float[0], new float[0], new float[0]});
-  /** Per queued row, per crossbar row: the line-buffer row it reads and where. */
   /** Per queued row of a batch, the rows of its window ({@code lines[k][ky]}). */
   private final float[][][] lines;
   /** Per weight block, per crossbar row: where in its window row the row's input starts. */
@@ -278,12 +277,12 @@ public final class CoreEngine {
     current = image;
   }
 
-  /** Virtual seconds spent in MVMs. */
   /** The core's virtual clock: when its latest MVM ends, in seconds. */
   public double virtualTime() {
     return free;
   }
 
+  /** Virtual seconds spent in MVMs. */
   public double virtualBusy() {
     return mvms * tMvm;
   }
@@ -421,8 +420,6 @@ public final class CoreEngine {
     return r;
   }
 
-  /** Copies channels x count values into row r, whose channels are {@code pitch} apart and
-   *  start at {@code lead}. */
   /** The state of {@code image}, or null if nothing of it has arrived yet. */
   private ImageState state(int image) {
     if (image < current) {
@@ -456,6 +453,10 @@ public final class CoreEngine {
     return ring[i];
   }
 
+  /**
+   * Copies channels x count values into row r, whose channels are {@code pitch} apart and start at
+   * {@code lead}.
+   */
   private static void put(RowBuf r, int channel0, int channels, int pitch, int lead, int col,
       int count, float[] values, double ready) {
     for (int c = 0; c < channels; c++) {
