@@ -305,7 +305,7 @@ public final class CoreEngine {
         RowBuf r = s.psum.at[row];
         if (r == null && count == convOut.width() && values.length == cols * count) {
           // a whole row, taken over: a row of partial sums has one receiver, which may write it
-          // (finish sums into it and sends it on), and its sender keeps no reference to it
+          // (finishRow sums into it and sends it on), and its sender keeps no reference to it
           s.psum.at[row] = new RowBuf(values, count, ready);
           return;
         }
@@ -361,8 +361,8 @@ public final class CoreEngine {
       if (s == null) {
         break;
       }
-      collect(image, s);
-      if (!collected(s)) {
+      queueReady(image, s);
+      if (!imageQueued(s)) {
         break;
       }
       image++;
@@ -373,7 +373,7 @@ public final class CoreEngine {
         int to = Math.min(jobs.size(), from + BATCH);
         float[] acc = multiply(from, to);
         for (int k = from; k < to; k++) {
-          finish(jobs.get(k), acc, (k - from) * cols * convOut.width());
+          finishRow(jobs.get(k), acc, (k - from) * cols * convOut.width());
         }
       }
       jobs = new ArrayList<>();
@@ -486,7 +486,7 @@ public final class CoreEngine {
    * Moves image {@code image}'s complete input rows on to conv input rows, and queues every
    * output row whose window, partial sums and residual are complete as a {@link Job}.
    */
-  private void collect(int image, ImageState s) {
+  private void queueReady(int image, ImageState s) {
     // 1. raw input rows -> pre-activation -> pre-pool -> conv input rows
     while (s.nextConvIn < conv.height() && convInReady(s, s.nextConvIn)) {
       RowBuf r = convInRow(s, s.nextConvIn);
@@ -514,7 +514,7 @@ public final class CoreEngine {
    * True when every output row of the image is queued and its forwarded rows are through:
    * once the queued rows are computed the image is done, and the next one may start.
    */
-  private boolean collected(ImageState s) {
+  private boolean imageQueued(ImageState s) {
     if (s.nextOut < convOut.height()) {
       return false;
     }
@@ -769,7 +769,7 @@ public final class CoreEngine {
    * The rest of a queued row once its MVMs are done: partial sums and residual, virtual time,
    * bias and activation, post-pool, and on to its consumers.
    */
-  private void finish(Job j, float[] acc, int at) {
+  private void finishRow(Job j, float[] acc, int at) {
     int image = j.image();
     ImageState s = j.s();
     int yo = j.yo();
@@ -888,7 +888,7 @@ public final class CoreEngine {
     RowBuf o = new RowBuf(v, times);
     Pool p = layer.postPool();
     if (p == null) {
-      finished(image, yo, o, wo);
+      sendOutputRow(image, yo, o, wo);
       s.nextPost++;
       return;
     }
@@ -899,7 +899,7 @@ public final class CoreEngine {
         break;
       }
       RowBuf pooled = pool(p, s.post, s.nextPost, cols, convOut.height(), wo, output.width());
-      finished(image, s.nextPost, pooled, output.width());
+      sendOutputRow(image, s.nextPost, pooled, output.width());
       s.nextPost++;
       s.post.dropBelow(Math.min(poolRows(p, s.nextPost, convOut.height())[0], span[1]));
     }
@@ -914,7 +914,7 @@ public final class CoreEngine {
   }
 
   /** A finished output row of this core's channels: send it to every consumer. */
-  private void finished(int image, int row, RowBuf r, int width) {
+  private void sendOutputRow(int image, int row, RowBuf r, int width) {
     for (CorePlan.Send send : plan.sends) {
       if (send.kind() != Flow.Kind.PARTIAL_SUM && send.source().equals(layer.name())) {
         emit(send, image, row, r.v, r.ready, width);
