@@ -110,14 +110,16 @@ final class StressConductor extends AbstractBehavior<StressConductor.Command> {
     return place(new Run(r));
   }
 
+  /** In every phase: members the receptionist lists are asked for their info. */
   private Behavior<Command> onListing(Listing l) {
     members.listed(l.listing(), infoAdapter);
-    return this;
+    return Behaviors.same();
   }
 
+  /** Outside placing: a member's info goes into the directory, for the next placement. */
   private Behavior<Command> onInfo(GotInfo i) {
     members.answered(i.info());
-    return this;
+    return Behaviors.same();
   }
 
   private Behavior<Command> onGone(MemberGone g) {
@@ -186,10 +188,7 @@ final class StressConductor extends AbstractBehavior<StressConductor.Command> {
     public Receive<Command> createReceive() {
       return newReceiveBuilder()
           .onMessage(RunStress.class, StressConductor::busy)
-          .onMessage(Listing.class, l -> {
-            members.listed(l.listing(), infoAdapter);
-            return this;
-          })
+          .onMessage(Listing.class, StressConductor.this::onListing)
           .onMessage(GotInfo.class, i -> {
             members.answered(i.info());
             return tryPlace();
@@ -295,14 +294,8 @@ final class StressConductor extends AbstractBehavior<StressConductor.Command> {
     public Receive<Command> createReceive() {
       return newReceiveBuilder()
           .onMessage(RunStress.class, StressConductor::busy)
-          .onMessage(Listing.class, l -> {
-            members.listed(l.listing(), infoAdapter);
-            return this;
-          })
-          .onMessage(GotInfo.class, i -> {
-            members.answered(i.info());
-            return this;
-          })
+          .onMessage(Listing.class, StressConductor.this::onListing)
+          .onMessage(GotInfo.class, StressConductor.this::onInfo)
           .onMessage(MemberGone.class, this::onGone)
           .onMessage(Timeout.class, t -> this) // of a placement that is over
           .onMessage(StressRegion.Progress.class, this::onProgress)

@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.Terminated;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -76,9 +77,16 @@ class ClusterDeploymentTest {
     });
   }
 
-  private static ClusterDeployment deployment() {
-    // two members wanted, and they never answer: the deployer waits and spawns nothing
-    return new ClusterDeployment(null, null, 2, Duration.ofMinutes(5), Map.of(), null);
+  /**
+   * A coordinator (see {@link #coordinator}) whose deployer has found {@code members}: two wanted,
+   * and they never answer, so it waits and spawns nothing.
+   */
+  private static ActorRef<Coordinator.Command> deployedTo(List<TestProbe<Member.Command>> members, boolean finish,
+      TestProbe<String> said) {
+    ClusterDeployment d = new ClusterDeployment(null, null, 2, Duration.ofMinutes(5), Map.of(), null);
+    ActorRef<Coordinator.Command> c = KIT.spawn(coordinator(d, finish, said));
+    members.forEach(m -> m.expectMessageClass(Member.GetInfo.class, Duration.ofSeconds(10)));
+    return c;
   }
 
   /** The run the member is told to stop everything of. */
@@ -92,10 +100,7 @@ class ClusterDeploymentTest {
   void finishingTheRunStopsItOnEveryMemberFoundAndNothingElse() {
     List<TestProbe<Member.Command>> members = members();
     TestProbe<String> said = KIT.createTestProbe();
-    var c = KIT.spawn(coordinator(deployment(), true, said));
-    members.forEach(m -> m.expectMessageClass(Member.GetInfo.class, Duration.ofSeconds(10)));
-
-    c.tell(new Coordinator.DeployFailed("the test's signal to finish"));
+    deployedTo(members, true, said).tell(new Coordinator.DeployFailed("the test's signal to finish"));
 
     said.expectMessage("finished");
     long run = stoppedRun(members.get(0));
@@ -109,11 +114,7 @@ class ClusterDeploymentTest {
   @Test
   void aCoordinatorThatStopsWithoutFinishingStopsTheRunOnItsMembersToo() {
     List<TestProbe<Member.Command>> members = members();
-    TestProbe<String> said = KIT.createTestProbe();
-    var c = KIT.spawn(coordinator(deployment(), false, said));
-    members.forEach(m -> m.expectMessageClass(Member.GetInfo.class, Duration.ofSeconds(10)));
-
-    c.tell(new Coordinator.DeployFailed("the test's signal to stop"));
+    deployedTo(members, false, KIT.createTestProbe()).tell(new Coordinator.DeployFailed("the test's signal to stop"));
 
     long run = stoppedRun(members.get(0));
     assertThat(stoppedRun(members.get(1))).isEqualTo(run);
