@@ -25,7 +25,8 @@ import org.apache.pekko.actor.typed.receptionist.Receptionist;
  */
 final class Deployer extends AbstractBehavior<Deployer.Command> {
 
-  interface Command extends NoSerializationVerificationNeeded {}
+  sealed interface Command extends NoSerializationVerificationNeeded
+      permits Deploy, Listing, GotInfo, GotSpawned, MemberGone, Timeout, Poll, GotLive {}
 
   record Deploy(int epoch, int[] vertices) implements Command {}
 
