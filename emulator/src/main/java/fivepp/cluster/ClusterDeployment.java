@@ -13,7 +13,8 @@ import org.apache.pekko.actor.typed.javadsl.ActorContext;
 /**
  * A {@link Deployment} on cluster members: the coordinator's {@link Deployer} child places the
  * array's vertices on the members that are up, balanced by work, and watches them for the rest of
- * the run; {@link #shares()} tells each member's share of the array it last built.
+ * the run, and when the run is over it stops the deployer, which stops the members' share of the
+ * run. The members' shares of the array last built come to the coordinator with the array.
  */
 public final class ClusterDeployment implements Deployment {
   private final Deployer.Settings settings;
@@ -30,13 +31,7 @@ public final class ClusterDeployment implements Deployment {
   public ClusterDeployment(ArraySpec spec, VertexCosts costs, int membersWanted, Duration wait,
       Map<String, int[]> explicit, fivepp.runtime.LiveStats live) {
     this.settings = new Deployer.Settings(new java.security.SecureRandom().nextLong() & Long.MAX_VALUE, spec,
-        costs, membersWanted, wait, Map.copyOf(explicit), java.util.concurrent.ConcurrentHashMap.newKeySet(), live,
-        new java.util.concurrent.atomic.AtomicReference<>(java.util.List.of()));
-  }
-
-  /** Each member's share of the array last deployed, in address order; empty before the first. */
-  public java.util.List<fivepp.runtime.RunReport.MemberShare> shares() {
-    return settings.shares().get();
+        costs, membersWanted, wait, Map.copyOf(explicit), live);
   }
 
   @Override
@@ -55,9 +50,10 @@ public final class ClusterDeployment implements Deployment {
 
   @Override
   public void finish(ActorContext<Coordinator.Command> ctx) {
-    // straight to the members: the deployer, a child of the coordinator, stops with it
-    for (ActorRef<Member.Command> m : settings.known()) {
-      m.tell(new Member.StopRun(settings.run(), Integer.MAX_VALUE));
+    // the deployer, the one owner of the members it found, tells them to stop the run as it stops
+    if (deployer != null) {
+      ctx.unwatch(deployer);
+      ctx.stop(deployer);
     }
   }
 }

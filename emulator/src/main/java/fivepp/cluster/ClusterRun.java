@@ -54,7 +54,7 @@ public final class ClusterRun {
       }
     }
     ClusterDeployment d = new ClusterDeployment(spec, costs, membersWanted, wait, explicit, live);
-    return Emulator.run(g, w, f, p, images, options, progress, d, config, live).withShares(d.shares());
+    return Emulator.run(g, w, f, p, images, options, progress, d, config, live);
   }
 
   /**

@@ -2,16 +2,14 @@ package fivepp.cluster;
 
 import fivepp.runtime.Coordinator;
 import fivepp.runtime.CoreActor;
-import fivepp.runtime.RunReport;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.atomic.AtomicReference;
 import org.apache.pekko.actor.NoSerializationVerificationNeeded;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -27,7 +25,8 @@ import org.apache.pekko.actor.typed.receptionist.Receptionist;
  */
 final class Deployer extends AbstractBehavior<Deployer.Command> {
 
-  interface Command extends NoSerializationVerificationNeeded {}
+  sealed interface Command extends NoSerializationVerificationNeeded
+      permits Deploy, Listing, GotInfo, GotSpawned, MemberGone, Timeout, Poll, GotLive {}
 
   record Deploy(int epoch, int[] vertices) implements Command {}
 
@@ -41,13 +40,9 @@ final class Deployer extends AbstractBehavior<Deployer.Command> {
 
   private record Timeout(int epoch) implements Command {}
 
-  /**
-   * What a cluster run asks for: the array ({@code spec}, priced by {@code costs}), and where the
-   * deployer leaves each member's share of the array it last built ({@code shares}).
-   */
+  /** What a cluster run asks for: the array ({@code spec}, priced by {@code costs}). */
   record Settings(long run, ArraySpec spec, VertexCosts costs, int membersWanted, Duration patience,
-      Map<String, int[]> explicit, Set<ActorRef<Member.Command>> known, fivepp.runtime.LiveStats live,
-      AtomicReference<List<RunReport.MemberShare>> shares) {}
+      Map<String, int[]> explicit, fivepp.runtime.LiveStats live) {}
 
   private record Poll() implements Command {}
 
@@ -108,11 +103,23 @@ final class Deployer extends AbstractBehavior<Deployer.Command> {
           return this;
         })
         .onMessage(GotLive.class, this::onLive)
+        .onSignal(PostStop.class, p -> onStop())
         .build();
   }
 
   private Behavior<Command> onListing(Listing l) {
-    settings.known().addAll(members.listed(l.listing(), infoAdapter));
+    members.listed(l.listing(), infoAdapter);
+    return this;
+  }
+
+  /**
+   * The run is over (the coordinator stopped this deployer, or stopped itself): every member ever
+   * listed stops what it hosts of the run.
+   */
+  private Behavior<Command> onStop() {
+    for (ActorRef<Member.Command> m : members.listedMembers()) {
+      m.tell(new Member.StopRun(settings.run(), Integer.MAX_VALUE));
+    }
     return this;
   }
 
@@ -172,8 +179,8 @@ final class Deployer extends AbstractBehavior<Deployer.Command> {
     if (++replies == assignment.size()) {
       deployed = pending.epoch();
       timers.cancel(new Timeout(deployed));
-      settings.shares().set(WorkPlacement.shares(settings.costs(), assignment, placedOn));
-      coordinator.tell(new Coordinator.Deployed(deployed, Map.copyOf(actors), Map.copyOf(memberOf)));
+      coordinator.tell(new Coordinator.Deployed(deployed, Map.copyOf(actors), Map.copyOf(memberOf),
+          WorkPlacement.shares(settings.costs(), assignment, placedOn)));
       pending = null;
     }
     return this;

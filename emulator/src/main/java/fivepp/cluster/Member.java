@@ -8,7 +8,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
@@ -219,56 +218,8 @@ public final class Member extends AbstractBehavior<Member.Command> {
   }
 
   private Behavior<Command> onGetLive(GetLive g) {
-    LiveStats l = live.get(g.run());
-    List<LiveStats.Vertex> vs = l == null ? List.of() : l.vertices();
-    List<LiveStats.Channel> cs = l == null ? List.of() : l.channels();
-    int n = vs.size();
-    int[] vertex = new int[n];
-    int[] core = new int[n];
-    long[] mvms = new long[n];
-    long[] busy = new long[n];
-    double[] vtime = new double[n];
-    long[] in = new long[n];
-    long[] out = new long[n];
-    for (int i = 0; i < n; i++) {
-      LiveStats.Vertex v = vs.get(i);
-      vertex[i] = v.vertex;
-      core[i] = v.core;
-      mvms[i] = v.mvms();
-      busy[i] = v.busyNanos();
-      vtime[i] = v.virtualTime();
-      in[i] = v.messagesIn();
-      out[i] = v.messagesOut();
-    }
-    long[] flushes = new long[n];
-    List<Integer> envFrom = new ArrayList<>();
-    List<String> envTo = new ArrayList<>();
-    List<Long> envs = new ArrayList<>();
-    for (int i = 0; i < n; i++) {
-      LiveStats.Envelopes e = vs.get(i).envelopes();
-      flushes[i] = e.flushes();
-      int v = vertex[i];
-      new TreeMap<>(e.envelopesOut()).forEach((to, k) -> {
-        envFrom.add(v);
-        envTo.add(to);
-        envs.add(k);
-      });
-    }
-    int m = cs.size();
-    int[] from = new int[m];
-    int[] to = new int[m];
-    long[] bits = new long[m];
-    long[] msgs = new long[m];
-    for (int i = 0; i < m; i++) {
-      LiveStats.Channel c = cs.get(i);
-      from[i] = c.from;
-      to[i] = c.to;
-      bits[i] = c.bits();
-      msgs[i] = c.messages();
-    }
-    g.replyTo().tell(new LiveCounters(address, g.run(), vertex, core, mvms, busy, vtime, in, out, from, to, bits, msgs,
-        flushes, envFrom.stream().mapToInt(Integer::intValue).toArray(), envTo.toArray(String[]::new),
-        envs.stream().mapToLong(Long::longValue).toArray(), fivepp.runtime.Heap.usedBytes(), fivepp.runtime.Heap.peakBytes()));
+    g.replyTo().tell(LiveColumns.pack(address, g.run(), live.get(g.run()),
+        fivepp.runtime.Heap.usedBytes(), fivepp.runtime.Heap.peakBytes()));
     return this;
   }
 

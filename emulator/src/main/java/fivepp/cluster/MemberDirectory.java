@@ -57,6 +57,11 @@ final class MemberDirectory {
     return added;
   }
 
+  /** Every member the receptionist ever listed, whether it answered or not. */
+  Collection<ActorRef<Member.Command>> listedMembers() {
+    return java.util.Collections.unmodifiableSet(asked);
+  }
+
   /** A member's answer: known from now on, unless it is already gone. */
   void answered(Member.Info i) {
     if (!gone.contains(i.address())) {

@@ -28,10 +28,14 @@ import org.apache.pekko.actor.typed.receptionist.Receptionist;
  * them), has each member build its region, starts the lockstep, and adds up what the regions
  * measured. Should a member hosting a region become unreachable or leave, the run starts again
  * from cycle 0 on the members that remain: a run is deterministic, so its result is the same.
+ *
+ * <p>One behavior per phase: this one, idle between runs; {@link Placing} while the regions of a
+ * run are placed and built; {@link Running} while they run. Every phase keeps the directory of
+ * members up to date.
  */
 final class StressConductor extends AbstractBehavior<StressConductor.Command> {
 
-  interface Command {}
+  sealed interface Command permits RunStress, Listing, GotInfo, MemberGone, Timeout, StressRegion.Reply {}
 
   /**
    * Runs {@code spec} (built here as {@code built}) and completes {@code done}; publishes the
@@ -52,25 +56,30 @@ final class StressConductor extends AbstractBehavior<StressConductor.Command> {
   record Settings(int membersWanted, Duration patience, Map<String, int[]> explicit,
       java.util.function.Consumer<String> events) {}
 
+  /**
+   * The run under way: what was asked, its number, its epoch (one more after each member lost)
+   * and the incidents so far.
+   */
+  private static final class Run {
+    final RunStress request;
+    final long id = new java.security.SecureRandom().nextLong() & Long.MAX_VALUE;
+    int epoch;
+    final List<String> incidents = new ArrayList<>();
+
+    Run(RunStress request) {
+      this.request = request;
+    }
+
+    /** Whether {@code r} comes from a region of this run's current epoch. */
+    boolean current(StressRegion.Reply r) {
+      return r.run() == id && r.epoch() == epoch;
+    }
+  }
+
   private final Settings settings;
   private final TimerScheduler<Command> timers;
   private final ActorRef<Member.Info> infoAdapter;
   private final MemberDirectory members = new MemberDirectory();
-
-  // the run under way, if any
-  private RunStress current;
-  private long run;
-  private int epoch;
-  private boolean placing;
-  private Map<String, int[]> placement = Map.of();
-  private List<String> regionMember = List.of();
-  private int[] regionOf;
-  private List<ActorRef<StressRegion.Command>> refs = new ArrayList<>();
-  private Tally[] tallies;
-  private StressRegion.Progress[] progress;
-  private int cycles;
-  private long started;
-  private final List<String> incidents = new ArrayList<>();
 
   static Behavior<Command> create(Settings s) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(t -> new StressConductor(ctx, t, s)));
@@ -84,206 +93,272 @@ final class StressConductor extends AbstractBehavior<StressConductor.Command> {
     MemberDirectory.subscribe(ctx, Listing::new, MemberGone::new);
   }
 
+  /** Idle: no run under way. */
   @Override
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
         .onMessage(RunStress.class, this::onRun)
-        .onMessage(Listing.class, l -> {
-          members.listed(l.listing(), infoAdapter);
-          return this;
-        })
-        .onMessage(GotInfo.class, i -> {
-          members.answered(i.info());
-          return tryPlace();
-        })
+        .onMessage(Listing.class, this::onListing)
+        .onMessage(GotInfo.class, this::onInfo)
         .onMessage(MemberGone.class, this::onGone)
-        .onMessage(Timeout.class, this::onTimeout)
-        .onMessage(StressRegion.Ready.class, this::onReady)
-        .onMessage(StressRegion.Done.class, this::onDone)
-        .onMessage(StressRegion.Progress.class, this::onProgress)
-        .onMessage(StressRegion.Failed.class, f -> {
-          if (isCurrent(f)) {
-            finish(null, f.error());
-          }
-          return this;
-        })
+        .onMessage(Timeout.class, t -> this) // of a run that is over
+        .onMessage(StressRegion.Reply.class, r -> this) // from a region of a run that is over
         .build();
   }
 
   private Behavior<Command> onRun(RunStress r) {
-    if (current != null) {
-      r.done().completeExceptionally(new IllegalStateException("a stress run is under way"));
-      return this;
-    }
-    current = r;
-    run = new java.security.SecureRandom().nextLong() & Long.MAX_VALUE;
-    epoch = 0;
-    incidents.clear();
-    return place();
+    return place(new Run(r));
   }
 
-  private Behavior<Command> place() {
-    placing = true;
-    placement = Map.of();
-    timers.startSingleTimer(new Timeout(run, epoch), settings.patience());
-    return tryPlace();
+  /** In every phase: members the receptionist lists are asked for their info. */
+  private Behavior<Command> onListing(Listing l) {
+    members.listed(l.listing(), infoAdapter);
+    return Behaviors.same();
   }
 
-  /** Places the regions once enough members are up and every member that is up has answered. */
-  private Behavior<Command> tryPlace() {
-    if (current == null || !placing || !placement.isEmpty()) {
-      return this;
-    }
-    List<Member.Info> live = members.ready(getContext(), epoch == 0 ? settings.membersWanted() : 1);
-    if (live == null) {
-      return this;
-    }
-    int n = current.built().fabric().nodes();
-    int[] nodes = IntStream.range(0, n).toArray();
-    try {
-      placement = settings.explicit().isEmpty() ? Segments.cut(nodes, live)
-          : Segments.explicit(nodes, live, settings.explicit());
-    } catch (IllegalArgumentException e) {
-      finish(null, e.getMessage());
-      return this;
-    }
-    regionOf = new int[n];
-    List<String> order = new ArrayList<>(placement.keySet());
-    for (int r = 0; r < order.size(); r++) {
-      for (int v : placement.get(order.get(r))) {
-        regionOf[v] = r;
-      }
-    }
-    regionMember = order;
-    refs = new ArrayList<>(java.util.Collections.nCopies(order.size(), null));
-    tallies = new Tally[order.size()];
-    progress = new StressRegion.Progress[order.size()];
-    ActorRef<StressRegion.Reply> self = getContext().getSelf().narrow();
-    for (int r = 0; r < order.size(); r++) {
-      members.get(order.get(r)).member().tell(new Member.SpawnStress(run, epoch, current.spec(), regionOf, r, self,
-          current.meter() != null));
-    }
-    return this;
-  }
-
-  private boolean isCurrent(StressRegion.Reply r) {
-    return current != null && r.run() == run && r.epoch() == epoch;
-  }
-
-  private Behavior<Command> onReady(StressRegion.Ready r) {
-    if (!isCurrent(r)) {
-      return this;
-    }
-    refs.set(r.region(), r.ref());
-    if (!refs.contains(null)) {
-      placing = false;
-      timers.cancel(new Timeout(run, epoch));
-      started = System.nanoTime();
-      StressRegion.Start start = new StressRegion.Start(List.copyOf(refs));
-      refs.forEach(a -> a.tell(start));
-      settings.events().accept("started on " + refs.size() + " member(s): " + String.join(", ", regionMember));
-    }
-    return this;
-  }
-
-  /** A region's totals: the sums over the regions go to the meter, at the cycle all have reached. */
-  private Behavior<Command> onProgress(StressRegion.Progress g) {
-    if (!isCurrent(g) || current.meter() == null) {
-      return this;
-    }
-    progress[g.region()] = g;
-    publish(false);
-    return this;
-  }
-
-  private void publish(boolean end) {
-    if (Arrays.stream(progress).anyMatch(java.util.Objects::isNull)) {
-      return;
-    }
-    StressRegion.Progress first = progress[0];
-    long[] inj = new long[first.injected().length];
-    long[] del = new long[inj.length];
-    long[] ej = new long[inj.length];
-    long[] ch = new long[first.channelFlits().length];
-    int at = Integer.MAX_VALUE;
-    for (StressRegion.Progress g : progress) {
-      Simulator.Counter.add(inj, g.injected());
-      Simulator.Counter.add(del, g.delivered());
-      Simulator.Counter.add(ej, g.ejectedFlits());
-      Simulator.Counter.add(ch, g.channelFlits());
-      at = Math.min(at, g.cycle());
-    }
-    current.meter().publish(at, inj, del, ej, ch, end);
-  }
-
-  private Behavior<Command> onDone(StressRegion.Done d) {
-    if (!isCurrent(d)) {
-      return this;
-    }
-    tallies[d.region()] = d.tally();
-    cycles = d.cycles();
-    if (Arrays.stream(tallies).allMatch(java.util.Objects::nonNull)) {
-      double wall = (System.nanoTime() - started) / 1e9;
-      StressSpec.Built b = current.built();
-      var result = Simulator.result(b.routes(), current.spec().traffic(b), current.spec().config(), b.faults(),
-          Tally.sum(Arrays.asList(tallies)), cycles, wall);
-      if (current.meter() != null) {
-        publish(true);
-      }
-      Map<String, int[]> where = new LinkedHashMap<>();
-      regionMember.forEach(m -> where.put(m, placement.get(m)));
-      finish(new ClusterStress.Outcome(result, where, b.routes().channelsBetween(regionOf), List.copyOf(incidents)), null);
-    }
-    return this;
+  /** Outside placing: a member's info goes into the directory, for the next placement. */
+  private Behavior<Command> onInfo(GotInfo i) {
+    members.answered(i.info());
+    return Behaviors.same();
   }
 
   private Behavior<Command> onGone(MemberGone g) {
-    if (!members.lost(g.address())) {
-      return this;
-    }
-    if (current != null && regionMember.contains(g.address())) {
-      incidents.add("member " + g.address() + " " + g.why() + (placing ? " while the regions were placed"
-          : String.format(" %.1f s into the run", (System.nanoTime() - started) / 1e9))
-          + "; the run started again from cycle 0 on the members that remain");
-      settings.events().accept("incident: " + incidents.get(incidents.size() - 1));
-      stopRun(epoch + 1);
-      epoch++;
-      regionMember = List.of();
-      timers.cancel(new Timeout(run, epoch - 1));
-      return place();
-    }
-    return tryPlace();
-  }
-
-  private Behavior<Command> onTimeout(Timeout t) {
-    if (current == null || t.run() != run || t.epoch() != epoch || !placing) {
-      return this;
-    }
-    String have = members.describe();
-    finish(null, "waited " + settings.patience().toSeconds() + " s for " + (epoch == 0 ? settings.membersWanted() : 1)
-        + " cluster member(s) to host the routers; members found: " + have
-        + " (start members with 'fivepp node', or raise --cluster-wait)");
+    members.lost(g.address());
     return this;
   }
 
-  private void stopRun(int belowEpoch) {
+  /** Another run while one is under way is refused. */
+  private static Behavior<Command> busy(RunStress r) {
+    r.done().completeExceptionally(new IllegalStateException("a stress run is under way"));
+    return Behaviors.same();
+  }
+
+  /** Places the regions of {@code run}'s current epoch, once there are members for it. */
+  private Behavior<Command> place(Run run) {
+    timers.startSingleTimer(new Timeout(run.id, run.epoch), settings.patience());
+    return new Placing(getContext(), run).tryPlace();
+  }
+
+  /**
+   * Member {@code g}, which hosted a region of {@code run}, is gone {@code when}: the run starts
+   * again from cycle 0, on the members that remain, as its next epoch.
+   */
+  private Behavior<Command> restart(Run run, MemberGone g, String when) {
+    run.incidents.add("member " + g.address() + " " + g.why() + when
+        + "; the run started again from cycle 0 on the members that remain");
+    settings.events().accept("incident: " + run.incidents.get(run.incidents.size() - 1));
+    stopRun(run, run.epoch + 1);
+    run.epoch++;
+    timers.cancel(new Timeout(run.id, run.epoch - 1));
+    return place(run);
+  }
+
+  private void stopRun(Run run, int belowEpoch) {
     for (Member.Info i : members.all()) {
-      i.member().tell(new Member.StopRun(run, belowEpoch));
+      i.member().tell(new Member.StopRun(run.id, belowEpoch));
     }
   }
 
-  private void finish(ClusterStress.Outcome outcome, String error) {
-    stopRun(Integer.MAX_VALUE);
-    timers.cancel(new Timeout(run, epoch));
-    RunStress r = current;
-    current = null;
-    placing = false;
-    placement = Map.of();
-    regionMember = List.of();
+  /** The run is over, with {@code outcome} or failed with {@code error}: back to idle. */
+  private Behavior<Command> finish(Run run, ClusterStress.Outcome outcome, String error) {
+    stopRun(run, Integer.MAX_VALUE);
+    timers.cancel(new Timeout(run.id, run.epoch));
     if (error != null) {
-      r.done().completeExceptionally(new Deployment.Failed(error));
+      run.request.done().completeExceptionally(new Deployment.Failed(error));
     } else {
-      r.done().complete(outcome);
+      run.request.done().complete(outcome);
+    }
+    return this;
+  }
+
+  /** The regions of a run are placed on members and built; the lockstep starts once all are ready. */
+  private final class Placing extends AbstractBehavior<Command> {
+    private final Run run;
+    /** Member address to its nodes, in region order; empty until the regions are placed. */
+    private Map<String, int[]> placement = Map.of();
+    private int[] regionOf;
+    private List<ActorRef<StressRegion.Command>> refs;
+
+    Placing(ActorContext<Command> ctx, Run run) {
+      super(ctx);
+      this.run = run;
+    }
+
+    @Override
+    public Receive<Command> createReceive() {
+      return newReceiveBuilder()
+          .onMessage(RunStress.class, StressConductor::busy)
+          .onMessage(Listing.class, StressConductor.this::onListing)
+          .onMessage(GotInfo.class, i -> {
+            members.answered(i.info());
+            return tryPlace();
+          })
+          .onMessage(MemberGone.class, this::onGone)
+          .onMessage(Timeout.class, this::onTimeout)
+          .onMessage(StressRegion.Ready.class, this::onReady)
+          .onMessage(StressRegion.Failed.class, f -> run.current(f) ? finish(run, null, f.error()) : this)
+          .onMessage(StressRegion.Reply.class, r -> this) // Progress and Done come only after the start
+          .build();
+    }
+
+    /** Places the regions once enough members are up and every member that is up has answered. */
+    Behavior<Command> tryPlace() {
+      if (!placement.isEmpty()) {
+        return this;
+      }
+      List<Member.Info> live = members.ready(getContext(), run.epoch == 0 ? settings.membersWanted() : 1);
+      if (live == null) {
+        return this;
+      }
+      int n = run.request.built().fabric().nodes();
+      int[] nodes = IntStream.range(0, n).toArray();
+      try {
+        placement = settings.explicit().isEmpty() ? Segments.cut(nodes, live)
+            : Segments.explicit(nodes, live, settings.explicit());
+      } catch (IllegalArgumentException e) {
+        return finish(run, null, e.getMessage());
+      }
+      regionOf = new int[n];
+      List<String> order = new ArrayList<>(placement.keySet());
+      for (int r = 0; r < order.size(); r++) {
+        for (int v : placement.get(order.get(r))) {
+          regionOf[v] = r;
+        }
+      }
+      refs = new ArrayList<>(java.util.Collections.nCopies(order.size(), null));
+      ActorRef<StressRegion.Reply> self = getContext().getSelf().narrow();
+      for (int r = 0; r < order.size(); r++) {
+        members.get(order.get(r)).member().tell(new Member.SpawnStress(run.id, run.epoch, run.request.spec(),
+            regionOf, r, self, run.request.meter() != null));
+      }
+      return this;
+    }
+
+    private Behavior<Command> onGone(MemberGone g) {
+      if (!members.lost(g.address())) {
+        return this;
+      }
+      if (placement.containsKey(g.address())) {
+        return restart(run, g, " while the regions were placed");
+      }
+      return tryPlace();
+    }
+
+    private Behavior<Command> onTimeout(Timeout t) {
+      if (t.run() != run.id || t.epoch() != run.epoch) {
+        return this;
+      }
+      return finish(run, null, "waited " + settings.patience().toSeconds() + " s for "
+          + (run.epoch == 0 ? settings.membersWanted() : 1)
+          + " cluster member(s) to host the routers; members found: " + members.describe()
+          + " (start members with 'fivepp node', or raise --cluster-wait)");
+    }
+
+    private Behavior<Command> onReady(StressRegion.Ready r) {
+      if (!run.current(r)) {
+        return this;
+      }
+      refs.set(r.region(), r.ref());
+      if (refs.contains(null)) {
+        return this;
+      }
+      timers.cancel(new Timeout(run.id, run.epoch));
+      long started = System.nanoTime();
+      StressRegion.Start start = new StressRegion.Start(List.copyOf(refs));
+      refs.forEach(a -> a.tell(start));
+      settings.events().accept("started on " + refs.size() + " member(s): " + String.join(", ", placement.keySet()));
+      return new Running(getContext(), run, placement, regionOf, started);
+    }
+  }
+
+  /** The regions run in lockstep; their totals are added up as they come, their tallies at the end. */
+  private final class Running extends AbstractBehavior<Command> {
+    private final Run run;
+    private final Map<String, int[]> placement;
+    private final int[] regionOf;
+    private final long started;
+    private final Tally[] tallies;
+    private final StressRegion.Progress[] progress;
+
+    Running(ActorContext<Command> ctx, Run run, Map<String, int[]> placement, int[] regionOf, long started) {
+      super(ctx);
+      this.run = run;
+      this.placement = placement;
+      this.regionOf = regionOf;
+      this.started = started;
+      this.tallies = new Tally[placement.size()];
+      this.progress = new StressRegion.Progress[placement.size()];
+    }
+
+    @Override
+    public Receive<Command> createReceive() {
+      return newReceiveBuilder()
+          .onMessage(RunStress.class, StressConductor::busy)
+          .onMessage(Listing.class, StressConductor.this::onListing)
+          .onMessage(GotInfo.class, StressConductor.this::onInfo)
+          .onMessage(MemberGone.class, this::onGone)
+          .onMessage(Timeout.class, t -> this) // of a placement that is over
+          .onMessage(StressRegion.Progress.class, this::onProgress)
+          .onMessage(StressRegion.Done.class, this::onDone)
+          .onMessage(StressRegion.Failed.class, f -> run.current(f) ? finish(run, null, f.error()) : this)
+          .onMessage(StressRegion.Ready.class, r -> this) // every region of this epoch is ready already
+          .build();
+    }
+
+    private Behavior<Command> onGone(MemberGone g) {
+      if (!members.lost(g.address()) || !placement.containsKey(g.address())) {
+        return this;
+      }
+      return restart(run, g, String.format(" %.1f s into the run", (System.nanoTime() - started) / 1e9));
+    }
+
+    /** A region's totals: the sums over the regions go to the meter, at the cycle all have reached. */
+    private Behavior<Command> onProgress(StressRegion.Progress g) {
+      if (!run.current(g) || run.request.meter() == null) {
+        return this;
+      }
+      progress[g.region()] = g;
+      publish(false);
+      return this;
+    }
+
+    private void publish(boolean end) {
+      if (Arrays.stream(progress).anyMatch(java.util.Objects::isNull)) {
+        return;
+      }
+      StressRegion.Progress first = progress[0];
+      long[] inj = new long[first.injected().length];
+      long[] del = new long[inj.length];
+      long[] ej = new long[inj.length];
+      long[] ch = new long[first.channelFlits().length];
+      int at = Integer.MAX_VALUE;
+      for (StressRegion.Progress g : progress) {
+        Simulator.Counter.add(inj, g.injected());
+        Simulator.Counter.add(del, g.delivered());
+        Simulator.Counter.add(ej, g.ejectedFlits());
+        Simulator.Counter.add(ch, g.channelFlits());
+        at = Math.min(at, g.cycle());
+      }
+      run.request.meter().publish(at, inj, del, ej, ch, end);
+    }
+
+    private Behavior<Command> onDone(StressRegion.Done d) {
+      if (!run.current(d)) {
+        return this;
+      }
+      tallies[d.region()] = d.tally();
+      if (!Arrays.stream(tallies).allMatch(java.util.Objects::nonNull)) {
+        return this;
+      }
+      double wall = (System.nanoTime() - started) / 1e9;
+      StressSpec.Built b = run.request.built();
+      var result = Simulator.result(b.routes(), run.request.spec().traffic(b), run.request.spec().config(), b.faults(),
+          Tally.sum(Arrays.asList(tallies)), d.cycles(), wall);
+      if (run.request.meter() != null) {
+        publish(true);
+      }
+      return finish(run, new ClusterStress.Outcome(result, new LinkedHashMap<>(placement),
+          b.routes().channelsBetween(regionOf), List.copyOf(run.incidents)), null);
     }
   }
 }

@@ -35,7 +35,7 @@ public final class StressRegion extends AbstractBehavior<StressRegion.Command> {
       implements Command {}
 
   /** What a region tells the conductor. */
-  public interface Reply extends StressConductor.Command {
+  public sealed interface Reply extends StressConductor.Command permits Ready, Done, Progress, Failed {
     long run();
 
     int epoch();

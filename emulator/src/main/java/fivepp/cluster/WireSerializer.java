@@ -19,7 +19,7 @@ import org.apache.pekko.actor.typed.ActorRef;
 /**
  * Maps every runtime and member message that can cross JVMs to its protobuf message in
  * {@code proto/.../wire.proto}: tensors as little-endian float32 bytes, actor references in
- * Pekko's serialization format. Bound in application.conf; Java serialization stays off.
+ * Pekko's serialization format. Bound in reference.conf; Java serialization stays off.
  */
 public final class WireSerializer extends ProtobufSerializer
     implements org.apache.pekko.serialization.ByteBufferSerializer {

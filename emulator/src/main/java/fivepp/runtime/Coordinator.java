@@ -37,11 +37,13 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   public record Ready(int vertex, int epoch) implements Command {}
 
   /**
-   * The actors of array {@code epoch}, by vertex, and (on a cluster) the member each runs on.
-   * Sent by a {@link Deployment} from within this JVM.
+   * The actors of array {@code epoch}, by vertex, and (on a cluster) the member each runs on and
+   * each member's share of the array, in address order (empty in one JVM). Sent by a
+   * {@link Deployment} from within this JVM.
    */
   public record Deployed(int epoch, Map<Integer, ActorRef<CoreActor.Command>> actors,
-      Map<Integer, String> memberOf) implements Command, NoSerializationVerificationNeeded {}
+      Map<Integer, String> memberOf, List<RunReport.MemberShare> shares)
+      implements Command, NoSerializationVerificationNeeded {}
 
   /** The array cannot be built: the run fails with {@code reason}. */
   public record DeployFailed(String reason) implements Command, NoSerializationVerificationNeeded {}
@@ -64,6 +66,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   private final CoreActor.Transport transport;
   private Map<Integer, ActorRef<CoreActor.Command>> actors = Map.of();
   private Map<Integer, String> memberOf = Map.of();
+  private List<RunReport.MemberShare> shares = List.of();
   /** Images in the array and not yet out, by number: they are sent again if the array is lost. */
   private final Map<Integer, Tensor> pending = new HashMap<>();
   private final List<String> incidents = new ArrayList<>();
@@ -119,6 +122,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     }
     actors = d.actors();
     memberOf = d.memberOf();
+    shares = d.shares();
     ready = 0;
     Fabric f = setup.fabric();
     int first = pending.isEmpty() ? injected : java.util.Collections.min(pending.keySet());
@@ -298,7 +302,8 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
       return this;
     }
     RunReport r = new RunSummary(setup.graph(), setup.fabric().spec(), setup.options(), bound, memberOf)
-        .report(stats, outputs, new RunSummary.Tally((t1 - t0) / 1e9, maxInFlight, incidents, redone));
+        .report(stats, outputs, new RunSummary.Tally((t1 - t0) / 1e9, maxInFlight, incidents, redone))
+        .withShares(shares);
     setup.deployment().finish(getContext());
     setup.result().complete(r);
     return Behaviors.stopped();

@@ -184,7 +184,6 @@ public final class CoreEngine {
    */
   private static final ThreadLocal<float[][]> SCRATCH =
       ThreadLocal.withInitial(() -> new float[][] {new float[0], new float[0], new float[0]});
-  /** Per queued row, per crossbar row: the line-buffer row it reads and where. */
   /** Per queued row of a batch, the rows of its window ({@code lines[k][ky]}). */
   private final float[][][] lines;
   /** Per weight block, per crossbar row: where in its window row the row's input starts. */
@@ -278,12 +277,12 @@ public final class CoreEngine {
     current = image;
   }
 
-  /** Virtual seconds spent in MVMs. */
   /** The core's virtual clock: when its latest MVM ends, in seconds. */
   public double virtualTime() {
     return free;
   }
 
+  /** Virtual seconds spent in MVMs. */
   public double virtualBusy() {
     return mvms * tMvm;
   }
@@ -306,7 +305,7 @@ public final class CoreEngine {
         RowBuf r = s.psum.at[row];
         if (r == null && count == convOut.width() && values.length == cols * count) {
           // a whole row, taken over: a row of partial sums has one receiver, which may write it
-          // (finish sums into it and sends it on), and its sender keeps no reference to it
+          // (finishRow sums into it and sends it on), and its sender keeps no reference to it
           s.psum.at[row] = new RowBuf(values, count, ready);
           return;
         }
@@ -362,8 +361,8 @@ public final class CoreEngine {
       if (s == null) {
         break;
       }
-      collect(image, s);
-      if (!collected(s)) {
+      queueReady(image, s);
+      if (!imageQueued(s)) {
         break;
       }
       image++;
@@ -374,7 +373,7 @@ public final class CoreEngine {
         int to = Math.min(jobs.size(), from + BATCH);
         float[] acc = multiply(from, to);
         for (int k = from; k < to; k++) {
-          finish(jobs.get(k), acc, (k - from) * cols * convOut.width());
+          finishRow(jobs.get(k), acc, (k - from) * cols * convOut.width());
         }
       }
       jobs = new ArrayList<>();
@@ -421,8 +420,6 @@ public final class CoreEngine {
     return r;
   }
 
-  /** Copies channels x count values into row r, whose channels are {@code pitch} apart and
-   *  start at {@code lead}. */
   /** The state of {@code image}, or null if nothing of it has arrived yet. */
   private ImageState state(int image) {
     if (image < current) {
@@ -456,6 +453,10 @@ public final class CoreEngine {
     return ring[i];
   }
 
+  /**
+   * Copies channels x count values into row r, whose channels are {@code pitch} apart and start at
+   * {@code lead}.
+   */
   private static void put(RowBuf r, int channel0, int channels, int pitch, int lead, int col,
       int count, float[] values, double ready) {
     for (int c = 0; c < channels; c++) {
@@ -485,7 +486,7 @@ public final class CoreEngine {
    * Moves image {@code image}'s complete input rows on to conv input rows, and queues every
    * output row whose window, partial sums and residual are complete as a {@link Job}.
    */
-  private void collect(int image, ImageState s) {
+  private void queueReady(int image, ImageState s) {
     // 1. raw input rows -> pre-activation -> pre-pool -> conv input rows
     while (s.nextConvIn < conv.height() && convInReady(s, s.nextConvIn)) {
       RowBuf r = convInRow(s, s.nextConvIn);
@@ -513,7 +514,7 @@ public final class CoreEngine {
    * True when every output row of the image is queued and its forwarded rows are through:
    * once the queued rows are computed the image is done, and the next one may start.
    */
-  private boolean collected(ImageState s) {
+  private boolean imageQueued(ImageState s) {
     if (s.nextOut < convOut.height()) {
       return false;
     }
@@ -768,7 +769,7 @@ public final class CoreEngine {
    * The rest of a queued row once its MVMs are done: partial sums and residual, virtual time,
    * bias and activation, post-pool, and on to its consumers.
    */
-  private void finish(Job j, float[] acc, int at) {
+  private void finishRow(Job j, float[] acc, int at) {
     int image = j.image();
     ImageState s = j.s();
     int yo = j.yo();
@@ -887,7 +888,7 @@ public final class CoreEngine {
     RowBuf o = new RowBuf(v, times);
     Pool p = layer.postPool();
     if (p == null) {
-      finished(image, yo, o, wo);
+      sendOutputRow(image, yo, o, wo);
       s.nextPost++;
       return;
     }
@@ -898,7 +899,7 @@ public final class CoreEngine {
         break;
       }
       RowBuf pooled = pool(p, s.post, s.nextPost, cols, convOut.height(), wo, output.width());
-      finished(image, s.nextPost, pooled, output.width());
+      sendOutputRow(image, s.nextPost, pooled, output.width());
       s.nextPost++;
       s.post.dropBelow(Math.min(poolRows(p, s.nextPost, convOut.height())[0], span[1]));
     }
@@ -913,7 +914,7 @@ public final class CoreEngine {
   }
 
   /** A finished output row of this core's channels: send it to every consumer. */
-  private void finished(int image, int row, RowBuf r, int width) {
+  private void sendOutputRow(int image, int row, RowBuf r, int width) {
     for (CorePlan.Send send : plan.sends) {
       if (send.kind() != Flow.Kind.PARTIAL_SUM && send.source().equals(layer.name())) {
         emit(send, image, row, r.v, r.ready, width);

@@ -56,7 +56,7 @@ public interface Deployment {
         ctx.watch(a);
         actors.put(v, a);
       });
-      ctx.getSelf().tell(new Coordinator.Deployed(epoch, actors, Map.of()));
+      ctx.getSelf().tell(new Coordinator.Deployed(epoch, actors, Map.of(), java.util.List.of()));
     };
   }
 }

@@ -10,13 +10,18 @@ import org.HdrHistogram.Recorder;
 /**
  * The counters of a run, readable from any thread while it goes (the live monitor reads them).
  *
- * <p>Every counter has a single writer: a vertex's counters and its outgoing channels' counters
- * are written by that vertex's actor, the injection counters and the image counters by the
- * coordinator. Writers keep their own plain counts and publish them with a release store
- * ({@code lazySet}), which costs a plain store on x86, into cache lines no other writer
- * touches; readers see each value at most a message behind. The queue depth of a vertex is what was sent to it (over its incoming channels and by
- * the coordinator) minus what it has taken in; read while the run goes, it is an estimate
- * (the counters are not read atomically together), exact once the run is over.
+ * <p>In one JVM (and on the member that runs a vertex) every counter has a single writer: a
+ * vertex's counters and its outgoing channels' counters are written by that vertex's actor, the
+ * injection counters and the image counters by the coordinator. Writers keep their own plain
+ * counts and publish them with a release store ({@code lazySet}), which costs a plain store on
+ * x86, into cache lines no other writer touches; readers see each value at most a message
+ * behind. On a cluster the coordinator's counters of a member's vertices have two writers: its
+ * deployer copies the member's reports into them once a second ({@link Vertex#mirror}), and the
+ * coordinator copies each vertex's final statistics at the end of the run. Both store whole
+ * values, never adding to what is there, so a value read is one copy or the other. The queue
+ * depth of a vertex is what was sent to it (over its incoming channels and by the coordinator)
+ * minus what it has taken in; read while the run goes, it is an estimate (the counters are not
+ * read atomically together), exact once the run is over.
  */
 public final class LiveStats {
 
@@ -98,8 +103,9 @@ public final class LiveStats {
     }
 
     /**
-     * Copies the counts of this vertex as reported from the cluster member that runs it (the
-     * coordinator's one reader of a member's reports is then this vertex's one writer).
+     * Copies the counts of this vertex as reported from the cluster member that runs it: by the
+     * coordinator's deployer from the member's reports while the run goes, and by the coordinator
+     * from the vertex's final statistics.
      */
     public void mirror(String runsOn, long mvms, long busyNanos, double virtualTime, long in, long out) {
       member = runsOn;

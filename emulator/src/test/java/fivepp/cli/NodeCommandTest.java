@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import fivepp.Await;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -21,7 +22,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.cluster.Member;
 import org.apache.pekko.cluster.MemberStatus;
@@ -52,16 +52,6 @@ class NodeCommandTest {
     }
   }
 
-  static void await(String what, Duration limit, BooleanSupplier done) throws InterruptedException {
-    long end = System.nanoTime() + limit.toNanos();
-    while (!done.getAsBoolean()) {
-      if (System.nanoTime() > end) {
-        throw new AssertionError("not within " + limit + ": " + what);
-      }
-      Thread.sleep(50);
-    }
-  }
-
   private NodeCommand.Started node(String... args) {
     NodeCommand cmd = new NodeCommand();
     new CommandLine(cmd).parseArgs(args);
@@ -80,7 +70,7 @@ class NodeCommandTest {
     assertThat(a.hostPort()).isEqualTo("127.0.0.1:" + seed);
     assertThat(b.hostPort()).startsWith("127.0.0.1:").isNotEqualTo(a.hostPort());
     Cluster first = Cluster.get(a.system());
-    await("3 members Up as seen by the first", Duration.ofSeconds(20), () -> {
+    Await.untilTrue(Duration.ofSeconds(20), "3 members Up as seen by the first", () -> {
       List<Member> up = new ArrayList<>();
       first.state().getMembers().forEach(m -> {
         if (m.status() == MemberStatus.up()) {
@@ -108,7 +98,7 @@ class NodeCommandTest {
     CompletableFuture<Integer> status = CompletableFuture.supplyAsync(() -> Main.run(new PrintWriter(out, true),
         new PrintWriter(err, true), "node", "--port", "" + port, "--seed", "127.0.0.1:" + port,
         "--capacity", "48", "--management-port", "" + mgmt, "--config", conf.toString()));
-    await("the up line", Duration.ofSeconds(30), () -> out.toString().contains(" up,") || status.isDone());
+    Await.untilTrue(Duration.ofSeconds(30), "the up line", () -> out.toString().contains(" up,") || status.isDone());
     assertThat(out.toString()).isEqualTo("member 127.0.0.1:" + port + " up, capacity 48 cores" + System.lineSeparator());
 
     HttpClient http = HttpClient.newHttpClient();

@@ -2,6 +2,7 @@ package fivepp.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import fivepp.Await;
 import fivepp.cli.Main;
 import fivepp.fabric.Fabric;
 import fivepp.fabric.Fabrics;
@@ -127,16 +128,13 @@ class ClusterRunTest {
             // mid-run, the members' counters reach this JVM (polled once a second): wait for
             // them here, in the coordinator, which holds back the next images meanwhile
             long deadline = System.nanoTime() + 20_000_000_000L;
-            while (System.nanoTime() < deadline && (live.vertices().size() < 60
-                || live.vertices().stream().anyMatch(v -> v.member() == null || v.mvms() == 0))) {
-              Thread.onSpinWait();
-            }
+            Await.within(Duration.ofSeconds(20), () -> live.vertices().size() >= 60
+                && live.vertices().stream().allMatch(v -> v.member() != null && v.mvms() > 0));
             midRun[0] = live.vertices().stream().filter(v -> v.member() != null && v.mvms() > 0).count();
             midRun[1] = live.vertices().stream().mapToLong(LiveStats.Vertex::mvms).sum();
             // member 3's own monitor shows the cores it hosts, working
-            while (System.nanoTime() < deadline && (memberView[0] = busyCoresOnMember3()) < onMember3) {
-              Thread.onSpinWait();
-            }
+            Await.within(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())),
+                () -> (memberView[0] = busyCoresOnMember3()) >= onMember3);
           }
         }, coordinator(), 3, Duration.ofSeconds(120), Map.of(), live, null);
     assertThat(midRun[0]).as("vertices reported live by their members mid-run").isEqualTo(60);

@@ -2,6 +2,7 @@ package fivepp.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import fivepp.Await;
 import fivepp.fabric.Fabric;
 import fivepp.fabric.Fabrics;
 import fivepp.mapping.CoreGraph;
@@ -68,10 +69,7 @@ class EnvelopeClusterTest {
           if (done == IMAGES) {
             // every image is out, so everything has been sent: wait here, in the coordinator,
             // until the members' counters (polled once a second) show every channel's final bits
-            long deadline = System.nanoTime() + 30_000_000_000L;
-            while (!(settled[0] = settled(live, expectedBits)) && System.nanoTime() < deadline) {
-              Thread.onSpinWait();
-            }
+            settled[0] = Await.within(Duration.ofSeconds(30), () -> settled(live, expectedBits));
           }
         }, MemberSettings.of("127.0.0.1", 0, List.of(jvms.addresses.get(0).substring("fivepp@".length()))), 2,
         Duration.ofSeconds(120), Map.of(), live, null);

@@ -2,6 +2,7 @@ package fivepp.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import fivepp.Await;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -14,7 +15,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.typed.Cluster;
@@ -113,16 +113,6 @@ class TlsClusterTest {
     return n[0];
   }
 
-  private static void await(String what, Duration limit, BooleanSupplier done) throws InterruptedException {
-    long end = System.nanoTime() + limit.toNanos();
-    while (!done.getAsBoolean()) {
-      if (System.nanoTime() > end) {
-        throw new AssertionError("not within " + limit + ": " + what);
-      }
-      Thread.sleep(50);
-    }
-  }
-
   @Test
   void trustedMembersFormAClusterOverTlsAndAnUntrustedOneCannotJoin() throws Exception {
     CompletableFuture.allOf(keyPair("alpha"), keyPair("beta"), keyPair("mallory")).join();
@@ -136,20 +126,18 @@ class TlsClusterTest {
     assertThat(alpha.settings().config().getString("pekko.remote.artery.transport")).isEqualTo("tls-tcp");
     assertThat(alpha.settings().config().getString("pekko.remote.artery.ssl.config-ssl-engine.key-store"))
         .isEqualTo(dir.resolve("alpha.p12").toString());
-    await("alpha", Duration.ofSeconds(30), () -> upCount(alpha) == 1);
+    Await.untilTrue(Duration.ofSeconds(30), "alpha", () -> upCount(alpha) == 1);
     ActorSystem<?> beta = member("beta", 0, seedPort);
-    await("alpha and beta Up, as both see it", Duration.ofSeconds(30),
+    Await.untilTrue(Duration.ofSeconds(30), "alpha and beta Up, as both see it",
         () -> upCount(alpha) == 2 && upCount(beta) == 2);
     assertThat(Cluster.get(beta).selfMember().status()).isEqualTo(MemberStatus.up());
 
     // mallory trusts alpha and beta, but they do not trust mallory's self-signed certificate
     ActorSystem<?> mallory = member("mallory", 0, seedPort);
-    long end = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-    while (System.nanoTime() < end) {
+    Await.throughout(Duration.ofSeconds(5), () -> {
       assertThat(Cluster.get(alpha).state().getMembers()).as("alpha's members").hasSize(2);
       assertThat(Cluster.get(mallory).selfMember().status()).isNotEqualTo(MemberStatus.up());
-      Thread.sleep(200);
-    }
+    });
     assertThat(upCount(alpha)).isEqualTo(2);
   }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import fivepp.Await;
 import fivepp.cli.Main;
 import fivepp.mapping.Core;
 import fivepp.mapping.CoreGraph;

@@ -1,5 +1,6 @@
 package fivepp.monitor;
 
+import fivepp.Await;
 import fivepp.cli.Main;
 import java.io.PrintWriter;
 import java.io.StringWriter;
