@@ -218,13 +218,8 @@ class SecureByDefaultTest {
   }
 
   private static long upCount(ActorSystem<?> s) {
-    long[] n = {0};
-    Cluster.get(s).state().getMembers().forEach(m -> {
-      if (m.status() == MemberStatus.up()) {
-        n[0]++;
-      }
-    });
-    return n[0];
+    return java.util.stream.StreamSupport.stream(Cluster.get(s).state().getMembers().spliterator(), false)
+        .filter(m -> m.status() == MemberStatus.up()).count();
   }
 
   @Test
