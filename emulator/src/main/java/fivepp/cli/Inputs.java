@@ -233,6 +233,13 @@ final class Inputs {
         description = "With --cluster: a HOCON file layered over the member defaults (TLS, tuning), as for 'fivepp node'.")
     java.nio.file.Path config;
 
+    @Option(names = "--insecure-transport",
+        description = "With --cluster: allow plain TCP (no TLS) when --hostname is not loopback; prints a warning.")
+    boolean insecureTransport;
+
+    @picocli.CommandLine.Spec(picocli.CommandLine.Spec.Target.MIXEE)
+    picocli.CommandLine.Model.CommandSpec mixee;
+
     /** Whether --cluster is given; the options that need it, without it, are the user's mistake. */
     boolean on() {
       if (seeds == null && (placement != null || config != null)) {
@@ -241,7 +248,7 @@ final class Inputs {
       return seeds != null;
     }
 
-    /** How this JVM joins, checked. */
+    /** How this JVM joins, checked; a warning about --insecure-transport goes to stderr. Call it once. */
     Joined joined() {
       if (members < 1 || !(wait > 0) || Double.isInfinite(wait)) {
         throw new UserError("--members must be >= 1 and --cluster-wait > 0 seconds");
@@ -249,7 +256,13 @@ final class Inputs {
       try {
         fivepp.cluster.MemberSettings settings = fivepp.cluster.MemberSettings.of(hostname, port, list(seeds))
             .withUserConfig(config);
-        fivepp.cluster.MemberConfig.of(settings); // a missing or malformed --config file, before anything starts
+        // a missing or malformed --config file, or plain TCP beyond loopback, before anything starts
+        String warning = fivepp.cluster.TransportSecurity.check(fivepp.cluster.MemberConfig.of(settings),
+            insecureTransport);
+        if (warning != null) {
+          mixee.commandLine().getErr().println("fivepp: " + warning);
+          mixee.commandLine().getErr().flush();
+        }
         return new Joined(settings,
             placement == null ? java.util.Map.of() : fivepp.cluster.Segments.parse(placement), members,
             java.time.Duration.ofMillis((long) (wait * 1000)));

@@ -6,6 +6,7 @@ import com.typesafe.config.Config;
 import fivepp.cluster.Member;
 import fivepp.cluster.MemberConfig;
 import fivepp.cluster.MemberSettings;
+import fivepp.cluster.TransportSecurity;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.InetSocketAddress;
@@ -45,7 +46,12 @@ import picocli.CommandLine.Spec;
         "/cluster/members, on 127.0.0.1 unless --management-hostname says otherwise.",
         "--config adds a HOCON file over fivepp's defaults: TLS between members (see",
         "deploy/tls/member-tls.conf) or tuning; the addresses given as options win",
-        "over the file."},
+        "over the file.",
+        "",
+        "Secure by default: a member that listens on or advertises an address other",
+        "than loopback (127.0.0.1, ::1, localhost) starts only with TLS and mutual",
+        "authentication (pekko.remote.artery.transport = tls-tcp), or with",
+        "--insecure-transport, which warns once on stderr."},
     footer = {"", "Example, three members on one machine:",
         "  fivepp node --port 25521 --seed 127.0.0.1:25521 --management-port 7627",
         "  fivepp node --port 25522 --seed 127.0.0.1:25521 --management-port 7628",
@@ -90,6 +96,11 @@ final class NodeCommand implements Callable<Integer> {
   @Option(names = "--config", paramLabel = "FILE",
       description = "A HOCON file layered over fivepp's member defaults, e.g. TLS between members.")
   Path config;
+
+  @Option(names = "--insecure-transport",
+      description = "Allow plain TCP (no TLS) on an address other than loopback: anyone who reaches the"
+          + " port can join the cluster or flood this member. Prints a warning.")
+  boolean insecureTransport;
 
   @Option(names = "--join-timeout", defaultValue = "30", paramLabel = "S",
       description = "Seconds to try the seeds before giving up; 0 tries for ever (default: ${DEFAULT-VALUE}).")
@@ -179,6 +190,7 @@ final class NodeCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new UserError(e.getMessage());
     }
+    secureByDefault(conf);
     String bindHost = orElse(conf.getString("pekko.remote.artery.bind.hostname"),
         conf.getString("pekko.remote.artery.canonical.hostname"));
     String bindPort = orElse(conf.getString("pekko.remote.artery.bind.port"),
@@ -211,6 +223,24 @@ final class NodeCommand implements Callable<Integer> {
       throw e;
     } finally {
       restore(quiet);
+    }
+  }
+
+  /**
+   * Refuses plain TCP beyond loopback unless --insecure-transport is given, and then warns once on
+   * stderr (see {@link TransportSecurity}).
+   */
+  private void secureByDefault(Config conf) {
+    String warning;
+    try {
+      warning = TransportSecurity.check(conf, insecureTransport);
+    } catch (IllegalArgumentException e) {
+      throw new UserError(e.getMessage());
+    }
+    if (warning != null) {
+      PrintWriter err = spec.commandLine().getErr();
+      err.println("fivepp: " + warning);
+      err.flush();
     }
   }
 

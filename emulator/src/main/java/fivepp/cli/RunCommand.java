@@ -102,6 +102,8 @@ final class RunCommand implements Callable<Integer> {
     if (workProfile != null && !cluster.on()) {
       throw new UserError("--work-profile places cores on cluster members and needs --cluster HOST:PORT");
     }
+    // the cluster options (config file, TLS beyond loopback) are checked before any work
+    Inputs.ClusterOptions.Joined joined = cluster.on() ? cluster.joined() : null;
     boolean pixels = switch (granularity.trim().toLowerCase(java.util.Locale.ROOT)) {
       case "row" -> false;
       case "pixel" -> true;
@@ -123,7 +125,7 @@ final class RunCommand implements Callable<Integer> {
         Monitor monitor = monitor(g, f, p, o, err)) {
       fivepp.runtime.LiveStats live = monitor == null ? null : monitor.live();
       r = !onCluster ? Emulator.run(g, w, f, p, src, o, bar::update, live)
-          : onCluster(g, w, f, p, src, o, bar, live);
+          : onCluster(joined, g, w, f, p, src, o, bar, live);
       bar.done();
       if (monitor != null) {
         monitor.sample();
@@ -139,9 +141,8 @@ final class RunCommand implements Callable<Integer> {
     return 0;
   }
 
-  private RunReport onCluster(CoreGraph g, Weights w, Fabric f, Placement p, Images.Source src, RunOptions o,
-      Progress bar, fivepp.runtime.LiveStats live) throws IOException {
-    Inputs.ClusterOptions.Joined j = cluster.joined();
+  private RunReport onCluster(Inputs.ClusterOptions.Joined j, CoreGraph g, Weights w, Fabric f, Placement p,
+      Images.Source src, RunOptions o, Progress bar, fivepp.runtime.LiveStats live) throws IOException {
     String sum = null;
     try {
       if (network.onnx != null) {

@@ -232,6 +232,8 @@ final class StressCommand implements Callable<Integer> {
         }
       }
     }
+    // the cluster options (config file, TLS beyond loopback) are checked before anything starts
+    Inputs.ClusterOptions.Joined j = cluster.on() ? cluster.joined() : null;
     if (monitorAt.on()) {
       try {
         monitor = fivepp.monitor.TrafficMonitor.start(monitorAt.host, monitorAt.port);
@@ -241,8 +243,7 @@ final class StressCommand implements Callable<Integer> {
       spec.commandLine().getErr().println("monitor: " + monitor.url() + "  (Prometheus: " + monitor.url() + "metrics)");
       spec.commandLine().getErr().flush();
     }
-    if (cluster.on()) {
-      Inputs.ClusterOptions.Joined j = cluster.joined();
+    if (j != null) {
       try {
         PrintWriter err = spec.commandLine().getErr();
         members = fivepp.cluster.ClusterStress.join(j.settings(), j.members(), j.patience(), j.explicit(), line -> {

@@ -1,10 +1,14 @@
 package fivepp.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.typesafe.config.Config;
+import fivepp.cluster.MemberConfig;
 import fivepp.cluster.MemberSettings;
+import fivepp.cluster.TransportSecurity;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -59,16 +63,34 @@ class DeployFilesTest {
 
   /** Parses {@code node ARGS} as the command line does; a bad option fails the test with its message. */
   static MemberSettings nodeSettings(List<String> args) {
+    return node(args).settings();
+  }
+
+  /** The command {@code node ARGS}, parsed. */
+  static NodeCommand node(List<String> args) {
     assertThat(args.get(0)).isEqualTo("node");
     NodeCommand cmd = new NodeCommand();
     new CommandLine(cmd).parseArgs(args.subList(1, args.size()).toArray(String[]::new));
-    return cmd.settings();
+    return cmd;
+  }
+
+  /**
+   * The member config these settings give where {@code --config} names {@code deployed}: the
+   * repository's deploy/tls/member-tls.conf stands in for it, with the values it takes from the
+   * environment set in front of it.
+   */
+  private Config deployedConfig(MemberSettings s, Path deployed) throws IOException {
+    assertThat(s.userConfig()).isEqualTo(deployed);
+    Path wrapper = Files.writeString(tmp.resolve("deployed.conf"), String.join("\n",
+        "FIVEPP_TLS_PASSWORD = \"not-read-here\"",
+        "include file(\"" + DEPLOY.resolve("tls/member-tls.conf") + "\")", ""));
+    return MemberConfig.of(s.withUserConfig(wrapper));
   }
 
   @Test
   void scriptsAreValidBash() throws Exception {
     List<Path> scripts = List.of(DEPLOY.resolve("fivepp"), DEPLOY.resolve("test"), DEPLOY.resolve("local-cluster.sh"),
-        DEPLOY.resolve("cluster-bench.sh"));
+        DEPLOY.resolve("cluster-bench.sh"), DEPLOY.resolve("tls/make-keys.sh"));
     for (Path s : scripts) {
       assertThat(s).isExecutable();
       Ran r = exec(Map.of(), "bash", "-n", s.toString());
@@ -102,6 +124,36 @@ class DeployFilesTest {
     Ran stop = exec(env, script, "stop");
     assertThat(stop.status()).isZero();
     assertThat(stop.out()).startsWith("no members running from " + tmp.resolve("state"));
+  }
+
+  @Test
+  void makeKeysRejectsBadInputInOneLineAndOverwritesNothing() throws Exception {
+    String script = DEPLOY.resolve("tls/make-keys.sh").toString();
+    Path keys = Files.createDirectories(tmp.resolve("keys"));
+    Path existing = Files.writeString(keys.resolve("node-1.p12"), "keep me");
+    List<List<String>> bad = List.of(List.of(keys.toString()), List.of(keys.toString(), "a b"),
+        List.of(keys.toString(), "-x"), List.of(keys.toString(), "ca"), List.of(keys.toString(), "n", "n"),
+        List.of(keys.toString(), "node-2", "node-1"));
+    for (List<String> args : bad) {
+      List<String> cmd = new ArrayList<>(List.of(script));
+      cmd.addAll(args);
+      Ran r = exec(Map.of(), cmd.toArray(String[]::new));
+      assertThat(r.status()).as("%s: %s", args, r.err()).isEqualTo(2);
+      assertThat(r.err().strip().lines()).as("%s", args).hasSize(1);
+      assertThat(r.err()).as("%s", args).startsWith("make-keys.sh: ");
+    }
+    assertThat(exec(Map.of(), script, keys.toString(), "node-1").err())
+        .isEqualTo("make-keys.sh: " + existing + " exists; remove it first, or choose another name\n");
+    Ran days = exec(Map.of("FIVEPP_TLS_DAYS", "0"), script, keys.toString(), "node-2");
+    assertThat(days.err()).startsWith("make-keys.sh: FIVEPP_TLS_DAYS must be a number of days");
+    try (Stream<Path> left = Files.list(keys)) {
+      assertThat(left).containsExactly(existing);
+    }
+    assertThat(Files.readString(existing)).isEqualTo("keep me");
+    Ran usage = exec(Map.of(), script);
+    assertThat(usage.status()).isEqualTo(2);
+    assertThat(usage.err()).contains("deploy/tls/make-keys.sh DIR NAME");
+    assertThat(exec(Map.of(), script, "--help").status()).isZero();
   }
 
   @Test
@@ -181,17 +233,36 @@ class DeployFilesTest {
     assertThat(s.seeds()).containsExactly("10.0.0.11:25520", "10.0.0.12:25520");
     assertThat(s.managementPort()).isEqualTo(7626);
     assertThat(s.managementHostname()).isNull();   // so 127.0.0.1
-    assertThat(s.userConfig()).isNull();           // FIVEPP_CONFIG empty: no --config at all
+    // TLS with mutual authentication by default: the member on 10.0.0.11 may start
+    Path tlsConf = Path.of("/etc/fivepp/member-tls.conf");
+    assertThat(s.userConfig()).isEqualTo(tlsConf);
+    assertThat(text).contains("install -D -m 644 deploy/tls/member-tls.conf " + tlsConf)
+        .contains("deploy/tls/make-keys.sh");
+    Config deployed = deployedConfig(s, tlsConf);
+    assertThat(deployed.getString("pekko.remote.artery.transport")).isEqualTo("tls-tcp");
+    assertThat(deployed.getBoolean("pekko.remote.artery.ssl.config-ssl-engine.require-mutual-authentication")).isTrue();
+    assertThat(deployed.getString("pekko.remote.artery.ssl.config-ssl-engine.key-store"))
+        .isEqualTo("/etc/fivepp/tls/member.p12");
+    assertThat(TransportSecurity.check(deployed, false)).isNull();
+    assertThat(node(argv.subList(jar + 2, argv.size())).insecureTransport).isFalse();
 
-    // with TLS configured the file is passed on
-    Map<String, String> tls = new HashMap<>(env);
-    tls.put("FIVEPP_CONFIG", "/etc/fivepp/member-tls.conf");
-    tls.put("FIVEPP_NODE_ARGS", "--roles cores");
-    List<String> tlsArgv = execStartArgv(text, tls);
-    MemberSettings t = nodeSettings(tlsArgv.subList(tlsArgv.indexOf("-jar") + 2, tlsArgv.size()));
-    assertThat(t.userConfig()).isEqualTo(Path.of("/etc/fivepp/member-tls.conf"));
+    // plain TCP: no --config, and the member refuses to start on 10.0.0.11 unless told --insecure-transport
+    Map<String, String> plain = new HashMap<>(env);
+    plain.put("FIVEPP_CONFIG", "");
+    plain.put("FIVEPP_NODE_ARGS", "--roles cores");
+    List<String> plainArgv = execStartArgv(text, plain);
+    NodeCommand p = node(plainArgv.subList(plainArgv.indexOf("-jar") + 2, plainArgv.size()));
+    MemberSettings t = p.settings();
+    assertThat(t.userConfig()).isNull();
     // the roles given, and 'host', which every node has
     assertThat(t.roles()).containsExactly("cores", "host");
+    assertThatThrownBy(() -> TransportSecurity.check(MemberConfig.of(t), p.insecureTransport))
+        .hasMessageStartingWith("the cluster port on 10.0.0.11 would speak plain TCP");
+    plain.put("FIVEPP_NODE_ARGS", "--roles cores --insecure-transport");
+    plainArgv = execStartArgv(text, plain);
+    NodeCommand q = node(plainArgv.subList(plainArgv.indexOf("-jar") + 2, plainArgv.size()));
+    assertThat(q.insecureTransport).isTrue();
+    assertThat(TransportSecurity.check(MemberConfig.of(q.settings()), q.insecureTransport)).startsWith("warning: ");
   }
 
   @Test
@@ -287,6 +358,29 @@ class DeployFilesTest {
       args.add(x);
     });
     MemberSettings s = nodeSettings(args);
+    assertThat(node(args).insecureTransport).isFalse();
+    // TLS with mutual authentication by default: the image's copy of deploy/tls/member-tls.conf,
+    // the keys from the Secret mounted where the environment points the file
+    Config deployed = deployedConfig(s, Path.of("/opt/fivepp/member-tls.conf"));
+    assertThat(Files.readString(DEPLOY.resolve("Containerfile")))
+        .contains("COPY deploy/tls/member-tls.conf /opt/fivepp/member-tls.conf");
+    assertThat(TransportSecurity.of(deployed).exposed()).as("bound to all interfaces").contains("0.0.0.0");
+    assertThat(TransportSecurity.check(deployed, false)).isNull();
+    Map<String, JsonNode> podEnvByName = new HashMap<>();
+    c.get("env").forEach(e -> podEnvByName.put(e.get("name").asText(), e));
+    assertThat(podEnvByName.get("FIVEPP_TLS_PASSWORD").at("/valueFrom/secretKeyRef/key").asText()).isEqualTo("password");
+    String secret = podEnvByName.get("FIVEPP_TLS_PASSWORD").at("/valueFrom/secretKeyRef/name").asText();
+    JsonNode mount = c.at("/volumeMounts/0");
+    JsonNode volume = sts.at("/spec/template/spec/volumes/0");
+    assertThat(volume.get("name").asText()).isEqualTo(mount.get("name").asText());
+    assertThat(volume.at("/secret/secretName").asText()).isEqualTo(secret);
+    String dir = mount.get("mountPath").asText();
+    // the Secret's keys as deploy/tls/make-keys.sh names its files
+    assertThat(podEnvByName.get("FIVEPP_TLS_KEY_STORE").get("value").asText()).isEqualTo(dir + "/member.p12");
+    assertThat(podEnvByName.get("FIVEPP_TLS_TRUST_STORE").get("value").asText()).isEqualTo(dir + "/truststore.p12");
+    // the image's user reads them through its group, which the pod gives the files
+    assertThat(sts.at("/spec/template/spec/securityContext/fsGroup").asInt()).isEqualTo(10001);
+    assertThat(volume.at("/secret/defaultMode").asInt()).isEqualTo(0440);
     String dns = "." + svcName + ".lab.svc.cluster.local";
     assertThat(s.hostname()).isEqualTo(stsName + "-2" + dns);
     assertThat(s.port()).isEqualTo(ports.get("remoting"));

@@ -157,6 +157,9 @@ class NodeCommandTest {
     MainTest.assertBadInput(MainTest.run("node", "--seed", "127.0.0.1:25520", "--capacity", "0"), "--capacity 0");
     MainTest.assertBadInput(MainTest.run("node", "--seed", "127.0.0.1:25520", "--join-timeout", "-1"), "--join-timeout");
     MainTest.assertBadInput(MainTest.run("node"), "Missing required option: '--seed");
+    // listening on every interface in plain TCP: TLS, or --insecure-transport (SecureByDefaultTest)
+    MainTest.assertBadInput(MainTest.run("node", "--seed", "127.0.0.1:25520", "--bind-hostname", "0.0.0.0"),
+        "the cluster port on 0.0.0.0 would speak plain TCP");
     Path missing = dir.resolve("missing.conf");
     MainTest.assertBadInput(MainTest.run("node", "--seed", "127.0.0.1:25520", "--config", missing.toString()),
         "missing.conf does not exist");
