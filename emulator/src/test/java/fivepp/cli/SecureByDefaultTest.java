@@ -290,7 +290,7 @@ class SecureByDefaultTest {
       b.addAll(List.of("--port", "0", "--seed", w.hostname() + ":" + port, "--join-timeout", "30",
           "--config", conf.toString()));
       NodeCommand.Started second = node(new StringWriter(), b);
-      NodeCommandTest.await("both members Up, as both see it", Duration.ofSeconds(30),
+      fivepp.Await.untilTrue(Duration.ofSeconds(30), "both members Up, as both see it",
           () -> upCount(a.system()) == 2 && upCount(second.system()) == 2);
     } finally {
       root.detachAppender(counting);
