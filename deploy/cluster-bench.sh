@@ -10,18 +10,20 @@
 #   (127.0.0.1, ports 25621.., management 7727.., plaintext on loopback); a Markdown table of
 #   images/s, speed-up over 1 member, bytes per image crossing members and each member's share.
 #   Before each leg on members, a warm-up run of --warmup N images on the same members. The members
-#   of a 'run' are placed by the one-JVM leg's measured busy time per core ('--work-profile'), or
-#   by the cost model with --model-placement. Defaults: 3 members, 3000 images of "--model resnet32
+#   of a 'run' are placed by the busy time per core the previous leg measured ('--work-profile';
+#   the one-JVM leg's for 1 member), or by the cost model with --model-placement. Defaults: 3 members, 3000 images of "--model resnet32
 #   --fabric 5pp".
 # --pin: member k starts on CPU (k-1) mod nproc (taskset), the one-JVM leg on CPU 0; the coordinator
 #   ('fivepp run --cluster') is not pinned. Defaults then: "--model resnet50 --input 112x112
-#   --fabric 5pp", 200 images, members 1..nproc (at least 2, at most 8), capacity 1024 cores each.
+#   --fabric 5pp", 1000 images (long enough that filling and draining the pipeline weigh little),
+#   members 1..nproc (at least 2, at most 8), capacity 1024 cores each, and for every JVM
+#   FIVEPP_JAVA_OPTS="-XX:+UseG1GC -Xms2g -Xmx2g -XX:+AlwaysPreTouch" unless set.
 # Latency leg (--latency-ms, --window or --latency-only; as root): 2 members and the coordinator,
 #   each in its own network namespace, reach each other only through a 'fivepp relay' that writes
 #   every byte on D ms after it arrived (one way; this kernel has no netem). Members speak TLS
 #   (a throw-away self-signed key made here). A table of one-way latency x window -> images/s.
 #   Defaults: latencies 0,0.2,1 ms, windows 1,4,16,64; before them, per latency, a warm-up run of
-#   --warmup N images (default 50; 0: none) on the same members. Addresses: 10.211.K.0/24, only
+#   --warmup N images (default 50, with --pin 300; 0: none) on the same members. Addresses: 10.211.K.0/24, only
 #   inside the namespaces this script creates and deletes; the host's own network is not touched.
 # Environment: FIVEPP_BENCH_COMMAND=run (default) or stress ('fivepp stress' of COUNT cycles;
 #   scaling leg only), FIVEPP_BENCH_ARGS (the job's options), FIVEPP_CAPACITY (cores per member),
@@ -32,9 +34,9 @@ me="cluster-bench.sh"
 jar="$root/emulator/target/fivepp.jar"
 
 fail() { echo "$me: $1" >&2; exit 2; }
-usage() { sed -n '2,29s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; }
+usage() { sed -n '2,31s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; }
 
-pin=0 latency_only=0 latencies="" windows="" warmup=50 by_model=0 positional=()
+pin=0 latency_only=0 latencies="" windows="" warmup="" by_model=0 positional=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --pin) pin=1 ;;
@@ -59,7 +61,12 @@ done
 command="${FIVEPP_BENCH_COMMAND:-run}"
 ncpu="$(nproc)"
 if [ "$pin" = 1 ]; then
-  run_default="--model resnet50 --input 112x112 --fabric 5pp" count_default=200 capacity_default=1024
+  run_default="--model resnet50 --input 112x112 --fabric 5pp" count_default=1000 capacity_default=1024
+  # every JVM the same: G1 and a fixed heap touched at start (a JVM started on one CPU would
+  # otherwise pick the serial collector, and a growing heap costs a third of the speed)
+  export FIVEPP_JAVA_OPTS="${FIVEPP_JAVA_OPTS-"-XX:+UseG1GC -Xms2g -Xmx2g -XX:+AlwaysPreTouch"}"
+  # a member on one CPU compiles slowly: 50 images left it a fifth slower than after a few hundred
+  warmup="${warmup:-300}"
   max_default=$((ncpu < 2 ? 2 : (ncpu > 8 ? 8 : ncpu)))
 else
   run_default="--model resnet32 --fabric 5pp" count_default=3000 capacity_default=4096 max_default=3
@@ -69,6 +76,7 @@ case "$command" in
   stress) args="${FIVEPP_BENCH_ARGS:---fabric 5pp --nodes 64 --rate 0.2}" ;;
   *) fail "FIVEPP_BENCH_COMMAND must be run or stress, not '$command'" ;;
 esac
+warmup="${warmup:-50}"
 max="${positional[0]:-$max_default}"
 count="${positional[1]:-$count_default}"
 capacity="${FIVEPP_CAPACITY:-$capacity_default}"
@@ -180,7 +188,10 @@ scaling() {
       "$root/deploy/local-cluster.sh" "$n" >/dev/null
     fi
     local place=()
-    [ "$command" != run ] || [ "$by_model" = 1 ] || place=(--work-profile "$out/local.json")
+    # placed by the busy time the previous leg measured (on members like these, warmed), the first by the one JVM's
+    local profile="$out/m$((n - 1)).json"
+    [ "$n" -gt 1 ] || profile="$out/local.json"
+    [ "$command" != run ] || [ "$by_model" = 1 ] || place=(--work-profile "$profile")
     if [ "$command" = run ] && [ "$warmup" -gt 0 ]; then
       progress "scaling: warming $n member(s) up with $warmup images"
       # shellcheck disable=SC2086
@@ -197,7 +208,7 @@ scaling() {
   done
   local how=""
   if [ "$command" = run ]; then
-    how=", members warmed by $warmup images, placed by $([ "$by_model" = 1 ] && echo "the cost model" || echo "the one-JVM leg's measured busy time")"
+    how=", members warmed by $warmup images, placed by $([ "$by_model" = 1 ] && echo "the cost model" || echo "the previous leg's measured busy time")"
   fi
   echo "Scaling: $command $args, $count per leg$([ "$pin" = 1 ] && echo ", pinned")$how ($(date -u +%Y-%m-%dT%H:%MZ), $ncpu CPUs)"
   echo

@@ -54,6 +54,16 @@ public final class Emulator {
     ActorSystem<Coordinator.Command> system = ActorSystem.create(
         Coordinator.create(new Coordinator.Setup(g, plans, fabric, placement.vertexOf(), images,
             options, progress, result, deployment, live)), "fivepp", config);
+    // a coordinator that is downed, or told to leave, ends its run at once with the reason, even
+    // if its actor system then takes long to stop (a member behind a slow link may never answer)
+    org.apache.pekko.actor.CoordinatedShutdown.get(system).addTask(
+        org.apache.pekko.actor.CoordinatedShutdown.PhaseBeforeServiceUnbind(), "fivepp-run-stops", () -> {
+          if (!result.isDone()) {
+            result.completeExceptionally(new Deployment.Failed("the run stopped before it finished: "
+                + stopReason(system) + " (on a cluster: a member or this coordinator was unreachable too long)"));
+          }
+          return CompletableFuture.completedFuture(org.apache.pekko.Done.getInstance());
+        });
     system.getWhenTerminated().whenComplete((done, err) -> {
       if (!result.isDone()) {
         result.completeExceptionally(new Deployment.Failed("the actor system stopped before the run finished"
@@ -75,7 +85,25 @@ public final class Emulator {
       throw new IllegalStateException(e.getCause().getMessage(), e.getCause());
     } finally {
       system.terminate();
-      system.getWhenTerminated().toCompletableFuture().join();
+      try {
+        // long enough to leave a cluster gracefully; never forever
+        system.getWhenTerminated().toCompletableFuture().get(60, java.util.concurrent.TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+        org.slf4j.LoggerFactory.getLogger(Emulator.class).warn("the actor system did not stop within 60 s", e);
+      }
     }
+  }
+
+  /** Why the coordinated shutdown of {@code system} began, in words. */
+  static String stopReason(ActorSystem<?> system) {
+    return org.apache.pekko.actor.CoordinatedShutdown.get(system).getShutdownReason()
+        .map(r -> r == org.apache.pekko.actor.CoordinatedShutdown.clusterDowningReason()
+            ? "this coordinator was downed by the cluster"
+            : r == org.apache.pekko.actor.CoordinatedShutdown.clusterLeavingReason()
+                ? "this coordinator was told to leave the cluster"
+                : "its actor system was shut down (" + r.getClass().getSimpleName().replace("$", "") + ")")
+        .orElse("its actor system was shut down");
   }
 }

@@ -95,6 +95,40 @@ class EmulatorTest {
   }
 
   @Test
+  void aCoordinatorDownedMidRunEndsTheRunAtOnceWithTheReason() {
+    Network net = Zoo.get("resnet20");
+    CoreGraph g = CoreGraph.of(net, Tiling.DEFAULT);
+    Fabric f = Fabrics.parse("5pp", g.cores().size());
+    Placement p = Placement.along(LinearOrder.search(g), f);
+    Deployment local = Deployment.local(RunOptions.DEFAULT);
+    java.util.concurrent.atomic.AtomicReference<org.apache.pekko.actor.typed.ActorSystem<?>> system =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    Deployment watched = (ctx, epoch, plans) -> {
+      system.set(ctx.getSystem());
+      // a stop that never ends: before, the run waited for the actor system to terminate
+      org.apache.pekko.actor.CoordinatedShutdown.get(ctx.getSystem()).addTask(
+          org.apache.pekko.actor.CoordinatedShutdown.PhaseBeforeActorSystemTerminate(), "slow",
+          () -> new java.util.concurrent.CompletableFuture<>());
+      local.deploy(ctx, epoch, plans);
+    };
+    long t0 = System.nanoTime();
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> Emulator.run(g, Weights.he(net, 7), f, p,
+        Images.synthetic(net.input(), 11, 1000), RunOptions.DEFAULT, done -> {
+          if (done == 3) {
+            org.apache.pekko.actor.CoordinatedShutdown.get(system.get())
+                .run(org.apache.pekko.actor.CoordinatedShutdown.clusterDowningReason());
+          }
+        }, watched, com.typesafe.config.ConfigFactory.parseString(
+            "pekko.coordinated-shutdown.phases.before-actor-system-terminate.timeout = 3 s")
+            .withFallback(com.typesafe.config.ConfigFactory.load()), null))
+        .isInstanceOf(Deployment.Failed.class)
+        .hasMessage("the run stopped before it finished: this coordinator was downed by the cluster"
+            + " (on a cluster: a member or this coordinator was unreachable too long)");
+    // bounded, although the slow phase holds the actor system back
+    assertThat((System.nanoTime() - t0) / 1e9).isLessThan(30);
+  }
+
+  @Test
   void aThousandImagesEachCompleteExactlyOnceInBoundedMemory() throws IOException {
     Network net = Zoo.get("resnet32");
     RunOptions o = RunOptions.DEFAULT.withWindow(8);
