@@ -264,7 +264,7 @@ final class Inputs {
           mixee.commandLine().getErr().flush();
         }
         return new Joined(settings,
-            placement == null ? java.util.Map.of() : fivepp.cluster.Segments.parse(placement), members,
+            placement == null ? java.util.Map.of() : fivepp.cluster.MemberSegments.parse(placement), members,
             java.time.Duration.ofMillis((long) (wait * 1000)));
       } catch (IllegalArgumentException e) {
         throw new UserError(e.getMessage());

@@ -144,7 +144,7 @@ final class Deployer extends AbstractBehavior<Deployer.Command> {
     Map<String, int[]> plan;
     try {
       plan = settings.explicit().isEmpty() ? WorkPlacement.cut(settings.costs(), pending.vertices(), live)
-          : Segments.explicit(pending.vertices(), live, settings.explicit());
+          : MemberSegments.explicit(pending.vertices(), live, settings.explicit());
     } catch (IllegalArgumentException e) {
       pending = null;
       coordinator.tell(new Coordinator.DeployFailed(e.getMessage()));
