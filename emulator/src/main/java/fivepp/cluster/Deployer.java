@@ -41,7 +41,7 @@ final class Deployer extends AbstractBehavior<Deployer.Command> {
   private record Timeout(int epoch) implements Command {}
 
   /** What a cluster run asks for: the array ({@code spec}, priced by {@code costs}). */
-  record Settings(long run, ArraySpec spec, VertexCosts costs, int membersWanted, Duration patience,
+  record Settings(long run, ArrayRecipe spec, VertexCosts costs, int membersWanted, Duration patience,
       Map<String, int[]> explicit, fivepp.runtime.LiveStats live) {}
 
   private record Poll() implements Command {}
