@@ -23,7 +23,7 @@ import org.apache.pekko.actor.typed.receptionist.Receptionist;
  * member spawn its segment, and tells the coordinator when a member hosting part of the array becomes unreachable
  * or leaves, so that the array is rebuilt on the members that remain.
  */
-final class Deployer extends AbstractBehavior<Deployer.Command> {
+final class MemberDeployer extends AbstractBehavior<MemberDeployer.Command> {
 
   sealed interface Command extends NoSerializationVerificationNeeded
       permits Deploy, Listing, GotInfo, GotSpawned, MemberGone, Timeout, Poll, GotLive {}
@@ -64,10 +64,10 @@ final class Deployer extends AbstractBehavior<Deployer.Command> {
   private int deployed = -1;
 
   static Behavior<Command> create(ActorRef<Coordinator.Command> coordinator, Settings s) {
-    return Behaviors.setup(ctx -> Behaviors.withTimers(t -> new Deployer(ctx, t, coordinator, s)));
+    return Behaviors.setup(ctx -> Behaviors.withTimers(t -> new MemberDeployer(ctx, t, coordinator, s)));
   }
 
-  private Deployer(ActorContext<Command> ctx, TimerScheduler<Command> timers,
+  private MemberDeployer(ActorContext<Command> ctx, TimerScheduler<Command> timers,
       ActorRef<Coordinator.Command> coordinator, Settings s) {
     super(ctx);
     this.coordinator = coordinator;
