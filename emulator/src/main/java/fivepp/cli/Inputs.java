@@ -257,7 +257,7 @@ final class Inputs {
         fivepp.cluster.MemberSettings settings = fivepp.cluster.MemberSettings.of(hostname, port, list(seeds))
             .withUserConfig(config);
         // a missing or malformed --config file, or plain TCP beyond loopback, before anything starts
-        String warning = fivepp.cluster.TransportSecurity.check(fivepp.cluster.MemberConfig.of(settings),
+        String warning = fivepp.cluster.TransportSecurity.check(fivepp.cluster.MemberHocon.of(settings),
             insecureTransport);
         if (warning != null) {
           mixee.commandLine().getErr().println("fivepp: " + warning);

@@ -1,6 +1,6 @@
 package fivepp.cli;
 
-import fivepp.cluster.MemberConfig;
+import fivepp.cluster.MemberHocon;
 import fivepp.cluster.MemberNode;
 import fivepp.cluster.MemberSettings;
 import java.io.PrintWriter;
@@ -143,9 +143,9 @@ final class NodeCommand implements Callable<Integer> {
     try {
       List<String> seedList = Inputs.list(seeds);
       List<String> roleList = new java.util.ArrayList<>(roles == null ? List.of() : Inputs.list(roles));
-      if (!roleList.contains(MemberConfig.HOST_ROLE)) {
+      if (!roleList.contains(MemberHocon.HOST_ROLE)) {
         // the split-brain resolver counts hosts only: coordinators come and go
-        roleList.add(MemberConfig.HOST_ROLE);
+        roleList.add(MemberHocon.HOST_ROLE);
       }
       MemberSettings s = MemberSettings.of(hostname.trim(), port, seedList)
           .withRoles(roleList)

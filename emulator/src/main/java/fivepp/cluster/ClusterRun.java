@@ -43,7 +43,7 @@ public final class ClusterRun {
       roles.add("coordinator");
     }
     MemberSettings s = coordinator.withRoles(roles);
-    com.typesafe.config.Config config = MemberConfig.of(s);
+    com.typesafe.config.Config config = MemberHocon.of(s);
     checkFrames(g, options, config.getBytes("pekko.remote.artery.advanced.maximum-frame-size"));
     VertexCosts costs = VertexCosts.of(g, p.vertexOf(), f::route, options.pixels(), options.window(), spec.onnx() != null);
     if (profile != null) {

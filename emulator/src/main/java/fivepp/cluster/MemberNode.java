@@ -67,7 +67,7 @@ public final class MemberNode {
       Consumer<String> warn, Consumer<Member.Hosting> onRun) {
     Config conf;
     try {
-      conf = MemberConfig.of(settings);
+      conf = MemberHocon.of(settings);
     } catch (IllegalArgumentException e) {
       throw new CannotStart(e.getMessage());
     }
