@@ -206,7 +206,7 @@ class WireSerializerTest {
     Class<StressWireSerializer> by = StressWireSerializer.class;
     fivepp.stress.StressSpec spec = new fivepp.stress.StressSpec("torus:4x4", 16, "hotspot", "0,5:0.25", 0.35,
         fivepp.stress.Traffic.Injection.POISSON, 12.5, "128x128", List.of("0-1"), List.of("3"), 0.01,
-        List.of("1-2:4"), new fivepp.stress.StressConfig(8, 24, 3, 2, 100, 900, 5000, -42));
+        List.of("1-2:4"), new fivepp.stress.SimulatorSettings(8, 24, 3, 2, 100, 900, 5000, -42));
     Member.SpawnStress sp = (Member.SpawnStress) roundTrip(new Member.SpawnStress(77, 2, spec,
         new int[] {0, 0, 1, 1, 2}, 1, conductor.getRef(), true), by);
     assertThat(sp.spec()).isEqualTo(spec);
