@@ -257,14 +257,14 @@ final class Inputs {
         fivepp.cluster.MemberSettings settings = fivepp.cluster.MemberSettings.of(hostname, port, list(seeds))
             .withUserConfig(config);
         // a missing or malformed --config file, or plain TCP beyond loopback, before anything starts
-        String warning = fivepp.cluster.TransportSecurity.check(fivepp.cluster.MemberConfig.of(settings),
+        String warning = fivepp.cluster.TransportSecurity.check(fivepp.cluster.MemberHocon.of(settings),
             insecureTransport);
         if (warning != null) {
           mixee.commandLine().getErr().println("fivepp: " + warning);
           mixee.commandLine().getErr().flush();
         }
         return new Joined(settings,
-            placement == null ? java.util.Map.of() : fivepp.cluster.Segments.parse(placement), members,
+            placement == null ? java.util.Map.of() : fivepp.cluster.MemberSegments.parse(placement), members,
             java.time.Duration.ofMillis((long) (wait * 1000)));
       } catch (IllegalArgumentException e) {
         throw new UserError(e.getMessage());

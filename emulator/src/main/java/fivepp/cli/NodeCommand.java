@@ -1,30 +1,14 @@
 package fivepp.cli;
 
-import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
-import com.typesafe.config.Config;
-import fivepp.cluster.Member;
-import fivepp.cluster.MemberConfig;
+import fivepp.cluster.MemberHocon;
+import fivepp.cluster.MemberNode;
 import fivepp.cluster.MemberSettings;
-import fivepp.cluster.TransportSecurity;
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import org.apache.pekko.actor.Address;
-import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.cluster.Cluster;
-import org.apache.pekko.management.javadsl.PekkoManagement;
-import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -114,9 +98,6 @@ final class NodeCommand implements Callable<Integer> {
   @Option(names = "--verbose", description = "Show Pekko's warnings while joining (connection attempts, TLS).")
   boolean verbose;
 
-  /** A member that is Up: its actor system and its address as HOST:PORT. */
-  record Started(ActorSystem<?> system, String hostPort) {}
-
   @Override
   public Integer call() {
     if (monitorAt.on()) {
@@ -126,7 +107,7 @@ final class NodeCommand implements Callable<Integer> {
         throw new UserError("--monitor-host/--monitor-port: " + e.getMessage());
       }
     }
-    Started s;
+    MemberNode.Started s;
     try {
       s = start();
     } catch (UserError e) {
@@ -162,9 +143,9 @@ final class NodeCommand implements Callable<Integer> {
     try {
       List<String> seedList = Inputs.list(seeds);
       List<String> roleList = new java.util.ArrayList<>(roles == null ? List.of() : Inputs.list(roles));
-      if (!roleList.contains(MemberConfig.HOST_ROLE)) {
+      if (!roleList.contains(MemberHocon.HOST_ROLE)) {
         // the split-brain resolver counts hosts only: coordinators come and go
-        roleList.add(MemberConfig.HOST_ROLE);
+        roleList.add(MemberHocon.HOST_ROLE);
       }
       MemberSettings s = MemberSettings.of(hostname.trim(), port, seedList)
           .withRoles(roleList)
@@ -178,102 +159,30 @@ final class NodeCommand implements Callable<Integer> {
   }
 
   /**
-   * Starts the member and waits until it is Up. Every problem the user can fix (bad option, port
-   * in use, unreadable config, no seed reachable in time) is a {@link UserError}, and then no actor
-   * system is left running.
+   * Starts the member and waits until it is Up (see {@link MemberNode}). Every problem the user can
+   * fix (bad option, port in use, unreadable config, no seed reachable in time) is a
+   * {@link UserError}, and then no actor system is left running.
    */
-  Started start() {
+  MemberNode.Started start() {
     MemberSettings settings = settings();
-    Config conf;
     try {
-      conf = MemberConfig.of(settings);
-    } catch (IllegalArgumentException e) {
-      throw new UserError(e.getMessage());
-    }
-    secureByDefault(conf);
-    String bindHost = orElse(conf.getString("pekko.remote.artery.bind.hostname"),
-        conf.getString("pekko.remote.artery.canonical.hostname"));
-    String bindPort = orElse(conf.getString("pekko.remote.artery.bind.port"),
-        conf.getString("pekko.remote.artery.canonical.port"));
-    checkFree("--port", bindHost, Integer.parseInt(bindPort));
-    if (settings.managementOn()) {
-      checkFree("--management-port", conf.getString("pekko.management.http.hostname"), settings.managementPort());
-    }
-    Quiet quiet = verbose ? null : new Quiet();
-    ActorSystem<?> system;
-    try {
-      system = ActorSystem.create(Member.create(capacity, h -> {
+      return MemberNode.start(settings, capacity, insecureTransport, !verbose, warning -> {
+        PrintWriter err = spec.commandLine().getErr();
+        err.println("fivepp: " + warning);
+        err.flush();
+      }, h -> {
         if (monitor != null) {
           monitor.watch(h.live(), h.built().graph(), h.built().fabric(),
               new fivepp.mapping.Placement(h.spec().vertexOf()), h.spec().options().pixels() ? "pixel" : "row");
         }
-      }), MemberSettings.SYSTEM, conf);
-    } catch (RuntimeException e) {
-      restore(quiet);
-      throw new UserError("cannot start the member: " + firstLine(e));
-    }
-    try {
-      if (settings.managementOn()) {
-        startManagement(system);
-      }
-      Address self = awaitUp(system, settings);
-      return new Started(system, self.host().get() + ":" + self.port().get());
-    } catch (UserError e) {
-      stop(system);
-      throw e;
-    } finally {
-      restore(quiet);
-    }
-  }
-
-  /**
-   * Refuses plain TCP beyond loopback unless --insecure-transport is given, and then warns once on
-   * stderr (see {@link TransportSecurity}).
-   */
-  private void secureByDefault(Config conf) {
-    String warning;
-    try {
-      warning = TransportSecurity.check(conf, insecureTransport);
-    } catch (IllegalArgumentException e) {
-      throw new UserError(e.getMessage());
-    }
-    if (warning != null) {
-      PrintWriter err = spec.commandLine().getErr();
-      err.println("fivepp: " + warning);
-      err.flush();
-    }
-  }
-
-  private void startManagement(ActorSystem<?> system) {
-    try {
-      PekkoManagement.get(system).start().toCompletableFuture().get(15, TimeUnit.SECONDS);
-    } catch (ExecutionException | TimeoutException e) {
-      Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
-      throw new UserError("management HTTP cannot listen on port " + managementPort + ": " + firstLine(cause));
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new UserError("interrupted while starting management HTTP");
-    }
-  }
-
-  private Address awaitUp(ActorSystem<?> system, MemberSettings settings) {
-    CompletableFuture<Address> up = new CompletableFuture<>();
-    Cluster cluster = Cluster.get(org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(system));
-    cluster.registerOnMemberUp(() -> up.complete(cluster.selfAddress()));
-    system.getWhenTerminated().thenRun(() -> up.completeExceptionally(new IllegalStateException("terminated")));
-    long waitMs = settings.joinTimeout() == null ? Long.MAX_VALUE
-        // Pekko gives up by itself after the join timeout; a few seconds more cover its shutdown
-        : settings.joinTimeout().toMillis() + 5_000;
-    try {
-      return up.get(waitMs, TimeUnit.MILLISECONDS);
-    } catch (ExecutionException | TimeoutException e) {
+      });
+    } catch (MemberNode.NotUp e) {
       throw new UserError(String.format(Locale.ROOT,
           "could not join the cluster through %s within %s s: start a seed member there first, check"
               + " the addresses (and TLS certificates) or give a longer --join-timeout%s",
           String.join(",", settings.seeds()), fmt(joinTimeoutSeconds), verbose ? "" : "; --verbose shows the attempts"));
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new UserError("interrupted while joining the cluster");
+    } catch (MemberNode.CannotStart e) {
+      throw new UserError(optionName(e.getMessage()));
     }
   }
 
@@ -281,7 +190,7 @@ final class NodeCommand implements Callable<Integer> {
     return Duration.ofMillis(Math.max(1, Math.round(joinTimeoutSeconds * 1000)));
   }
 
-  /** Says which option is wrong when the settings name it in their own words. */
+  /** Says which option is wrong when the settings or {@link MemberNode} name it in their own words. */
   private static String optionName(String message) {
     if (message.startsWith("port ")) {
       return "--" + message;
@@ -295,69 +204,7 @@ final class NodeCommand implements Callable<Integer> {
     return message;
   }
 
-  /** Fails with one line when nothing can listen on {@code host:port} (0: any port is fine). */
-  private static void checkFree(String option, String host, int port) {
-    if (port == 0) {
-      return;
-    }
-    try (ServerSocket s = new ServerSocket()) {
-      s.setReuseAddress(true);
-      s.bind(new InetSocketAddress(host, port));
-    } catch (IOException e) {
-      String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-      if (why.toLowerCase(Locale.ROOT).contains("in use")) {
-        throw new UserError(option + " " + port + ": " + host + ":" + port
-            + " is already in use (another member or program); choose another port");
-      }
-      throw new UserError(option + " " + port + ": cannot listen on " + host + ":" + port + " (" + why
-          + "); is " + host + " an address of this machine? (--bind-hostname can differ from --hostname)");
-    }
-  }
-
-  private static void stop(ActorSystem<?> system) {
-    system.terminate();
-    try {
-      system.getWhenTerminated().toCompletableFuture().get(20, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    } catch (ExecutionException | TimeoutException e) {
-      // the JVM ends soon anyway; the user already has the line that matters
-    }
-  }
-
-  private static String orElse(String a, String b) {
-    return a == null || a.isBlank() ? b : a;
-  }
-
-  private static String firstLine(Throwable e) {
-    Throwable t = e;
-    while (t.getCause() != null && (t.getMessage() == null || t.getMessage().isBlank())) {
-      t = t.getCause();
-    }
-    String m = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
-    return m.strip().lines().findFirst().orElse(m);
-  }
-
   private static String fmt(double seconds) {
     return seconds == Math.rint(seconds) ? Long.toString((long) seconds) : Double.toString(seconds);
-  }
-
-  /**
-   * While a member starts and joins, Pekko warns of every failed connection attempt; the command
-   * ends with one line of its own instead. Raises Pekko's log level to ERROR until then.
-   */
-  private static final class Quiet {
-    final Logger logger = (Logger) LoggerFactory.getLogger("org.apache.pekko");
-    final Level before = logger.getLevel();
-
-    Quiet() {
-      logger.setLevel(Level.ERROR);
-    }
-  }
-
-  private static void restore(Quiet q) {
-    if (q != null) {
-      q.logger.setLevel(q.before);
-    }
   }
 }

@@ -6,7 +6,7 @@ import fivepp.mapping.CoreGraph;
 import fivepp.mapping.LinearOrder;
 import fivepp.mapping.Placement;
 import fivepp.model.Network;
-import fivepp.cluster.ArraySpec;
+import fivepp.cluster.ArrayRecipe;
 import fivepp.cluster.ClusterRun;
 import fivepp.monitor.Monitor;
 import fivepp.runtime.Emulator;
@@ -146,12 +146,12 @@ final class RunCommand implements Callable<Integer> {
     String sum = null;
     try {
       if (network.onnx != null) {
-        sum = ArraySpec.sha256(network.onnx.toAbsolutePath());
+        sum = ArrayRecipe.sha256(network.onnx.toAbsolutePath());
       }
     } catch (IllegalArgumentException e) {
       throw new UserError(e.getMessage());
     }
-    ArraySpec spec = new ArraySpec(network.onnx == null ? (network.model == null ? "resnet32" : g.network().name()) : null,
+    ArrayRecipe spec = new ArrayRecipe(network.onnx == null ? (network.model == null ? "resnet32" : g.network().name()) : null,
         network.onnx == null ? network.input : null, network.onnx == null ? null : network.onnx.toAbsolutePath().toString(),
         sum, network.inputShape, network.maxModelBytes, seed, options.crossbar, options.tiling().concat(),
         options.actBits, options.psumBits, fabric, p.vertexOf(), o);

@@ -6,7 +6,7 @@ import fivepp.stress.CnnTraffic;
 import fivepp.stress.Faults;
 import fivepp.stress.RouteTable;
 import fivepp.stress.Simulator;
-import fivepp.stress.StressConfig;
+import fivepp.stress.SimulatorSettings;
 import fivepp.stress.StressResult;
 import fivepp.stress.StressSpec;
 import fivepp.stress.Sweep;
@@ -209,7 +209,7 @@ final class StressCommand implements Callable<Integer> {
     }
     monitorHold.check(monitorAt);
     Traffic.Injection inj = injection(injection);
-    StressConfig cfg = config();
+    SimulatorSettings cfg = config();
     double[] rates = sweep == null ? new double[] {rate} : call(() -> Sweep.rates(sweep));
     List<Target> targets = new ArrayList<>();
     for (String f : Inputs.list(fabrics)) {
@@ -272,7 +272,7 @@ final class StressCommand implements Callable<Integer> {
   }
 
   /** Runs what was asked and prints it (and writes a sweep's files). */
-  private void report(String p, boolean cnn, Traffic.Injection inj, StressConfig cfg, double[] rates,
+  private void report(String p, boolean cnn, Traffic.Injection inj, SimulatorSettings cfg, double[] rates,
       List<Target> targets, List<Path> files, String base) {
     PrintWriter o = spec.commandLine().getOut();
     Map<String, Object> json = new LinkedHashMap<>();
@@ -331,7 +331,7 @@ final class StressCommand implements Callable<Integer> {
     o.flush();
   }
 
-  private Target target(String fabric, String p, Traffic.Injection inj, StressConfig cfg) {
+  private Target target(String fabric, String p, Traffic.Injection inj, SimulatorSettings cfg) {
     StressSpec s = new StressSpec(fabric, nodes, p, hotspot, rate, inj, linkGbps, crossbar, failLinks, failNodes,
         dropRate, linkDelays, cfg);
     StressSpec.Built b = call(s::build);
@@ -361,9 +361,9 @@ final class StressCommand implements Callable<Integer> {
     return sim.run();
   }
 
-  private StressConfig config() {
+  private SimulatorSettings config() {
     int buffer = bufferFlits != null ? bufferFlits : 2 * Math.max(1, packetFlits);
-    return call(() -> new StressConfig(packetFlits, buffer, vcs, routerDelay, warmup, cycles, drain, seed));
+    return call(() -> new SimulatorSettings(packetFlits, buffer, vcs, routerDelay, warmup, cycles, drain, seed));
   }
 
   private static Traffic.Injection injection(String s) {

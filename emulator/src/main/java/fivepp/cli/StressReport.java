@@ -2,7 +2,7 @@ package fivepp.cli;
 
 import fivepp.mapping.Mapping;
 import fivepp.stress.CnnTraffic;
-import fivepp.stress.StressConfig;
+import fivepp.stress.SimulatorSettings;
 import fivepp.stress.StressResult;
 import fivepp.stress.Sweep;
 import java.util.ArrayList;
@@ -17,7 +17,7 @@ import java.util.stream.IntStream;
 final class StressReport {
   private StressReport() {}
 
-  static String model(StressConfig c) {
+  static String model(SimulatorSettings c) {
     return String.format(Locale.ROOT, "virtual cut-through, %d-flit packets, %d VCs per class of %d flits each,"
         + " %d-cycle hops, credits back after 1 cycle; %,d warm-up + %,d measured cycles (drain up to %,d), seed %d",
         c.packetFlits(), c.vcsPerClass(), c.bufferFlits(), c.routerDelay(), c.warmup(), c.measure(), c.drainLimit(),
@@ -193,7 +193,7 @@ final class StressReport {
     return j;
   }
 
-  static String sweepTable(List<Sweep> sweeps, StressConfig cfg) {
+  static String sweepTable(List<Sweep> sweeps, SimulatorSettings cfg) {
     StringBuilder sb = new StringBuilder("router: " + model(cfg) + "\n");
     Table t = new Table("fabric", "rate", "offered", "accepted", "min acc", "avg lat", "p99 lat", "max util", "done");
     for (Sweep s : sweeps) {

@@ -11,14 +11,14 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 
 /**
- * A {@link Deployment} on cluster members: the coordinator's {@link Deployer} child places the
+ * A {@link Deployment} on cluster members: the coordinator's {@link MemberDeployer} child places the
  * array's vertices on the members that are up, balanced by work, and watches them for the rest of
  * the run, and when the run is over it stops the deployer, which stops the members' share of the
  * run. The members' shares of the array last built come to the coordinator with the array.
  */
 public final class ClusterDeployment implements Deployment {
-  private final Deployer.Settings settings;
-  private ActorRef<Deployer.Command> deployer;
+  private final MemberDeployer.Settings settings;
+  private ActorRef<MemberDeployer.Command> deployer;
 
   /**
    * @param costs what each vertex of the array costs, to balance the members by
@@ -28,19 +28,19 @@ public final class ClusterDeployment implements Deployment {
    * @param live the coordinator's live counters, which the members' are copied into once a second
    *     for the monitor; null when nobody watches
    */
-  public ClusterDeployment(ArraySpec spec, VertexCosts costs, int membersWanted, Duration wait,
+  public ClusterDeployment(ArrayRecipe spec, VertexCosts costs, int membersWanted, Duration wait,
       Map<String, int[]> explicit, fivepp.runtime.LiveStats live) {
-    this.settings = new Deployer.Settings(new java.security.SecureRandom().nextLong() & Long.MAX_VALUE, spec,
+    this.settings = new MemberDeployer.Settings(new java.security.SecureRandom().nextLong() & Long.MAX_VALUE, spec,
         costs, membersWanted, wait, Map.copyOf(explicit), live);
   }
 
   @Override
   public void deploy(ActorContext<Coordinator.Command> ctx, int epoch, SortedMap<Integer, CorePlan> plans) {
     if (deployer == null) {
-      deployer = ctx.spawn(Deployer.create(ctx.getSelf(), settings), "deployer");
+      deployer = ctx.spawn(MemberDeployer.create(ctx.getSelf(), settings), "deployer");
       ctx.watch(deployer); // should it fail, the run fails instead of waiting for ever
     }
-    deployer.tell(new Deployer.Deploy(epoch, plans.keySet().stream().mapToInt(Integer::intValue).toArray()));
+    deployer.tell(new MemberDeployer.Deploy(epoch, plans.keySet().stream().mapToInt(Integer::intValue).toArray()));
   }
 
   @Override

@@ -34,7 +34,7 @@ public final class ClusterRun {
    * @param profile the cores' busy time measured in an earlier run, to balance the members by, or
    *     null for the model's estimate
    */
-  public static RunReport run(ArraySpec spec, CoreGraph g, Weights w, Fabric f, Placement p,
+  public static RunReport run(ArrayRecipe spec, CoreGraph g, Weights w, Fabric f, Placement p,
       Images.Source images, RunOptions options, IntConsumer progress, MemberSettings coordinator,
       int membersWanted, Duration wait, Map<String, int[]> explicit, fivepp.runtime.LiveStats live,
       WorkProfile profile) throws IOException {
@@ -43,7 +43,7 @@ public final class ClusterRun {
       roles.add("coordinator");
     }
     MemberSettings s = coordinator.withRoles(roles);
-    com.typesafe.config.Config config = MemberConfig.of(s);
+    com.typesafe.config.Config config = MemberHocon.of(s);
     checkFrames(g, options, config.getBytes("pekko.remote.artery.advanced.maximum-frame-size"));
     VertexCosts costs = VertexCosts.of(g, p.vertexOf(), f::route, options.pixels(), options.window(), spec.onnx() != null);
     if (profile != null) {

@@ -49,7 +49,7 @@ public final class ClusterStress implements AutoCloseable {
     StressConductor.Settings s = new StressConductor.Settings(membersWanted, wait, Map.copyOf(explicit), events);
     org.slf4j.LoggerFactory.getILoggerFactory();
     return new ClusterStress(ActorSystem.create(StressConductor.create(s), MemberSettings.SYSTEM,
-        MemberConfig.of(coordinator.withRoles(roles))));
+        MemberHocon.of(coordinator.withRoles(roles))));
   }
 
   /**

@@ -42,7 +42,7 @@ public final class Member extends AbstractBehavior<Member.Command> {
   public record Info(String address, int capacity, int processors, long maxHeapBytes, ActorRef<Command> member) {}
 
   /** Spawns the actors of {@code vertices} for array {@code epoch} of run {@code run}. */
-  public record Spawn(long run, int epoch, ArraySpec spec, int[] vertices, ActorRef<Spawned> replyTo,
+  public record Spawn(long run, int epoch, ArrayRecipe spec, int[] vertices, ActorRef<Spawned> replyTo,
       ActorRef<Coordinator.Command> coordinator) implements Command {}
 
   /**
@@ -82,7 +82,7 @@ public final class Member extends AbstractBehavior<Member.Command> {
    * A run began on this member: its counters, the array as rebuilt here and where its cores sit,
    * for whoever watches the member live (the node's monitor).
    */
-  public record Hosting(long run, LiveStats live, ArraySpec spec, ArraySpec.Built built) {}
+  public record Hosting(long run, LiveStats live, ArrayRecipe spec, ArrayRecipe.Built built) {}
 
   private record CoordinatorGone(ActorRef<?> coordinator)
       implements Command, org.apache.pekko.actor.NoSerializationVerificationNeeded {}
@@ -97,7 +97,7 @@ public final class Member extends AbstractBehavior<Member.Command> {
   private final Map<Long, LiveStats> live = new HashMap<>();
   /** The last share built (spec and vertices), kept for a run that asks for the same again. */
   private String lastShare;
-  private ArraySpec.Built lastBuilt;
+  private ArrayRecipe.Built lastBuilt;
 
   public static Behavior<Command> create(int capacity) {
     return create(capacity, h -> { });
@@ -185,7 +185,7 @@ public final class Member extends AbstractBehavior<Member.Command> {
     if (!runs.containsKey(s.run())) {
       fivepp.runtime.Heap.resetPeak();
     }
-    ArraySpec.Built built;
+    ArrayRecipe.Built built;
     try {
       String share = s.spec() + "|" + java.util.Arrays.toString(s.vertices());
       if (!share.equals(lastShare)) {

@@ -18,7 +18,7 @@ import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Subscribe;
 
 /**
- * The members a coordinator's actor knows of, for the {@link Deployer} of an array's cores and the
+ * The members a coordinator's actor knows of, for the {@link MemberDeployer} of an array's cores and the
  * {@link StressConductor} of a stress run's routers alike: members found through the receptionist
  * are asked for their {@link Member.Info}; a member unreachable, downed or removed is gone for
  * good. Not an actor: it lives inside one and is used from its thread only.

@@ -7,7 +7,7 @@ import java.util.Objects;
 
 /**
  * What one cluster member is told: where it listens, whom it joins, what roles it has, and the
- * tuning of failure detection and downing. {@link MemberConfig} turns it into a Pekko config.
+ * tuning of failure detection and downing. {@link MemberHocon} turns it into a Pekko config.
  *
  * @param hostname the canonical Artery hostname peers use to reach this member
  * @param port the canonical Artery port (0: any free port)

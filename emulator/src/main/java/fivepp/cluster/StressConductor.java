@@ -213,8 +213,8 @@ final class StressConductor extends AbstractBehavior<StressConductor.Command> {
       int n = run.request.built().fabric().nodes();
       int[] nodes = IntStream.range(0, n).toArray();
       try {
-        placement = settings.explicit().isEmpty() ? Segments.cut(nodes, live)
-            : Segments.explicit(nodes, live, settings.explicit());
+        placement = settings.explicit().isEmpty() ? MemberSegments.cut(nodes, live)
+            : MemberSegments.explicit(nodes, live, settings.explicit());
       } catch (IllegalArgumentException e) {
         return finish(run, null, e.getMessage());
       }

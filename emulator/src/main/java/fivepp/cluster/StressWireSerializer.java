@@ -8,7 +8,7 @@ import fivepp.proto.stress.RegionReady;
 import fivepp.proto.stress.SpawnStress;
 import fivepp.proto.stress.Start;
 import fivepp.proto.stress.Step;
-import fivepp.stress.StressConfig;
+import fivepp.stress.SimulatorSettings;
 import fivepp.stress.StressResult;
 import fivepp.stress.StressSpec;
 import fivepp.stress.Tally;
@@ -203,7 +203,7 @@ public final class StressWireSerializer extends ProtobufSerializer {
   }
 
   private static fivepp.proto.stress.StressSpec spec(StressSpec s) {
-    StressConfig c = s.config();
+    SimulatorSettings c = s.config();
     return fivepp.proto.stress.StressSpec.newBuilder().setFabric(s.fabric()).setNodes(s.nodes())
         .setPattern(s.pattern()).setHotspot(s.hotspot() == null ? "" : s.hotspot()).setRate(s.rate())
         .setInjection(s.injection().name()).setLinkGbps(s.linkGbps()).setCrossbar(s.crossbar())
@@ -217,7 +217,7 @@ public final class StressWireSerializer extends ProtobufSerializer {
     return new StressSpec(p.getFabric(), p.getNodes(), p.getPattern(), p.getHotspot().isEmpty() ? null : p.getHotspot(),
         p.getRate(), Traffic.Injection.valueOf(p.getInjection()), p.getLinkGbps(), p.getCrossbar(),
         p.getFailLinksList(), p.getFailNodesList(), p.getDropRate(), p.getLinkDelaysList(),
-        new StressConfig(p.getPacketFlits(), p.getBufferFlits(), p.getVcsPerClass(), p.getRouterDelay(), p.getWarmup(),
-            p.getMeasure(), p.getDrainLimit(), p.getSeed()));
+        new SimulatorSettings(p.getPacketFlits(), p.getBufferFlits(), p.getVcsPerClass(), p.getRouterDelay(),
+            p.getWarmup(), p.getMeasure(), p.getDrainLimit(), p.getSeed()));
   }
 }

@@ -50,7 +50,7 @@ public final class TransportSecurity {
     }
   }
 
-  /** The verdict on a resolved member config (as {@link MemberConfig#of} gives it). */
+  /** The verdict on a resolved member config (as {@link MemberHocon#of} gives it). */
   public static Verdict of(Config c) {
     String transport = c.getString(ARTERY + "transport").trim().toLowerCase(Locale.ROOT);
     boolean secure;

@@ -50,7 +50,7 @@ import java.util.function.BiFunction;
  * width, float32), a row of incoming partial sums (tiles after the first), a row of residual (first
  * tile of a residual layer) and a row of output; plus {@value #ACTOR_BYTES} bytes of actor and plan
  * overhead per vertex. Besides its segment a member holds {@link #sharedBytes()}: a member
- * builds only its own cores' weights and plans ({@link ArraySpec#build}), but a member of an
+ * builds only its own cores' weights and plans ({@link ArrayRecipe#build}), but a member of an
  * ONNX model reads the whole model's weights once before it drops the layers it does not host,
  * so then every member needs room for all of them at that moment; for a zoo model, nothing.
  */

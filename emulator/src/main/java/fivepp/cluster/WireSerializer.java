@@ -334,8 +334,8 @@ public final class WireSerializer extends ProtobufSerializer
     return v;
   }
 
-  private static fivepp.proto.wire.ArraySpec spec(ArraySpec s) {
-    fivepp.proto.wire.ArraySpec.Builder b = fivepp.proto.wire.ArraySpec.newBuilder()
+  private static fivepp.proto.wire.ArrayRecipe spec(ArrayRecipe s) {
+    fivepp.proto.wire.ArrayRecipe.Builder b = fivepp.proto.wire.ArrayRecipe.newBuilder()
         .setModel(nz(s.model())).setInput(nz(s.input())).setOnnx(nz(s.onnx())).setOnnxSha256(nz(s.onnxSha256()))
         .setInputShape(nz(s.inputShape())).setMaxModelBytes(s.maxModelBytes()).setSeed(s.seed())
         .setCrossbar(s.crossbar()).setConcat(s.concat().name()).setActBits(s.actBits()).setPsumBits(s.psumBits())
@@ -348,8 +348,8 @@ public final class WireSerializer extends ProtobufSerializer
     return b.build();
   }
 
-  private static ArraySpec spec(fivepp.proto.wire.ArraySpec p) {
-    return new ArraySpec(nn(p.getModel()), nn(p.getInput()), nn(p.getOnnx()), nn(p.getOnnxSha256()),
+  private static ArrayRecipe spec(fivepp.proto.wire.ArrayRecipe p) {
+    return new ArrayRecipe(nn(p.getModel()), nn(p.getInput()), nn(p.getOnnx()), nn(p.getOnnxSha256()),
         nn(p.getInputShape()), p.getMaxModelBytes(), p.getSeed(), p.getCrossbar(), Tiling.Concat.valueOf(p.getConcat()),
         p.getActBits(), p.getPsumBits(), p.getFabric(), p.getVertexOfList().stream().mapToInt(Integer::intValue).toArray(),
         new RunOptions(p.getTMvm(), p.getLinkBitsPerSecond(), p.getLinkLatency(), p.getPixels(), 1));

@@ -99,7 +99,7 @@ public final class CnnTraffic implements Traffic {
    * bound ({@link StressResult#sustained()}), found by bisection to within {@code tolerance} (relative)
    * between half and four times the busiest channel's analytical need.
    */
-  public static Width minimumLinkGbps(Mapping mapping, double scale, StressConfig cfg, Injection injection,
+  public static Width minimumLinkGbps(Mapping mapping, double scale, SimulatorSettings cfg, Injection injection,
       double tolerance) {
     return minimumLinkGbps(mapping, scale, tolerance, g -> runAt(mapping, scale, g, cfg, injection));
   }
@@ -128,7 +128,7 @@ public final class CnnTraffic implements Traffic {
   }
 
   /** One run of the mapped network's flows at the given link width, on the mapping's own fabric. */
-  public static StressResult runAt(Mapping mapping, double scale, double linkGbps, StressConfig cfg,
+  public static StressResult runAt(Mapping mapping, double scale, double linkGbps, SimulatorSettings cfg,
       Injection injection) {
     return Simulator.run(mapping.fabric(), net -> new CnnTraffic(mapping, net.aliveNodes(), scale, linkGbps,
         cfg.packetFlits(), injection), cfg, Faults.NONE);

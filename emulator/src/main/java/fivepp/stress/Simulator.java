@@ -60,7 +60,7 @@ public final class Simulator {
 
   private final RouteTable net;
   private final Traffic traffic;
-  private final StressConfig cfg;
+  private final SimulatorSettings cfg;
   private final Faults faults;
   private final int classes;
   private final int vpc;
@@ -144,7 +144,7 @@ public final class Simulator {
   private int now;
 
   /** A simulator of the whole network. */
-  public Simulator(RouteTable net, Traffic traffic, StressConfig cfg, Faults faults) {
+  public Simulator(RouteTable net, Traffic traffic, SimulatorSettings cfg, Faults faults) {
     this(net, traffic, cfg, faults, new int[net.nodes], 0);
   }
 
@@ -153,7 +153,7 @@ public final class Simulator {
    * Regions are numbered from 0, and every region runs the same cycle in lockstep with the others
    * (see the class comment).
    */
-  public Simulator(RouteTable net, Traffic traffic, StressConfig cfg, Faults faults, int[] regionOf, int me) {
+  public Simulator(RouteTable net, Traffic traffic, SimulatorSettings cfg, Faults faults, int[] regionOf, int me) {
     this.net = net;
     this.traffic = traffic;
     this.cfg = cfg;
@@ -242,7 +242,7 @@ public final class Simulator {
 
   /** Builds the network for a fabric and its faults, then runs. */
   public static StressResult run(fivepp.fabric.Fabric fabric, java.util.function.Function<RouteTable, Traffic> traffic,
-      StressConfig cfg, Faults faults) {
+      SimulatorSettings cfg, Faults faults) {
     RouteTable net = new RouteTable(fabric, faults);
     return new Simulator(net, traffic.apply(net), cfg, faults).run();
   }
@@ -296,7 +296,7 @@ public final class Simulator {
    * @param traffic a traffic per region (a periodic source keeps state)
    */
   public static StressResult runRegions(RouteTable net, java.util.function.Supplier<Traffic> traffic,
-      StressConfig cfg, Faults faults, int[] regionOf) {
+      SimulatorSettings cfg, Faults faults, int[] regionOf) {
     int k = Arrays.stream(regionOf).max().orElse(0) + 1;
     Simulator[] rs = new Simulator[k];
     for (int r = 0; r < k; r++) {
@@ -500,7 +500,7 @@ public final class Simulator {
     private int lastProgress;
     private long lastFlitHops = -1;
 
-    Clock(StressConfig cfg, long deadlockAfter) {
+    Clock(SimulatorSettings cfg, long deadlockAfter) {
       this.windowEnd = cfg.warmup() + cfg.measure();
       this.drainEnd = windowEnd + cfg.drainLimit();
       this.deadlockAfter = deadlockAfter;
@@ -767,7 +767,7 @@ public final class Simulator {
   }
 
   /** The run's measurements from the sum of its regions' tallies. */
-  public static StressResult result(RouteTable net, Traffic traffic, StressConfig cfg, Faults faults, Tally t,
+  public static StressResult result(RouteTable net, Traffic traffic, SimulatorSettings cfg, Faults faults, Tally t,
       int cycles, double wall) {
     int[] src = traffic.sources();
     double window = cfg.measure();

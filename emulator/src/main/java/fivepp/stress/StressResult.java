@@ -41,7 +41,7 @@ import java.util.List;
  */
 public record StressResult(
     String fabric, String traffic, String faults, int nodes, int sources, int vcs, int reroutedPairs,
-    StressConfig config, double zeroLoadLatency, double avgLatency, double p99Latency, double maxLatency,
+    SimulatorSettings config, double zeroLoadLatency, double avgLatency, double p99Latency, double maxLatency,
     double avgNetworkLatency, double avgHops, double offered, double minOffered, double accepted,
     double minAccepted, double lost, double[] channelUtilisation, String[] channelNames, long generated, long delivered,
     long dropped, long measured, long measuredDone, List<Drop> drops, long cycles, long flitHops,

@@ -23,7 +23,7 @@ import java.util.Locale;
  */
 public record StressSpec(String fabric, int nodes, String pattern, String hotspot, double rate,
     Traffic.Injection injection, double linkGbps, String crossbar, List<String> failLinks, List<String> failNodes,
-    double dropRate, List<String> linkDelays, StressConfig config) {
+    double dropRate, List<String> linkDelays, SimulatorSettings config) {
 
   public StressSpec {
     pattern = pattern.strip().toLowerCase(Locale.ROOT);

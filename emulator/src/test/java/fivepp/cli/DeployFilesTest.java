@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.typesafe.config.Config;
-import fivepp.cluster.MemberConfig;
+import fivepp.cluster.MemberHocon;
 import fivepp.cluster.MemberSettings;
 import fivepp.cluster.TransportSecurity;
 import java.io.IOException;
@@ -84,7 +84,7 @@ class DeployFilesTest {
     Path wrapper = Files.writeString(tmp.resolve("deployed.conf"), String.join("\n",
         "FIVEPP_TLS_PASSWORD = \"not-read-here\"",
         "include file(\"" + DEPLOY.resolve("tls/member-tls.conf") + "\")", ""));
-    return MemberConfig.of(s.withUserConfig(wrapper));
+    return MemberHocon.of(s.withUserConfig(wrapper));
   }
 
   @Test
@@ -256,13 +256,13 @@ class DeployFilesTest {
     assertThat(t.userConfig()).isNull();
     // the roles given, and 'host', which every node has
     assertThat(t.roles()).containsExactly("cores", "host");
-    assertThatThrownBy(() -> TransportSecurity.check(MemberConfig.of(t), p.insecureTransport))
+    assertThatThrownBy(() -> TransportSecurity.check(MemberHocon.of(t), p.insecureTransport))
         .hasMessageStartingWith("the cluster port on 10.0.0.11 would speak plain TCP");
     plain.put("FIVEPP_NODE_ARGS", "--roles cores --insecure-transport");
     plainArgv = execStartArgv(text, plain);
     NodeCommand q = node(plainArgv.subList(plainArgv.indexOf("-jar") + 2, plainArgv.size()));
     assertThat(q.insecureTransport).isTrue();
-    assertThat(TransportSecurity.check(MemberConfig.of(q.settings()), q.insecureTransport)).startsWith("warning: ");
+    assertThat(TransportSecurity.check(MemberHocon.of(q.settings()), q.insecureTransport)).startsWith("warning: ");
   }
 
   @Test

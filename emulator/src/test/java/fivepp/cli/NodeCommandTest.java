@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import fivepp.Await;
+import fivepp.cluster.MemberNode;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -52,10 +53,10 @@ class NodeCommandTest {
     }
   }
 
-  private NodeCommand.Started node(String... args) {
+  private MemberNode.Started node(String... args) {
     NodeCommand cmd = new NodeCommand();
     new CommandLine(cmd).parseArgs(args);
-    NodeCommand.Started s = cmd.start();
+    MemberNode.Started s = cmd.start();
     started.add(s.system());
     return s;
   }
@@ -64,9 +65,9 @@ class NodeCommandTest {
   void threeMembersJoinThroughTheFirstSeedAndAreUp() throws Exception {
     int seed = freePort();
     String seeds = "127.0.0.1:" + seed;
-    NodeCommand.Started a = node("--port", "" + seed, "--seed", seeds, "--roles", "cores", "--join-timeout", "20");
-    NodeCommand.Started b = node("--port", "0", "--seed", seeds, "--roles", "cores", "--join-timeout", "20");
-    NodeCommand.Started c = node("--port", "0", "--seed", seeds, "--roles", "cores,coordinator", "--join-timeout", "20");
+    MemberNode.Started a = node("--port", "" + seed, "--seed", seeds, "--roles", "cores", "--join-timeout", "20");
+    MemberNode.Started b = node("--port", "0", "--seed", seeds, "--roles", "cores", "--join-timeout", "20");
+    MemberNode.Started c = node("--port", "0", "--seed", seeds, "--roles", "cores,coordinator", "--join-timeout", "20");
     assertThat(a.hostPort()).isEqualTo("127.0.0.1:" + seed);
     assertThat(b.hostPort()).startsWith("127.0.0.1:").isNotEqualTo(a.hostPort());
     Cluster first = Cluster.get(a.system());

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.AppenderBase;
+import fivepp.cluster.MemberNode;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -116,12 +117,12 @@ class SecureByDefaultTest {
   }
 
   /** Starts {@code node ARGS} as the command does, with its stderr in {@code err}. */
-  private NodeCommand.Started node(StringWriter err, List<String> args) {
+  private MemberNode.Started node(StringWriter err, List<String> args) {
     NodeCommand cmd = new NodeCommand();
     CommandLine cl = new CommandLine(cmd);
     cl.setErr(new PrintWriter(err, true));
     cl.parseArgs(args.toArray(String[]::new));
-    NodeCommand.Started s = cmd.start();
+    MemberNode.Started s = cmd.start();
     started.add(s.system());
     return s;
   }
@@ -154,7 +155,7 @@ class SecureByDefaultTest {
     // the same on loopback only starts quietly: NodeCommandTest's members
 
     StringWriter err = new StringWriter();
-    NodeCommand.Started s = node(err, args(w, port, "--insecure-transport"));
+    MemberNode.Started s = node(err, args(w, port, "--insecure-transport"));
     assertThat(s.hostPort()).isEqualTo(w.hostname() + ":" + port);
     assertThat(err.toString()).isEqualTo("fivepp: warning: --insecure-transport: the cluster port on " + w.exposed()
         + " speaks plain TCP; anyone who reaches it can join the cluster or flood this JVM (see docs/cluster.md, TLS)"
@@ -229,7 +230,7 @@ class SecureByDefaultTest {
     int mgmt = NodeCommandTest.freePort();
     Path conf = tlsConfig();
     StringWriter err = new StringWriter();
-    NodeCommand.Started a = node(err, args(w, port, "--config", conf.toString(), "--management-port", "" + mgmt));
+    MemberNode.Started a = node(err, args(w, port, "--config", conf.toString(), "--management-port", "" + mgmt));
     assertThat(err.toString()).as("TLS: nothing to warn of").isEmpty();
     assertThat(a.system().settings().config().getString("pekko.remote.artery.transport")).isEqualTo("tls-tcp");
 
@@ -289,7 +290,7 @@ class SecureByDefaultTest {
       List<String> b = new ArrayList<>(w.args());
       b.addAll(List.of("--port", "0", "--seed", w.hostname() + ":" + port, "--join-timeout", "30",
           "--config", conf.toString()));
-      NodeCommand.Started second = node(new StringWriter(), b);
+      MemberNode.Started second = node(new StringWriter(), b);
       fivepp.Await.untilTrue(Duration.ofSeconds(30), "both members Up, as both see it",
           () -> upCount(a.system()) == 2 && upCount(second.system()) == 2);
     } finally {

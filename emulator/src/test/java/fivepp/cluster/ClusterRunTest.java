@@ -98,8 +98,8 @@ class ClusterRunTest {
     }
   }
 
-  static ArraySpec spec(String model) {
-    return new ArraySpec(model, null, null, null, null, 0, SEED, "256x256", Tiling.Concat.FORWARD, 8, 16, "5pp",
+  static ArrayRecipe spec(String model) {
+    return new ArrayRecipe(model, null, null, null, null, 0, SEED, "256x256", Tiling.Concat.FORWARD, 8, 16, "5pp",
         placement.vertexOf(), RunOptions.DEFAULT);
   }
 

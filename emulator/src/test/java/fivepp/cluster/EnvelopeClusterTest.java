@@ -58,7 +58,7 @@ class EnvelopeClusterTest {
         RunOptions.DEFAULT, i -> { });
     assertThat(jvms.awaitUp(180)).as("two members up").isTrue();
 
-    ArraySpec spec = new ArraySpec("resnet18", "64x64", null, null, null, 0, SEED, "256x256", Tiling.Concat.FORWARD,
+    ArrayRecipe spec = new ArrayRecipe("resnet18", "64x64", null, null, null, 0, SEED, "256x256", Tiling.Concat.FORWARD,
         8, 16, "5pp", placement.vertexOf(), RunOptions.DEFAULT);
     LiveStats live = new LiveStats(fabric.nodes(), RunOptions.DEFAULT.tMvmSeconds());
     Map<String, Long> expectedBits = new HashMap<>();
@@ -138,7 +138,7 @@ class EnvelopeClusterTest {
     RunReport single = Emulator.run(graph, weights, fabric, placement, Images.synthetic(net.input(), SEED, images),
         o, i -> { });
     assertThat(jvms.awaitUp(180)).as("two members up").isTrue();
-    ArraySpec spec = new ArraySpec("resnet20", null, null, null, null, 0, SEED, "256x256", Tiling.Concat.FORWARD,
+    ArrayRecipe spec = new ArrayRecipe("resnet20", null, null, null, null, 0, SEED, "256x256", Tiling.Concat.FORWARD,
         8, 16, "5pp", placement.vertexOf(), o);
     RunReport r = ClusterRun.run(spec, graph, weights, fabric, placement, Images.synthetic(net.input(), SEED, images),
         o, done -> { }, MemberSettings.of("127.0.0.1", 0, List.of(jvms.addresses.get(0).substring("fivepp@".length()))),

@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import fivepp.cli.Main;
 import fivepp.stress.Simulator;
-import fivepp.stress.StressConfig;
+import fivepp.stress.SimulatorSettings;
 import fivepp.stress.StressResult;
 import fivepp.stress.StressSpec;
 import fivepp.stress.Traffic;
@@ -58,7 +58,7 @@ class StressClusterTest {
   /** 5PP under uniform traffic near its saturation, with a failed link, a slow link and corruption. */
   static StressSpec faulty5pp(int measure) {
     return new StressSpec("5pp", 64, "uniform", null, 0.3, Traffic.Injection.BERNOULLI, 10, "256x256",
-        List.of("0-1"), List.of(), 0.002, List.of("2-3:3"), StressConfig.DEFAULT.withCycles(300, measure, 20_000)
+        List.of("0-1"), List.of(), 0.002, List.of("2-3:3"), SimulatorSettings.DEFAULT.withCycles(300, measure, 20_000)
         .withSeed(3));
   }
 
@@ -74,7 +74,7 @@ class StressClusterTest {
     StressResult one = oneJvm(faulty);
     assertThat(one.dropped()).as("corruption drops packets").isGreaterThan(5);
     StressSpec cnn = new StressSpec("5pp", 64, "cnn:resnet20", null, 0.9, Traffic.Injection.PERIODIC, 1.0,
-        "256x256", List.of(), List.of(), 0, List.of(), StressConfig.DEFAULT.withCycles(200, 1_000, 20_000));
+        "256x256", List.of(), List.of(), 0, List.of(), SimulatorSettings.DEFAULT.withCycles(200, 1_000, 20_000));
     cnn = cnn.withLinkGbps(cnn.build().mapping().bandwidth().busiestGbps());
     StressResult oneCnn = oneJvm(cnn);
     try (ClusterStress c = ClusterStress.join(coordinator(), 3, Duration.ofSeconds(60), Map.of(), e -> { })) {
@@ -118,7 +118,7 @@ class StressClusterTest {
     java.util.Arrays.fill(regionOf, 21, 43, 1);
     java.util.Arrays.fill(regionOf, 43, 64, 2);
     int cut = fivepp.stress.RouteTable.class.cast(new StressSpec("mesh:8x8", 64, "uniform", null, 0.2,
-        Traffic.Injection.BERNOULLI, 10, "256x256", List.of(), List.of(), 0, List.of(), StressConfig.DEFAULT).build()
+        Traffic.Injection.BERNOULLI, 10, "256x256", List.of(), List.of(), 0, List.of(), SimulatorSettings.DEFAULT).build()
         .routes()).channelsBetween(regionOf);
     assertThat(cut).as("row-major 8x8 mesh cut after nodes 20 and 42: 9 links each way, twice").isEqualTo(36);
     assertThat(run.get("cluster").get("channelsBetweenMembers").asInt()).isEqualTo(cut);

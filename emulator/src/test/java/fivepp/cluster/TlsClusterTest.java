@@ -98,7 +98,7 @@ class TlsClusterTest {
   private ActorSystem<?> member(String name, int port, int seedPort) throws IOException {
     MemberSettings s = MemberSettings.of("127.0.0.1", port, List.of("127.0.0.1:" + seedPort))
         .withUserConfig(tlsConfig(name));
-    ActorSystem<?> sys = ActorSystem.create(Member.create(8), MemberSettings.SYSTEM, MemberConfig.of(s));
+    ActorSystem<?> sys = ActorSystem.create(Member.create(8), MemberSettings.SYSTEM, MemberHocon.of(s));
     systems.add(sys);
     return sys;
   }

@@ -21,7 +21,7 @@ class TransportSecurityTest {
     if (userConfig != null) {
       s = s.withUserConfig(Files.writeString(dir.resolve("user.conf"), userConfig));
     }
-    return MemberConfig.of(s);
+    return MemberHocon.of(s);
   }
 
   /** A TLS config as deploy/tls/member-tls.conf gives it, without the key stores (not read here). */

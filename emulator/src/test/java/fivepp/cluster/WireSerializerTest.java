@@ -92,7 +92,7 @@ class WireSerializerTest {
     assertThat(roundTrip(new Member.GetInfo(info.getRef()))).isEqualTo(new Member.GetInfo(info.getRef()));
     Member.Info i = new Member.Info("fivepp@127.0.0.1:25521", 30, 16, 6L << 30, member.getRef());
     assertThat(roundTrip(i)).isEqualTo(i);
-    ArraySpec spec = new ArraySpec("resnet32", "64x64", null, null, null, 1L << 31, 7, "256x256",
+    ArrayRecipe spec = new ArrayRecipe("resnet32", "64x64", null, null, null, 1L << 31, 7, "256x256",
         Tiling.Concat.DIRECT, 8, 16, "mesh:8x8", new int[] {0, 1, 2}, new RunOptions(1e-7, 5e8, 2e-9, true, 1));
     Member.Spawn sp = (Member.Spawn) roundTrip(new Member.Spawn(12, 1, spec, new int[] {0, 2}, spawned.getRef(),
         coordinator.getRef()));
@@ -206,7 +206,7 @@ class WireSerializerTest {
     Class<StressWireSerializer> by = StressWireSerializer.class;
     fivepp.stress.StressSpec spec = new fivepp.stress.StressSpec("torus:4x4", 16, "hotspot", "0,5:0.25", 0.35,
         fivepp.stress.Traffic.Injection.POISSON, 12.5, "128x128", List.of("0-1"), List.of("3"), 0.01,
-        List.of("1-2:4"), new fivepp.stress.StressConfig(8, 24, 3, 2, 100, 900, 5000, -42));
+        List.of("1-2:4"), new fivepp.stress.SimulatorSettings(8, 24, 3, 2, 100, 900, 5000, -42));
     Member.SpawnStress sp = (Member.SpawnStress) roundTrip(new Member.SpawnStress(77, 2, spec,
         new int[] {0, 0, 1, 1, 2}, 1, conductor.getRef(), true), by);
     assertThat(sp.spec()).isEqualTo(spec);

@@ -156,7 +156,7 @@ class WorkPlacementTest {
     Map<String, int[]> cut = WorkPlacement.cut(c, vs, ms);
     assertThat(cut).hasSize(members);
     assertThat(slowest(c, cut, ms) / ideal).isLessThanOrEqualTo(1.1);
-    assertThat(total / 2 / slowest(c, Segments.cut(vs, ms), ms)).isCloseTo(countCutSpeedUp,
+    assertThat(total / 2 / slowest(c, MemberSegments.cut(vs, ms), ms)).isCloseTo(countCutSpeedUp,
         org.assertj.core.data.Offset.offset(0.005));
     // and every member's segment fits its heap
     WorkPlacement.shares(c, cut, ms).forEach(s -> assertThat(s.memoryBytes()).isLessThan(s.maxHeapBytes() * 4 / 5));

@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
  * simulated minimum agrees with the bandwidth analysis of the busiest channel.
  */
 class CnnTrafficTest {
-  static final StressConfig CFG = StressConfig.DEFAULT.withCycles(1_000, 5_000, 20_000);
+  static final SimulatorSettings CFG = SimulatorSettings.DEFAULT.withCycles(1_000, 5_000, 20_000);
 
   static Mapping resnet32(String fabric) {
     return Mapping.of(Zoo.get("resnet32"), Tiling.DEFAULT, n -> Fabrics.parse(fabric, n), 100e-9);

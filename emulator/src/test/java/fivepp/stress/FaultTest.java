@@ -12,9 +12,9 @@ import org.junit.jupiter.api.Test;
 
 /** Faults: routes avoid them, and every packet is delivered or reported dropped. */
 class FaultTest {
-  static final StressConfig SHORT = StressConfig.DEFAULT.withCycles(1_000, 5_000, 10_000);
+  static final SimulatorSettings SHORT = SimulatorSettings.DEFAULT.withCycles(1_000, 5_000, 10_000);
 
-  static StressResult uniform(Fabric f, double rate, Faults faults, StressConfig cfg) {
+  static StressResult uniform(Fabric f, double rate, Faults faults, SimulatorSettings cfg) {
     return Simulator.run(f, net -> new SyntheticTraffic("uniform", Pattern.parse("uniform", f, null), f.nodes(),
         net.aliveNodes(), rate, cfg.packetFlits(), Traffic.Injection.BERNOULLI), cfg, faults);
   }

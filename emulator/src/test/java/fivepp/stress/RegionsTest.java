@@ -20,7 +20,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * stands on.
  */
 class RegionsTest {
-  static final StressConfig CFG = StressConfig.DEFAULT.withCycles(500, 2_000, 20_000);
+  static final SimulatorSettings CFG = SimulatorSettings.DEFAULT.withCycles(500, 2_000, 20_000);
 
   static int[] contiguous(int n, int k) {
     return IntStream.range(0, n).map(v -> (int) ((long) v * k / n)).toArray();
@@ -34,7 +34,7 @@ class RegionsTest {
     assertThat(cut).usingRecursiveComparison().ignoringFields("wallSeconds").isEqualTo(whole);
   }
 
-  static void check(RouteTable net, Supplier<Traffic> traffic, StressConfig cfg, Faults faults) {
+  static void check(RouteTable net, Supplier<Traffic> traffic, SimulatorSettings cfg, Faults faults) {
     StressResult whole = new Simulator(net, traffic.get(), cfg, faults).run();
     assertThat(whole.delivered()).isGreaterThan(100);
     int n = net.nodes;

@@ -9,7 +9,7 @@ import org.junit.jupiter.api.Test;
 
 /** The 8x8 mesh with 20-flit packets saturates where the literature says, and transpose below uniform. */
 class SaturationTest {
-  static final StressConfig SHORT = StressConfig.DEFAULT.withCycles(1_000, 5_000, 10_000);
+  static final SimulatorSettings SHORT = SimulatorSettings.DEFAULT.withCycles(1_000, 5_000, 10_000);
 
   static Sweep sweep(String fabric, String pattern, double... rates) {
     Fabric f = Fabrics.parse(fabric, 64);

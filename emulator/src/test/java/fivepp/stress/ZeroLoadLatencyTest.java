@@ -16,13 +16,13 @@ import org.junit.jupiter.params.provider.ValueSource;
 class ZeroLoadLatencyTest {
   @TempDir Path dir;
 
-  static final StressConfig ONE = StressConfig.DEFAULT.withCycles(0, 1, 10_000);
+  static final SimulatorSettings ONE = SimulatorSettings.DEFAULT.withCycles(0, 1, 10_000);
 
-  static StressResult single(Fabric f, int src, int dst, StressConfig cfg, Faults faults) {
+  static StressResult single(Fabric f, int src, int dst, SimulatorSettings cfg, Faults faults) {
     return Simulator.run(f, net -> new ScriptedTraffic(src, dst), cfg, faults);
   }
 
-  static StressResult single(RouteTable net, int src, int dst, StressConfig cfg) {
+  static StressResult single(RouteTable net, int src, int dst, SimulatorSettings cfg) {
     return new Simulator(net, new ScriptedTraffic(src, dst), cfg, Faults.NONE).run();
   }
 
@@ -38,7 +38,7 @@ class ZeroLoadLatencyTest {
           continue;
         }
         for (int[] rp : new int[][] {{1, 20}, {3, 4}}) {
-          StressConfig cfg = ONE.withRouterDelay(rp[0]).withPacketFlits(rp[1], 2 * rp[1]);
+          SimulatorSettings cfg = ONE.withRouterDelay(rp[0]).withPacketFlits(rp[1], 2 * rp[1]);
           StressResult r = single(net, s, d, cfg);
           int hops = f.hops(s, d);
           assertThat(r.delivered()).isEqualTo(1);

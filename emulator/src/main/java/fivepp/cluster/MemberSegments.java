@@ -15,8 +15,8 @@ import java.util.TreeMap;
  * {@code --members-placement}. An array's cores, whose work differs by orders of magnitude, are
  * placed by {@link WorkPlacement} instead.
  */
-public final class Segments {
-  private Segments() {}
+public final class MemberSegments {
+  private MemberSegments() {}
 
   /**
    * Cuts the sorted {@code vertices} into one contiguous segment per member (in address order),

@@ -11,14 +11,14 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class MemberConfigTest {
+class MemberHoconTest {
   @TempDir Path dir;
 
   @Test
   void aMemberIsAClusterMemberNamedFivepWithItsAddressSeedsAndRoles() {
     MemberSettings s = MemberSettings.of("10.0.0.5", 25521, List.of("10.0.0.5:25521", "node-2.example:25520", "[::1]:2552"))
         .withRoles(List.of("cores", "coordinator"));
-    Config c = MemberConfig.of(s);
+    Config c = MemberHocon.of(s);
     assertThat(c.getString("pekko.actor.provider")).isEqualTo("cluster");
     assertThat(c.getString("pekko.remote.artery.canonical.hostname")).isEqualTo("10.0.0.5");
     assertThat(c.getInt("pekko.remote.artery.canonical.port")).isEqualTo(25521);
@@ -34,7 +34,7 @@ class MemberConfigTest {
 
   @Test
   void theSplitBrainResolverDownsWithinSecondsAndTheFailureDetectorIsConfigurable() {
-    Config d = MemberConfig.of(MemberSettings.of("127.0.0.1", 0, List.of("127.0.0.1:25520")));
+    Config d = MemberHocon.of(MemberSettings.of("127.0.0.1", 0, List.of("127.0.0.1:25520")));
     assertThat(d.getString("pekko.cluster.downing-provider-class"))
         .isEqualTo("org.apache.pekko.cluster.sbr.SplitBrainResolverProvider");
     assertThat(d.getString("pekko.cluster.split-brain-resolver.active-strategy")).isEqualTo("keep-majority");
@@ -47,7 +47,7 @@ class MemberConfigTest {
     // without a join timeout a member keeps trying its seeds
     assertThat(d.getString("pekko.cluster.shutdown-after-unsuccessful-join-seed-nodes")).isEqualTo("off");
 
-    Config t = MemberConfig.of(MemberSettings.of("127.0.0.1", 0, List.of("127.0.0.1:25520"))
+    Config t = MemberHocon.of(MemberSettings.of("127.0.0.1", 0, List.of("127.0.0.1:25520"))
         .withStableAfter(Duration.ofMillis(1500))
         .withFailureDetector(Duration.ofMillis(200), Duration.ofMillis(800))
         .withJoinTimeout(Duration.ofSeconds(7)));
@@ -59,12 +59,12 @@ class MemberConfigTest {
 
   @Test
   void managementBindsToLoopbackUnlessConfigured() throws Exception {
-    Config off = MemberConfig.of(MemberSettings.of("10.0.0.5", 25520, List.of("10.0.0.5:25520")));
+    Config off = MemberHocon.of(MemberSettings.of("10.0.0.5", 25520, List.of("10.0.0.5:25520")));
     assertThat(off.getString("pekko.management.http.hostname")).isEqualTo("127.0.0.1");
     assertThat(off.getString("pekko.management.http.bind-hostname")).isEmpty();
 
     MemberSettings on = MemberSettings.of("10.0.0.5", 25520, List.of("10.0.0.5:25520")).withManagement(null, 7627);
-    Config c = MemberConfig.of(on);
+    Config c = MemberHocon.of(on);
     assertThat(on.managementOn()).isTrue();
     assertThat(c.getString("pekko.management.http.hostname")).isEqualTo("127.0.0.1");
     assertThat(c.getInt("pekko.management.http.port")).isEqualTo(7627);
@@ -75,10 +75,10 @@ class MemberConfigTest {
     assertThat(c.getBoolean("pekko.management.http.route-providers-read-only")).isTrue();
 
     // the option, or the user's file, may open it up
-    assertThat(MemberConfig.of(on.withManagement("0.0.0.0", 7627)).getString("pekko.management.http.hostname"))
+    assertThat(MemberHocon.of(on.withManagement("0.0.0.0", 7627)).getString("pekko.management.http.hostname"))
         .isEqualTo("0.0.0.0");
     Path f = Files.writeString(dir.resolve("m.conf"), "pekko.management.http.hostname = \"10.0.0.5\"\n");
-    assertThat(MemberConfig.of(on.withUserConfig(f)).getString("pekko.management.http.hostname")).isEqualTo("10.0.0.5");
+    assertThat(MemberHocon.of(on.withUserConfig(f)).getString("pekko.management.http.hostname")).isEqualTo("10.0.0.5");
   }
 
   @Test
@@ -95,7 +95,7 @@ class MemberConfigTest {
         "}",
         "pekko.cluster.split-brain-resolver.stable-after = 11s",
         ""));
-    Config c = MemberConfig.of(MemberSettings.of("127.0.0.1", 25522, List.of("127.0.0.1:25521")).withUserConfig(f));
+    Config c = MemberHocon.of(MemberSettings.of("127.0.0.1", 25522, List.of("127.0.0.1:25521")).withUserConfig(f));
     assertThat(c.getString("pekko.remote.artery.transport")).isEqualTo("tls-tcp");
     assertThat(c.getString("pekko.remote.artery.ssl.config-ssl-engine.key-store")).isEqualTo("/etc/fivepp/member.p12");
     assertThat(c.getString("pekko.remote.artery.ssl.config-ssl-engine.key-store-password")).isEqualTo("from-file");
@@ -113,14 +113,14 @@ class MemberConfigTest {
   void aMissingOrBrokenUserFileIsOneLine() throws Exception {
     MemberSettings s = MemberSettings.of("127.0.0.1", 0, List.of("127.0.0.1:25520"));
     Path missing = dir.resolve("nope.conf");
-    assertThatThrownBy(() -> MemberConfig.of(s.withUserConfig(missing)))
+    assertThatThrownBy(() -> MemberHocon.of(s.withUserConfig(missing)))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("nope.conf does not exist");
     Path broken = Files.writeString(dir.resolve("broken.conf"), "pekko { remote = \n");
-    assertThatThrownBy(() -> MemberConfig.of(s.withUserConfig(broken)))
+    assertThatThrownBy(() -> MemberHocon.of(s.withUserConfig(broken)))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("broken.conf")
         .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n"));
     Path unresolved = Files.writeString(dir.resolve("env.conf"), "x = ${FIVEPP_NO_SUCH_VARIABLE_SET}\n");
-    assertThatThrownBy(() -> MemberConfig.of(s.withUserConfig(unresolved)))
+    assertThatThrownBy(() -> MemberHocon.of(s.withUserConfig(unresolved)))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("FIVEPP_NO_SUCH_VARIABLE_SET");
   }
 

@@ -23,7 +23,7 @@ import org.apache.pekko.actor.typed.receptionist.Receptionist;
  * member spawn its segment, and tells the coordinator when a member hosting part of the array becomes unreachable
  * or leaves, so that the array is rebuilt on the members that remain.
  */
-final class Deployer extends AbstractBehavior<Deployer.Command> {
+final class MemberDeployer extends AbstractBehavior<MemberDeployer.Command> {
 
   sealed interface Command extends NoSerializationVerificationNeeded
       permits Deploy, Listing, GotInfo, GotSpawned, MemberGone, Timeout, Poll, GotLive {}
@@ -41,7 +41,7 @@ final class Deployer extends AbstractBehavior<Deployer.Command> {
   private record Timeout(int epoch) implements Command {}
 
   /** What a cluster run asks for: the array ({@code spec}, priced by {@code costs}). */
-  record Settings(long run, ArraySpec spec, VertexCosts costs, int membersWanted, Duration patience,
+  record Settings(long run, ArrayRecipe spec, VertexCosts costs, int membersWanted, Duration patience,
       Map<String, int[]> explicit, fivepp.runtime.LiveStats live) {}
 
   private record Poll() implements Command {}
@@ -64,10 +64,10 @@ final class Deployer extends AbstractBehavior<Deployer.Command> {
   private int deployed = -1;
 
   static Behavior<Command> create(ActorRef<Coordinator.Command> coordinator, Settings s) {
-    return Behaviors.setup(ctx -> Behaviors.withTimers(t -> new Deployer(ctx, t, coordinator, s)));
+    return Behaviors.setup(ctx -> Behaviors.withTimers(t -> new MemberDeployer(ctx, t, coordinator, s)));
   }
 
-  private Deployer(ActorContext<Command> ctx, TimerScheduler<Command> timers,
+  private MemberDeployer(ActorContext<Command> ctx, TimerScheduler<Command> timers,
       ActorRef<Coordinator.Command> coordinator, Settings s) {
     super(ctx);
     this.coordinator = coordinator;
@@ -144,7 +144,7 @@ final class Deployer extends AbstractBehavior<Deployer.Command> {
     Map<String, int[]> plan;
     try {
       plan = settings.explicit().isEmpty() ? WorkPlacement.cut(settings.costs(), pending.vertices(), live)
-          : Segments.explicit(pending.vertices(), live, settings.explicit());
+          : MemberSegments.explicit(pending.vertices(), live, settings.explicit());
     } catch (IllegalArgumentException e) {
       pending = null;
       coordinator.tell(new Coordinator.DeployFailed(e.getMessage()));

@@ -1,7 +1,8 @@
 package fivepp.stress;
 
 /**
- * The router model and run length of one stress run.
+ * The router model and run length of one stress run: what the {@link Simulator} is set to. The
+ * network and traffic it runs are a {@link StressSpec}'s.
  *
  * @param packetFlits flits per packet
  * @param bufferFlits depth of each input virtual-channel buffer, in flits (at least one packet: the
@@ -15,16 +16,16 @@ package fivepp.stress;
  *     the measured packets to arrive; the run then stops injecting and flushes the network
  * @param seed the seed of every random draw of the run
  */
-public record StressConfig(int packetFlits, int bufferFlits, int vcsPerClass, int routerDelay, int warmup, int measure,
-    int drainLimit, long seed) {
+public record SimulatorSettings(int packetFlits, int bufferFlits, int vcsPerClass, int routerDelay, int warmup,
+    int measure, int drainLimit, long seed) {
 
   /** 20-flit packets, 2 VCs per class of 2-packet buffers, 1-cycle hops, 2,000 + 10,000 cycles, drain up to 50,000. */
-  public static final StressConfig DEFAULT = new StressConfig(20, 40, 2, 1, 2_000, 10_000, 50_000, 1);
+  public static final SimulatorSettings DEFAULT = new SimulatorSettings(20, 40, 2, 1, 2_000, 10_000, 50_000, 1);
 
   /** The longest run: cycles are counted in ints, and the flush after the drain needs room. */
   public static final long MAX_CYCLES = 1_000_000_000L;
 
-  public StressConfig {
+  public SimulatorSettings {
     if (packetFlits < 1) {
       throw new IllegalArgumentException("--packet-flits " + packetFlits + ": give a whole number >= 1");
     }
@@ -44,23 +45,23 @@ public record StressConfig(int packetFlits, int bufferFlits, int vcsPerClass, in
     }
   }
 
-  public StressConfig withPacketFlits(int flits, int buffer) {
-    return new StressConfig(flits, buffer, vcsPerClass, routerDelay, warmup, measure, drainLimit, seed);
+  public SimulatorSettings withPacketFlits(int flits, int buffer) {
+    return new SimulatorSettings(flits, buffer, vcsPerClass, routerDelay, warmup, measure, drainLimit, seed);
   }
 
-  public StressConfig withCycles(int warm, int meas, int drain) {
-    return new StressConfig(packetFlits, bufferFlits, vcsPerClass, routerDelay, warm, meas, drain, seed);
+  public SimulatorSettings withCycles(int warm, int meas, int drain) {
+    return new SimulatorSettings(packetFlits, bufferFlits, vcsPerClass, routerDelay, warm, meas, drain, seed);
   }
 
-  public StressConfig withSeed(long s) {
-    return new StressConfig(packetFlits, bufferFlits, vcsPerClass, routerDelay, warmup, measure, drainLimit, s);
+  public SimulatorSettings withSeed(long s) {
+    return new SimulatorSettings(packetFlits, bufferFlits, vcsPerClass, routerDelay, warmup, measure, drainLimit, s);
   }
 
-  public StressConfig withVcs(int v) {
-    return new StressConfig(packetFlits, bufferFlits, v, routerDelay, warmup, measure, drainLimit, seed);
+  public SimulatorSettings withVcs(int v) {
+    return new SimulatorSettings(packetFlits, bufferFlits, v, routerDelay, warmup, measure, drainLimit, seed);
   }
 
-  public StressConfig withRouterDelay(int d) {
-    return new StressConfig(packetFlits, bufferFlits, vcsPerClass, d, warmup, measure, drainLimit, seed);
+  public SimulatorSettings withRouterDelay(int d) {
+    return new SimulatorSettings(packetFlits, bufferFlits, vcsPerClass, d, warmup, measure, drainLimit, seed);
   }
 }

@@ -35,7 +35,7 @@ import java.util.Locale;
  * @param inputShape NxCxHxW for an ONNX model with symbolic dimensions, or null
  * @param vertexOf the fabric vertex of every core
  */
-public record ArraySpec(String model, String input, String onnx, String onnxSha256, String inputShape,
+public record ArrayRecipe(String model, String input, String onnx, String onnxSha256, String inputShape,
     long maxModelBytes, long seed, String crossbar, Tiling.Concat concat, int actBits, int psumBits,
     String fabric, int[] vertexOf, RunOptions options) {
 
@@ -123,7 +123,7 @@ public record ArraySpec(String model, String input, String onnx, String onnxSha2
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof ArraySpec s && toString().equals(s.toString());
+    return o instanceof ArrayRecipe s && toString().equals(s.toString());
   }
 
   @Override

@@ -16,7 +16,7 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 /** A member rebuilds the plans, and draws the weights, of the cores it hosts and of no other. */
-class ArraySpecTest {
+class ArrayRecipeTest {
 
   static long floats(List<CorePlan> plans) {
     return plans.stream().flatMap(p -> p.blocks.stream()).mapToLong(b -> b.weights().length).sum();
@@ -26,12 +26,12 @@ class ArraySpecTest {
   void aShareHoldsItsOwnCoresPlansExactlyAsTheWholeArrayHasThem() throws Exception {
     CoreGraph g = CoreGraph.of(fivepp.model.Zoo.get("resnet20"), Tiling.DEFAULT);
     Placement p = Placement.along(LinearOrder.search(g), Fabrics.parse("5pp", g.cores().size()));
-    ArraySpec spec = new ArraySpec("resnet20", null, null, null, null, 0, 7, "256x256", Tiling.Concat.FORWARD, 8, 16,
+    ArrayRecipe spec = new ArrayRecipe("resnet20", null, null, null, null, 0, 7, "256x256", Tiling.Concat.FORWARD, 8, 16,
         "5pp", p.vertexOf(), RunOptions.DEFAULT);
-    ArraySpec.Built all = spec.build();
+    ArrayRecipe.Built all = spec.build();
     // the first third of the cores' vertices
     int[] vertices = Arrays.stream(p.vertexOf()).sorted().limit(g.cores().size() / 3).toArray();
-    ArraySpec.Built share = spec.build(vertices);
+    ArrayRecipe.Built share = spec.build(vertices);
 
     List<Integer> want = Arrays.stream(vertices).mapToObj(v -> {
       for (int c = 0; c < p.vertexOf().length; c++) {

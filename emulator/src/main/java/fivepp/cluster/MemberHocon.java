@@ -13,7 +13,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The Typesafe Config of one cluster member, in three layers over {@code ConfigFactory.load()}
+ * The Typesafe Config (HOCON) of one cluster member, in three layers over {@code ConfigFactory.load()}
  * (so application.conf and the libraries' reference.conf stay in force):
  * <ol>
  *   <li>fivepp's member defaults: cluster provider, Artery over TCP, Java serialization off,
@@ -25,11 +25,11 @@ import java.util.Map;
  *       which win over the file as command-line flags do.</li>
  * </ol>
  */
-public final class MemberConfig {
+public final class MemberHocon {
   /** The role of every member started by {@code fivepp node}: it hosts cores and routers. */
   public static final String HOST_ROLE = "host";
 
-  private MemberConfig() {}
+  private MemberHocon() {}
 
   /** The config of a member with these settings, over {@code ConfigFactory.load()}. */
   public static Config of(MemberSettings s) {
