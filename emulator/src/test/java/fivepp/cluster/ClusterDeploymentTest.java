@@ -14,11 +14,7 @@ import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.Terminated;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.receptionist.Receptionist;
-import org.apache.pekko.cluster.MemberStatus;
-import org.apache.pekko.cluster.typed.Cluster;
-import org.apache.pekko.cluster.typed.Join;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -26,19 +22,7 @@ import org.junit.jupiter.api.Test;
  * it tells each of them to stop the run. One cluster member in this JVM, members played by probes.
  */
 class ClusterDeploymentTest {
-  static final ActorTestKit KIT = ActorTestKit.create("fivepp", com.typesafe.config.ConfigFactory.parseString("""
-      pekko.actor.provider = cluster
-      pekko.remote.artery.canonical.hostname = 127.0.0.1
-      pekko.remote.artery.canonical.port = 0
-      """).withFallback(com.typesafe.config.ConfigFactory.load()));
-
-  @BeforeAll
-  static void join() {
-    Cluster cluster = Cluster.get(KIT.system());
-    cluster.manager().tell(Join.create(cluster.selfMember().address()));
-    KIT.createTestProbe().awaitAssert(Duration.ofSeconds(20),
-        () -> assertThat(cluster.selfMember().status()).isEqualTo(MemberStatus.up()));
-  }
+  static final ActorTestKit KIT = ClusterKit.upAlone("fivepp");
 
   @AfterAll
   static void stop() {
