@@ -152,7 +152,13 @@ public final class CoreActor extends AbstractBehavior<CoreActor.Command> {
   private final CorePlan plan;
   private final CoreEngine engine;
   private final Transport transport;
-  private final Map<Integer, Channel> channels = new HashMap<>();
+  /**
+   * The channels to the fabric neighbours, by neighbour vertex: {@code neighbours} sorted, the
+   * channel to {@code neighbours[i]} at {@code channels[i]}. Every hop of every row looks one
+   * up, so it is a binary search over ints rather than a map of boxed keys.
+   */
+  private int[] neighbours = new int[0];
+  private Channel[] channels = new Channel[0];
   /** One per other member a neighbour runs on, by gateway. */
   private final Map<ActorRef<Command>, Remote> remotes = new LinkedHashMap<>();
   /** Some data wait in an envelope for the next flush. */
@@ -220,14 +226,17 @@ public final class CoreActor extends AbstractBehavior<CoreActor.Command> {
   }
 
   private Behavior<Command> onWire(Wire w) {
-    w.neighbours().forEach((v, ref) -> {
+    neighbours = w.neighbours().keySet().stream().mapToInt(Integer::intValue).sorted().toArray();
+    channels = new Channel[neighbours.length];
+    for (int i = 0; i < neighbours.length; i++) {
+      ActorRef<Command> ref = w.neighbours().get(neighbours[i]);
       ActorRef<Command> gateway = transport.gateway(ref);
       Channel c = new Channel(ref, gateway == null ? null : remotes.computeIfAbsent(gateway, Remote::new));
       if (live != null) {
-        c.live = live.channel(v);
+        c.live = live.channel(neighbours[i]);
       }
-      channels.put(v, c);
-    });
+      channels[i] = c;
+    }
     sink = w.sink();
     epoch = w.epoch();
     if (engine != null) {
@@ -297,11 +306,12 @@ public final class CoreActor extends AbstractBehavior<CoreActor.Command> {
   /** Sends d one hop further along its route, over the channel to the next vertex. */
   private void forward(Data d) {
     int next = d.route()[d.hop() + 1];
-    Channel c = channels.get(next);
-    if (c == null) {
+    int i = java.util.Arrays.binarySearch(neighbours, next);
+    if (i < 0) {
       throw new IllegalStateException("vertex " + vertex + " has no link to vertex " + next
           + ": a core may only talk to its fabric neighbours");
     }
+    Channel c = channels[i];
     long bits = (long) d.values().length * d.bits();
     c.bits += bits;
     c.messages++;
@@ -338,14 +348,14 @@ public final class CoreActor extends AbstractBehavior<CoreActor.Command> {
     }
     Map<Integer, Long> bits = new HashMap<>();
     Map<Integer, Long> messages = new HashMap<>();
-    channels.forEach((v, c) -> {
-      if (c.bits > 0) {
-        bits.put(v, c.bits);
+    for (int i = 0; i < neighbours.length; i++) {
+      if (channels[i].bits > 0) {
+        bits.put(neighbours[i], channels[i].bits);
       }
-      if (c.messages > 0) {
-        messages.put(v, c.messages);
+      if (channels[i].messages > 0) {
+        messages.put(neighbours[i], channels[i].messages);
       }
-    });
+    }
     g.replyTo().tell(new Stats(vertex, plan == null ? -1 : plan.core.id(),
         engine == null ? 0 : engine.mvms(), engine == null ? 0 : engine.busyNanos(),
         engine == null ? 0 : engine.virtualBusy(), messagesIn, messagesOut,
