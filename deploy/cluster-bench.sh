@@ -7,7 +7,8 @@
 #   deploy/cluster-bench.sh --pin              ResNet-50 at 112x112, each JVM on its own CPU
 #   deploy/cluster-bench.sh --pin --latency-ms 0,0.2,1 --window 1,4,16,64    and the latency table
 # Scaling leg: the job in one JVM, then on 1..MAX_MEMBERS members started by deploy/local-cluster.sh
-#   (127.0.0.1, ports 25621.., management 7727.., plaintext on loopback); a Markdown table of
+#   (127.0.0.1, ports 25621.., management 7727.., TLS with the keys it makes in its state folder;
+#   FIVEPP_INSECURE_TRANSPORT=1: plain TCP on loopback, as before TLS was the default); a Markdown table of
 #   images/s, speed-up over 1 member, bytes per image crossing members and each member's share.
 #   Before each leg on members, a warm-up run of --warmup N images on the same members. The members
 #   of a 'run' are placed by the busy time per core the previous leg measured ('--work-profile';
@@ -34,7 +35,7 @@ me="cluster-bench.sh"
 jar="$root/emulator/target/fivepp.jar"
 
 fail() { echo "$me: $1" >&2; exit 2; }
-usage() { sed -n '2,31s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; }
+usage() { sed -n '2,32s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; }
 
 pin=0 latency_only=0 latencies="" windows="" warmup="" by_model=0 positional=()
 while [ $# -gt 0 ]; do
@@ -187,7 +188,10 @@ scaling() {
     else
       "$root/deploy/local-cluster.sh" "$n" >/dev/null
     fi
-    local place=()
+    # the coordinator joins the members with their TLS config (none when they speak plain TCP)
+    local place=() tls=() conf
+    conf="$("$root/deploy/local-cluster.sh" client-config)"
+    [ -z "$conf" ] || tls=(--config "$conf")
     # placed by the busy time the previous leg measured (on members like these, warmed), the first by the one JVM's
     local profile="$out/m$((n - 1)).json"
     [ "$n" -gt 1 ] || profile="$out/local.json"
@@ -196,13 +200,13 @@ scaling() {
       progress "scaling: warming $n member(s) up with $warmup images"
       # shellcheck disable=SC2086
       "$root/deploy/fivepp" run $args --images "$warmup" --check 0 "${place[@]}" \
-        --cluster "127.0.0.1:$FIVEPP_BASE_PORT" --members "$n" > /dev/null 2> "$out/err" \
+        --cluster "127.0.0.1:$FIVEPP_BASE_PORT" --members "$n" "${tls[@]}" > /dev/null 2> "$out/err" \
         || { echo "$me: the warm-up on $n member(s) failed: $(tail -n 1 "$out/err")" >&2; exit 1; }
     fi
     progress "scaling: on $n member(s)"
     # shellcheck disable=SC2086
     "$root/deploy/fivepp" "$command" $args "${job[@]}" --format json "${place[@]}" \
-      --cluster "127.0.0.1:$FIVEPP_BASE_PORT" --members "$n" > "$out/m$n.json" 2> "$out/err" \
+      --cluster "127.0.0.1:$FIVEPP_BASE_PORT" --members "$n" "${tls[@]}" > "$out/m$n.json" 2> "$out/err" \
       || { echo "$me: the leg on $n member(s) failed: $(tail -n 1 "$out/err")" >&2; exit 1; }
     "$root/deploy/local-cluster.sh" stop >/dev/null
   done

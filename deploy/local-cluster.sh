@@ -1,16 +1,25 @@
 #!/usr/bin/env bash
-# A cluster of fivepp members on this machine (127.0.0.1), one JVM each.
-#   deploy/local-cluster.sh N        start N members and wait until all are Up
-#   deploy/local-cluster.sh status   the members as the first one sees them
-#   deploy/local-cluster.sh stop     stop them (SIGTERM: each leaves the cluster gracefully)
+# A cluster of fivepp members on this machine (127.0.0.1), one JVM each, speaking TLS with mutual authentication.
+#   deploy/local-cluster.sh N              start N members and wait until all are Up
+#   deploy/local-cluster.sh status         the members as the first one sees them
+#   deploy/local-cluster.sh stop           stop them (SIGTERM: each leaves the cluster gracefully)
+#   deploy/local-cluster.sh client-config  the --config FILE with which 'fivepp run --cluster' joins them
 # Member i (1..N) listens on Artery port BASE_PORT+i-1 (default 25521..) and serves
 # pekko-management on MANAGEMENT_BASE+i-1 (default 7627..), both on 127.0.0.1; member 1 is the seed.
-# Environment: FIVEPP_CLUSTER_DIR (logs and pid files; default /tmp/fivepp-local-cluster-UID),
+# TLS: the first start makes a CA and a key pair for 127.0.0.1 with deploy/tls/make-keys.sh in
+#   STATE/tls (mode 600, with a random password in STATE/tls/password), and every start writes
+#   STATE/tls/cluster.conf (deploy/tls/member-tls.conf with those keys and that password; mode 600).
+#   The members get it as --config; a coordinator joins them with the same file:
+#     deploy/fivepp run ... --cluster 127.0.0.1:25521 --config STATE/tls/cluster.conf
+#   FIVEPP_INSECURE_TRANSPORT=1 starts the members in plain TCP instead (no keys, no --config).
+# Environment: FIVEPP_CLUSTER_DIR (STATE: logs, pid files, keys; default /tmp/fivepp-local-cluster-UID),
 #   FIVEPP_BASE_PORT, FIVEPP_MANAGEMENT_BASE, FIVEPP_CAPACITY (vertices per member, default 4096),
 #   FIVEPP_UP_TIMEOUT (seconds to wait for all members, default 120), FIVEPP_JAVA_OPTS,
-#   FIVEPP_NODE_ARGS (more 'fivepp node' options, e.g. "--config deploy/tls/member-tls.conf"),
+#   FIVEPP_NODE_ARGS (more 'fivepp node' options; a --config of its own needs FIVEPP_INSECURE_TRANSPORT=1),
+#   FIVEPP_INSECURE_TRANSPORT (1: plain TCP on loopback, as before TLS became the default),
 #   FIVEPP_MEMBER_CPUS (e.g. "0,1": member i runs on CPU number i of the list, round robin, started
-#   under taskset so that its JVM sizes its threads for that one CPU).
+#   under taskset so that its JVM sizes its threads for that one CPU),
+#   FIVEPP_CLASSPATH (for tests: run fivepp.cli.Main from this class path instead of building the jar).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 jar="$root/emulator/target/fivepp.jar"
@@ -20,12 +29,60 @@ mbase="${FIVEPP_MANAGEMENT_BASE:-7627}"
 capacity="${FIVEPP_CAPACITY:-4096}"
 timeout="${FIVEPP_UP_TIMEOUT:-120}"
 me="local-cluster.sh"
+tls="$state/tls"
+# the member key's name: the address the members and the coordinator are reached at
+tls_name="127.0.0.1"
 
 fail() { echo "$me: $1" >&2; exit "${2:-2}"; }
 is_count() { [[ "$1" =~ ^[1-9][0-9]*$ ]]; }
 
 usage() {
-  sed -n '2,5s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
+  sed -n '2,6s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
+}
+
+insecure() {
+  case "${FIVEPP_INSECURE_TRANSPORT:-}" in
+    "" | 0) return 1 ;;
+    1) return 0 ;;
+    *) fail "FIVEPP_INSECURE_TRANSPORT must be 1 (plain TCP) or unset (TLS), not '$FIVEPP_INSECURE_TRANSPORT'" ;;
+  esac
+}
+
+# the keys (made once) and STATE/tls/cluster.conf, which members and coordinators give as --config
+tls_up() {
+  if [ ! -e "$tls/truststore.p12" ]; then
+    [ ! -e "$tls" ] || [ -z "$(ls -A "$tls")" ] || fail "$tls holds files but no truststore.p12; remove $tls to make new keys"
+    # make-keys.sh makes a random password and writes it to $tls/password
+    env -u FIVEPP_TLS_PASSWORD "$root/deploy/tls/make-keys.sh" "$tls" "$tls_name" >/dev/null
+  fi
+  local f password
+  for f in "$tls_name.p12" truststore.p12 password; do
+    [ -s "$tls/$f" ] || fail "$tls/$f is missing; remove $tls to make new keys"
+  done
+  password="$(cat "$tls/password")"
+  [[ "$password" =~ ^[A-Za-z0-9+/=]+$ ]] || fail "$tls/password is not one make-keys.sh made; remove $tls to make new keys"
+  (
+    umask 077
+    cat >"$tls/cluster.conf.tmp" <<EOF
+# made by deploy/local-cluster.sh for the members it starts and for the coordinators that join them:
+#   deploy/fivepp run ... --cluster 127.0.0.1:$base --config $tls/cluster.conf
+# deploy/tls/member-tls.conf (TLS 1.3, mutual authentication) with the keys in $tls.
+include file("$root/deploy/tls/member-tls.conf")
+pekko.remote.artery.ssl.config-ssl-engine {
+  key-store = "$tls/$tls_name.p12"
+  trust-store = "$tls/truststore.p12"
+  key-store-password = "$password"
+  key-password = "$password"
+  trust-store-password = "$password"
+}
+EOF
+    mv "$tls/cluster.conf.tmp" "$tls/cluster.conf"
+  )
+}
+
+# the config file of the running members' TLS, or nothing when they speak plain TCP
+client_config() {
+  if [ -e "$tls/cluster.conf" ] && [ ! -e "$state/plaintext" ]; then echo "$tls/cluster.conf"; fi
 }
 
 # pids of members this script started and that still run
@@ -58,6 +115,11 @@ start() {
   [ -z "${FIVEPP_MEMBER_CPUS:-}" ] || command -v taskset >/dev/null \
     || fail "FIVEPP_MEMBER_CPUS needs taskset (apt-get install util-linux)"
   command -v curl >/dev/null || fail "curl is needed to watch the members come up (apt-get install curl)"
+  local secure=1 config=()
+  if insecure; then secure=0; fi
+  if [ "$secure" = 1 ] && [[ " ${FIVEPP_NODE_ARGS:-} " == *" --config"[\ =]* ]]; then
+    fail "FIVEPP_NODE_ARGS gives a --config, and the members already get $tls/cluster.conf (TLS); put your settings in a file that includes it, or set FIVEPP_INSECURE_TRANSPORT=1"
+  fi
   if [ -n "$(live_pids)" ]; then
     fail "members started from $state are still running; '$me stop' first"
   fi
@@ -70,10 +132,23 @@ start() {
       fi
     done
   done
-  # build the jar when it is missing or stale (the launcher knows how)
-  "$root/deploy/fivepp" --version >/dev/null
+  local main=(-jar "$jar")
+  if [ -n "${FIVEPP_CLASSPATH:-}" ]; then
+    main=(-cp "$FIVEPP_CLASSPATH" fivepp.cli.Main)
+  else
+    # build the jar when it is missing or stale (the launcher knows how)
+    "$root/deploy/fivepp" --version >/dev/null
+  fi
   mkdir -p "$state"
   rm -f "$state"/member-*.pid "$state"/member-*.log
+  if [ "$secure" = 1 ]; then
+    tls_up
+    rm -f "$state/plaintext"
+    config=(--config "$tls/cluster.conf")
+  else
+    # client-config prints nothing while plaintext members run
+    : >"$state/plaintext"
+  fi
   local seed="127.0.0.1:$base"
   echo "starting $n members (logs in $state) ..."
   for ((i = 1; i <= n; i++)); do
@@ -85,9 +160,9 @@ start() {
       pin=(taskset -c "${cpus[$(((i - 1) % ${#cpus[@]}))]}")
     fi
     # shellcheck disable=SC2086  # FIVEPP_JAVA_OPTS and FIVEPP_NODE_ARGS are lists of words
-    nohup "${pin[@]}" java --add-modules jdk.incubator.vector ${FIVEPP_JAVA_OPTS:-} -jar "$jar" node \
+    nohup "${pin[@]}" java --add-modules jdk.incubator.vector ${FIVEPP_JAVA_OPTS:-} "${main[@]}" node \
       --hostname 127.0.0.1 --port "$port" --seed "$seed" --management-port "$mport" \
-      --capacity "$capacity" --join-timeout "$timeout" ${FIVEPP_NODE_ARGS:-} \
+      --capacity "$capacity" --join-timeout "$timeout" "${config[@]}" ${FIVEPP_NODE_ARGS:-} \
       >"$state/member-$i.log" 2>&1 </dev/null &
     echo $! >"$state/member-$i.pid"
   done
@@ -110,8 +185,13 @@ start() {
     fi
     sleep 1
   done
-  echo "$n members Up on 127.0.0.1: Artery ports $base..$((base + n - 1)), management $mbase..$((mbase + n - 1))"
-  echo "run against them:  deploy/fivepp run --model resnet32 --fabric 5pp --cluster $seed"
+  if [ "$secure" = 1 ]; then
+    echo "$n members Up on 127.0.0.1 (TLS): Artery ports $base..$((base + n - 1)), management $mbase..$((mbase + n - 1))"
+    echo "run against them:  deploy/fivepp run --model resnet32 --fabric 5pp --cluster $seed --config $tls/cluster.conf"
+  else
+    echo "$n members Up on 127.0.0.1 (plain TCP): Artery ports $base..$((base + n - 1)), management $mbase..$((mbase + n - 1))"
+    echo "run against them:  deploy/fivepp run --model resnet32 --fabric 5pp --cluster $seed"
+  fi
   echo "members:           curl -s http://127.0.0.1:$mbase/cluster/members"
   echo "stop them:         deploy/local-cluster.sh stop"
 }
@@ -150,7 +230,8 @@ status() {
 case "${1:-}" in
   stop) stop_all ;;
   status) status ;;
+  client-config) client_config ;;
   -h | --help | help) usage ;;
   "") usage >&2; exit 2 ;;
-  *) [ $# -eq 1 ] || fail "give one argument: N, status or stop"; start "$1" ;;
+  *) [ $# -eq 1 ] || fail "give one argument: N, status, stop or client-config"; start "$1" ;;
 esac

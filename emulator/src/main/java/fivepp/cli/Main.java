@@ -19,8 +19,20 @@ import picocli.CommandLine.Command;
         CommandLine.HelpCommand.class})
 public final class Main {
 
+  /** Whether the heap ran out (the one line is printed): the JVM then ends without its shutdown hooks. */
+  private static volatile boolean outOfMemory;
+
   public static void main(String[] args) {
-    System.exit(run(args));
+    // room for the one line when an actor runs out of heap (fivepp.runtime.OutOfHeap)
+    fivepp.runtime.OutOfHeap.reserve();
+    int status = run(args);
+    if (outOfMemory) {
+      // with a full heap, Pekko's shutdown hooks could take minutes or fail in turn; there is
+      // nothing left to write (stdout and the line on stderr are flushed)
+      System.out.flush();
+      Runtime.getRuntime().halt(status);
+    }
+    System.exit(status);
   }
 
   /** Runs the command line and returns the exit status (0 ok, 2 bad input, 1 a fault). */
@@ -49,6 +61,7 @@ public final class Main {
     try {
       return cli.execute(args);
     } catch (OutOfMemoryError e) {
+      outOfMemory = true;
       // the last resort: RunMemory refuses what it can foresee before anything is built
       err.println("fivepp: out of memory (" + (Runtime.getRuntime().maxMemory() >> 20) + " MiB of heap); give the JVM"
           + " more with FIVEPP_JAVA_OPTS=-Xmx" + Math.max(2, 2 * (Runtime.getRuntime().maxMemory() >> 30)) + "g,"

@@ -83,7 +83,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   private long t1;
 
   public static Behavior<Command> create(Setup setup) {
-    return Behaviors.setup(ctx -> new Coordinator(ctx, setup));
+    return OutOfHeap.guard(Behaviors.setup(ctx -> new Coordinator(ctx, setup)));
   }
 
   private Coordinator(ActorContext<Command> ctx, Setup s) {

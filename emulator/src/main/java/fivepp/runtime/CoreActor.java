@@ -187,7 +187,7 @@ public final class CoreActor extends AbstractBehavior<CoreActor.Command> {
   /** As {@link #create(int, CorePlan, LinkModel, double, boolean, LiveStats.Vertex)}, reaching other JVMs by {@code transport}. */
   public static Behavior<Command> create(int vertex, CorePlan plan, LinkModel link, double tMvm,
       boolean pixels, LiveStats.Vertex live, Transport transport) {
-    return Behaviors.setup(ctx -> new CoreActor(ctx, vertex, plan, link, tMvm, pixels, live, transport));
+    return OutOfHeap.guard(Behaviors.setup(ctx -> new CoreActor(ctx, vertex, plan, link, tMvm, pixels, live, transport)));
   }
 
   private CoreActor(ActorContext<Command> ctx, int vertex, CorePlan plan, LinkModel link,

@@ -51,6 +51,11 @@ public final class Emulator {
     org.slf4j.LoggerFactory.getILoggerFactory();
     Kernels.warmUp();
     CompletableFuture<RunReport> result = new CompletableFuture<>();
+    // the run's actors are guarded (OutOfHeap); should the heap run out elsewhere on a dispatcher
+    // thread, Pekko's default would end the JVM with exit status 255: let it stop the actor
+    // system instead, which ends the run with its reason
+    config = com.typesafe.config.ConfigFactory.parseString("pekko.jvm-exit-on-fatal-error = off\n" + OutOfHeap.DISPATCHERS)
+        .withFallback(config);
     ActorSystem<Coordinator.Command> system = ActorSystem.create(
         Coordinator.create(new Coordinator.Setup(g, plans, fabric, placement.vertexOf(), images,
             options, progress, result, deployment, live)), "fivepp", config);
@@ -71,27 +76,41 @@ public final class Emulator {
       }
     });
     try {
+      // an actor out of heap ends the run even when no actor can complete the result any more
+      CompletableFuture.anyOf(result, OutOfHeap.struck()).get();
+      if (OutOfHeap.struck().isDone()) {
+        throw new OutOfMemoryError("an actor of the run ran out of heap");
+      }
       return result.get();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted", e);
     } catch (ExecutionException e) {
+      if (OutOfHeap.struck().isDone()) {
+        // whatever else failed (a core that stopped, say) failed for want of heap
+        throw new OutOfMemoryError("an actor of the run ran out of heap");
+      }
       if (e.getCause() instanceof java.io.IOException io) {
         throw io;
       }
       if (e.getCause() instanceof Deployment.Failed f) {
         throw new Deployment.Failed(f.getMessage());
       }
+      if (e.getCause() instanceof OutOfMemoryError oom) {
+        // on this thread, for the caller (the command line prints one line for it)
+        throw new OutOfMemoryError(oom.getMessage());
+      }
       throw new IllegalStateException(e.getCause().getMessage(), e.getCause());
     } finally {
       system.terminate();
       try {
-        // long enough to leave a cluster gracefully; never forever
-        system.getWhenTerminated().toCompletableFuture().get(60, java.util.concurrent.TimeUnit.SECONDS);
+        // long enough to leave a cluster gracefully; never forever (and not long with a full heap)
+        system.getWhenTerminated().toCompletableFuture().get(OutOfHeap.struck().isDone() ? 5 : 60,
+            java.util.concurrent.TimeUnit.SECONDS);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
-        org.slf4j.LoggerFactory.getLogger(Emulator.class).warn("the actor system did not stop within 60 s", e);
+        org.slf4j.LoggerFactory.getLogger(Emulator.class).warn("the actor system did not stop in time", e);
       }
     }
   }

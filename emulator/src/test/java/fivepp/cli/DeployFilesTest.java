@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -20,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -42,13 +44,20 @@ class DeployFilesTest {
   record Ran(int status, String out, String err) {}
 
   static Ran exec(Map<String, String> env, String... cmd) throws IOException, InterruptedException {
+    return exec(60, env, cmd);
+  }
+
+  static Ran exec(int seconds, Map<String, String> env, String... cmd) throws IOException, InterruptedException {
     ProcessBuilder pb = new ProcessBuilder(cmd).directory(ROOT.toFile());
     pb.environment().putAll(env);
     Path out = Files.createTempFile("fivepp-deploy-test", ".out");
     Path err = Files.createTempFile("fivepp-deploy-test", ".err");
     try {
       Process p = pb.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-      assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("%s finished", List.of(cmd)).isTrue();
+      if (!p.waitFor(seconds, TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+        throw new AssertionError(List.of(cmd) + " did not finish in " + seconds + " s");
+      }
       return new Ran(p.exitValue(), Files.readString(out), Files.readString(err));
     } finally {
       Files.deleteIfExists(out);
@@ -118,12 +127,126 @@ class DeployFilesTest {
     assertThat(cpus.status()).isEqualTo(2);
     assertThat(cpus.err().strip()).isEqualTo(
         "local-cluster.sh: FIVEPP_MEMBER_CPUS must be CPU numbers separated by commas (e.g. 0,1), not '0,,1'");
+    Ran transport = exec(Map.of("FIVEPP_CLUSTER_DIR", tmp.toString(), "FIVEPP_INSECURE_TRANSPORT", "yes"), script, "2");
+    assertThat(transport.status()).isEqualTo(2);
+    assertThat(transport.err().strip()).isEqualTo(
+        "local-cluster.sh: FIVEPP_INSECURE_TRANSPORT must be 1 (plain TCP) or unset (TLS), not 'yes'");
+    // with TLS the members get the script's own --config; a second one is refused before anything starts
+    Ran twoConfigs = exec(Map.of("FIVEPP_CLUSTER_DIR", tmp.resolve("state").toString(),
+        "FIVEPP_NODE_ARGS", "--roles cores --config my.conf"), script, "2");
+    assertThat(twoConfigs.status()).isEqualTo(2);
+    assertThat(twoConfigs.err().strip().lines()).hasSize(1);
+    assertThat(twoConfigs.err()).startsWith("local-cluster.sh: FIVEPP_NODE_ARGS gives a --config")
+        .contains("FIVEPP_INSECURE_TRANSPORT=1");
+    assertThat(tmp.resolve("state")).doesNotExist();
     Ran usage = exec(env, script);
     assertThat(usage.status()).isEqualTo(2);
-    assertThat(usage.err()).contains("deploy/local-cluster.sh N").contains("stop");
+    assertThat(usage.err()).contains("deploy/local-cluster.sh N").contains("stop").contains("client-config");
     Ran stop = exec(env, script, "stop");
     assertThat(stop.status()).isZero();
     assertThat(stop.out()).startsWith("no members running from " + tmp.resolve("state"));
+  }
+
+  /** A first port P in [from, from + 900) with P .. P + n - 1 free on 127.0.0.1 (tried at random, then in order). */
+  static int freeRange(int from, int n) throws IOException {
+    int start = from + new java.util.Random().nextInt(900);
+    for (int k = 0; k < 900; k++) {
+      int base = from + (start - from + k) % 900;
+      boolean free = true;
+      for (int p = base; p < base + n && free; p++) {
+        try (java.net.ServerSocket s = new java.net.ServerSocket()) {
+          s.bind(new java.net.InetSocketAddress("127.0.0.1", p));
+        } catch (IOException e) {
+          free = false;
+        }
+      }
+      if (free) {
+        return base;
+      }
+    }
+    throw new AssertionError("no " + n + " free ports from " + from);
+  }
+
+  /**
+   * local-cluster.sh by default: keys made in its state folder (mode 600), members started with TLS
+   * and mutual authentication, a coordinator with the printed --config runs on them, and one
+   * without it (plain TCP) finds no member. The members run from the test class path
+   * (FIVEPP_CLASSPATH), not the jar, which 'mvn verify' has not built yet when the tests run.
+   */
+  @Test
+  void localClusterSpeaksTlsByDefaultAndARunJoinsWithThePrintedConfig() throws Exception {
+    String script = DEPLOY.resolve("local-cluster.sh").toString();
+    Path state = tmp.resolve("state");
+    int base = freeRange(26600, 2);
+    int mbase = freeRange(27600, 2);
+    String classPath = System.getProperty("java.class.path");
+    Map<String, String> env = Map.of("FIVEPP_CLUSTER_DIR", state.toString(), "FIVEPP_BASE_PORT", Integer.toString(base),
+        "FIVEPP_MANAGEMENT_BASE", Integer.toString(mbase), "FIVEPP_CAPACITY", "64", "FIVEPP_UP_TIMEOUT", "100",
+        "FIVEPP_JAVA_OPTS", "-Xmx384m -XX:+UseSerialGC", "FIVEPP_CLASSPATH", classPath);
+    Path tls = state.resolve("tls");
+    Path conf = tls.resolve("cluster.conf");
+    try {
+      Ran up = exec(110, env, script, "2");
+      assertThat(up.status()).as("%s%s", up.out(), up.err()).isZero();
+      assertThat(up.out()).contains("2 members Up on 127.0.0.1 (TLS)")
+          .contains("--cluster 127.0.0.1:" + base + " --config " + conf);
+      assertThat(exec(env, script, "client-config").out()).isEqualTo(conf + "\n");
+      // the keys, the password and the config: the user's only
+      assertThat(Files.getPosixFilePermissions(tls)).isEqualTo(PosixFilePermissions.fromString("rwx------"));
+      try (Stream<Path> files = Files.list(tls)) {
+        List<Path> all = files.sorted().toList();
+        assertThat(all).extracting(f -> f.getFileName().toString()).containsExactly("127.0.0.1.p12", "ca.crt", "ca.p12",
+            "cluster.conf", "password", "truststore.p12");
+        for (Path f : all) {
+          assertThat(Files.getPosixFilePermissions(f)).as("%s", f)
+              .isEqualTo(PosixFilePermissions.fromString("rw-------"));
+        }
+      }
+      // what the members were given: TLS with mutual authentication, these keys
+      for (int i = 1; i <= 2; i++) {
+        String pid = Files.readString(state.resolve("member-" + i + ".pid")).strip();
+        List<String> argv = List.of(Files.readString(Path.of("/proc", pid, "cmdline")).split("\0"));
+        assertThat(argv.get(argv.indexOf("--config") + 1)).as("member %d's --config", i).isEqualTo(conf.toString());
+      }
+      Config c = MemberHocon.of(MemberSettings.of("127.0.0.1", 0, List.of("127.0.0.1:" + base)).withUserConfig(conf));
+      TransportSecurity.Verdict v = TransportSecurity.of(c);
+      assertThat(v.transport()).isEqualTo("tls-tcp");
+      assertThat(v.secure()).isTrue();
+      assertThat(c.getString("pekko.remote.artery.ssl.config-ssl-engine.key-store")).isEqualTo(tls.resolve("127.0.0.1.p12").toString());
+      assertThat(c.getString("pekko.remote.artery.ssl.config-ssl-engine.key-store-password"))
+          .isEqualTo(Files.readString(tls.resolve("password")));
+
+      // two coordinators at once: with the printed config, and in plain TCP
+      String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+      List<String> run = List.of(javaBin, "--add-modules", "jdk.incubator.vector", "-Xmx384m", "-cp", classPath,
+          Main.class.getName(), "run", "--model", "resnet20", "--images", "3", "--check", "3", "--members", "2",
+          "--cluster", "127.0.0.1:" + base);
+      CompletableFuture<Ran> plain = CompletableFuture.supplyAsync(() -> {
+        List<String> cmd = new ArrayList<>(run);
+        cmd.addAll(List.of("--cluster-wait", "3"));
+        try {
+          return exec(Map.of(), cmd.toArray(String[]::new));
+        } catch (IOException | InterruptedException e) {
+          throw new IllegalStateException(e);
+        }
+      });
+      List<String> secure = new ArrayList<>(run);
+      secure.addAll(List.of("--config", conf.toString(), "--cluster-wait", "60"));
+      Ran ok = exec(90, Map.of(), secure.toArray(String[]::new));
+      assertThat(ok.status()).as(ok.err()).isZero();
+      assertThat(ok.out()).contains("resnet20 on 5pp").contains("vs reference: max |difference|")
+          .contains("fivepp@127.0.0.1:" + base).contains("fivepp@127.0.0.1:" + (base + 1));
+      Ran refused = plain.get(90, TimeUnit.SECONDS);
+      assertThat(refused.status()).as(refused.err()).isEqualTo(2);
+      // (the JVM's own warning about the incubator module, which deploy/fivepp drops, aside)
+      String said = refused.err().replace("WARNING: Using incubator modules: jdk.incubator.vector\n", "");
+      assertThat(said.strip().lines()).hasSize(1);
+      assertThat(said).startsWith("fivepp: waited 3 s for 2 cluster member(s) hosting cores; members found: none");
+    } finally {
+      Ran stop = exec(env, script, "stop");
+      assertThat(stop.status()).as(stop.err()).isZero();
+    }
+    assertThat(exec(env, script, "stop").out()).startsWith("no members running from " + state);
   }
 
   @Test
