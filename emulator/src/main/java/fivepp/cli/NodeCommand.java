@@ -173,7 +173,7 @@ final class NodeCommand implements Callable<Integer> {
       }, h -> {
         if (monitor != null) {
           monitor.watch(h.live(), h.built().graph(), h.built().fabric(),
-              new fivepp.mapping.Placement(h.spec().vertexOf()), h.spec().options().pixels() ? "pixel" : "row");
+              new fivepp.mapping.Placement(h.recipe().vertexOf()), h.recipe().options().pixels() ? "pixel" : "row");
         }
       });
     } catch (MemberNode.NotUp e) {

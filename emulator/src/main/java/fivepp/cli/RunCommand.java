@@ -151,11 +151,11 @@ final class RunCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new UserError(e.getMessage());
     }
-    ArrayRecipe spec = new ArrayRecipe(network.onnx == null ? (network.model == null ? "resnet32" : g.network().name()) : null,
+    ArrayRecipe recipe = new ArrayRecipe(network.onnx == null ? (network.model == null ? "resnet32" : g.network().name()) : null,
         network.onnx == null ? network.input : null, network.onnx == null ? null : network.onnx.toAbsolutePath().toString(),
         sum, network.inputShape, network.maxModelBytes, seed, options.crossbar, options.tiling().concat(),
         options.actBits, options.psumBits, fabric, p.vertexOf(), o);
-    return ClusterRun.run(spec, g, w, f, p, src, o, bar::update, j.settings(), j.members(), j.patience(), j.explicit(), live,
+    return ClusterRun.run(recipe, g, w, f, p, src, o, bar::update, j.settings(), j.members(), j.patience(), j.explicit(), live,
         workProfile == null ? null : profile(g, o));
   }
 

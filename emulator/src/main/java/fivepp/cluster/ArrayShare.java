@@ -38,13 +38,13 @@ final class ArrayShare extends AbstractBehavior<CoreActor.Command> {
   private ArrayShare(ActorContext<CoreActor.Command> ctx, Member.Spawn s, Map<Integer, CorePlan> byVertex,
       LiveStats meters, String address, long heapBytes) {
     super(ctx);
-    CoreActor.LinkModel link = new CoreActor.LinkModel(s.spec().options().linkBitsPerSecond(),
-        s.spec().options().linkLatencySeconds());
+    CoreActor.LinkModel link = new CoreActor.LinkModel(s.recipe().options().linkBitsPerSecond(),
+        s.recipe().options().linkLatencySeconds());
     CoreActor.Transport transport = transport(ctx.getSystem());
     for (int v : s.vertices()) {
       CorePlan p = byVertex.get(v);
       actors.put(v, ctx.spawn(
-          CoreActor.create(v, p, link, s.spec().options().tMvmSeconds(), s.spec().options().pixels(),
+          CoreActor.create(v, p, link, s.recipe().options().tMvmSeconds(), s.recipe().options().pixels(),
               meters.vertex(v, p == null ? -1 : p.core.id()), transport),
           p == null ? "router-" + v : "core-" + p.core.id()));
     }

@@ -28,9 +28,9 @@ public final class ClusterDeployment implements Deployment {
    * @param live the coordinator's live counters, which the members' are copied into once a second
    *     for the monitor; null when nobody watches
    */
-  public ClusterDeployment(ArrayRecipe spec, VertexCosts costs, int membersWanted, Duration wait,
+  public ClusterDeployment(ArrayRecipe recipe, VertexCosts costs, int membersWanted, Duration wait,
       Map<String, int[]> explicit, fivepp.runtime.LiveStats live) {
-    this.settings = new MemberDeployer.Settings(new java.security.SecureRandom().nextLong() & Long.MAX_VALUE, spec,
+    this.settings = new MemberDeployer.Settings(new java.security.SecureRandom().nextLong() & Long.MAX_VALUE, recipe,
         costs, membersWanted, wait, Map.copyOf(explicit), live);
   }
 

@@ -22,7 +22,7 @@ public final class ClusterRun {
   private ClusterRun() {}
 
   /**
-   * Runs the array described by {@code spec} (and built here as {@code g}, {@code w} for the
+   * Runs the array described by {@code recipe} (and built here as {@code g}, {@code w} for the
    * coordinator's own bookkeeping) on the members reached through {@code coordinator}'s seeds.
    *
    * @param coordinator this JVM's member settings; the role {@code coordinator} is added
@@ -34,7 +34,7 @@ public final class ClusterRun {
    * @param profile the cores' busy time measured in an earlier run, to balance the members by, or
    *     null for the model's estimate
    */
-  public static RunReport run(ArrayRecipe spec, CoreGraph g, Weights w, Fabric f, Placement p,
+  public static RunReport run(ArrayRecipe recipe, CoreGraph g, Weights w, Fabric f, Placement p,
       Images.Source images, RunOptions options, IntConsumer progress, MemberSettings coordinator,
       int membersWanted, Duration wait, Map<String, int[]> explicit, fivepp.runtime.LiveStats live,
       WorkProfile profile) throws IOException {
@@ -45,7 +45,7 @@ public final class ClusterRun {
     MemberSettings s = coordinator.withRoles(roles);
     com.typesafe.config.Config config = MemberHocon.of(s);
     checkFrames(g, options, config.getBytes("pekko.remote.artery.advanced.maximum-frame-size"));
-    VertexCosts costs = VertexCosts.of(g, p.vertexOf(), f::route, options.pixels(), options.window(), spec.onnx() != null);
+    VertexCosts costs = VertexCosts.of(g, p.vertexOf(), f::route, options.pixels(), options.window(), recipe.onnx() != null);
     if (profile != null) {
       try {
         costs = profile.apply(costs);
@@ -53,7 +53,7 @@ public final class ClusterRun {
         throw new fivepp.runtime.Deployment.Failed(e.getMessage());
       }
     }
-    ClusterDeployment d = new ClusterDeployment(spec, costs, membersWanted, wait, explicit, live);
+    ClusterDeployment d = new ClusterDeployment(recipe, costs, membersWanted, wait, explicit, live);
     return Emulator.run(g, w, f, p, images, options, progress, d, config, live);
   }
 

@@ -42,7 +42,7 @@ public final class Member extends AbstractBehavior<Member.Command> {
   public record Info(String address, int capacity, int processors, long maxHeapBytes, ActorRef<Command> member) {}
 
   /** Spawns the actors of {@code vertices} for array {@code epoch} of run {@code run}. */
-  public record Spawn(long run, int epoch, ArrayRecipe spec, int[] vertices, ActorRef<Spawned> replyTo,
+  public record Spawn(long run, int epoch, ArrayRecipe recipe, int[] vertices, ActorRef<Spawned> replyTo,
       ActorRef<Coordinator.Command> coordinator) implements Command {}
 
   /**
@@ -82,7 +82,7 @@ public final class Member extends AbstractBehavior<Member.Command> {
    * A run began on this member: its counters, the array as rebuilt here and where its cores sit,
    * for whoever watches the member live (the node's monitor).
    */
-  public record Hosting(long run, LiveStats live, ArrayRecipe spec, ArrayRecipe.Built built) {}
+  public record Hosting(long run, LiveStats live, ArrayRecipe recipe, ArrayRecipe.Built built) {}
 
   private record CoordinatorGone(ActorRef<?> coordinator)
       implements Command, org.apache.pekko.actor.NoSerializationVerificationNeeded {}
@@ -95,7 +95,7 @@ public final class Member extends AbstractBehavior<Member.Command> {
   /** The runs of every coordinator watched. */
   private final Map<ActorRef<?>, java.util.Set<Long>> coordinators = new HashMap<>();
   private final Map<Long, LiveStats> live = new HashMap<>();
-  /** The last share built (spec and vertices), kept for a run that asks for the same again. */
+  /** The last share built (recipe and vertices), kept for a run that asks for the same again. */
   private String lastShare;
   private ArrayRecipe.Built lastBuilt;
 
@@ -187,11 +187,11 @@ public final class Member extends AbstractBehavior<Member.Command> {
     }
     ArrayRecipe.Built built;
     try {
-      String share = s.spec() + "|" + java.util.Arrays.toString(s.vertices());
+      String share = s.recipe() + "|" + java.util.Arrays.toString(s.vertices());
       if (!share.equals(lastShare)) {
         lastBuilt = null; // the previous share's weights may go before these are drawn
         lastShare = null;
-        lastBuilt = s.spec().build(s.vertices());
+        lastBuilt = s.recipe().build(s.vertices());
         lastShare = share;
       }
       built = lastBuilt;
@@ -202,12 +202,12 @@ public final class Member extends AbstractBehavior<Member.Command> {
     }
     Map<Integer, CorePlan> byVertex = new HashMap<>();
     for (CorePlan p : built.plans()) {
-      byVertex.put(s.spec().vertexOf()[p.core.id()], p);
+      byVertex.put(s.recipe().vertexOf()[p.core.id()], p);
     }
     List<Hosted> list = runs.computeIfAbsent(s.run(), r -> watch(s.coordinator(), r));
     LiveStats meters = live.computeIfAbsent(s.run(), r -> {
-      LiveStats l = new LiveStats(built.fabric().nodes(), s.spec().options().tMvmSeconds());
-      onRun.accept(new Hosting(r, l, s.spec(), built));
+      LiveStats l = new LiveStats(built.fabric().nodes(), s.recipe().options().tMvmSeconds());
+      onRun.accept(new Hosting(r, l, s.recipe(), built));
       return l;
     });
     // the share answers the spawn once its vertices' actors exist

@@ -40,8 +40,8 @@ final class MemberDeployer extends AbstractBehavior<MemberDeployer.Command> {
 
   private record Timeout(int epoch) implements Command {}
 
-  /** What a cluster run asks for: the array ({@code spec}, priced by {@code costs}). */
-  record Settings(long run, ArrayRecipe spec, VertexCosts costs, int membersWanted, Duration patience,
+  /** What a cluster run asks for: the array ({@code recipe}, priced by {@code costs}). */
+  record Settings(long run, ArrayRecipe recipe, VertexCosts costs, int membersWanted, Duration patience,
       Map<String, int[]> explicit, fivepp.runtime.LiveStats live) {}
 
   private record Poll() implements Command {}
@@ -156,7 +156,7 @@ final class MemberDeployer extends AbstractBehavior<MemberDeployer.Command> {
     memberOf.clear();
     replies = 0;
     for (Map.Entry<String, int[]> e : plan.entrySet()) {
-      members.get(e.getKey()).member().tell(new Member.Spawn(settings.run(), pending.epoch(), settings.spec(),
+      members.get(e.getKey()).member().tell(new Member.Spawn(settings.run(), pending.epoch(), settings.recipe(),
           e.getValue(), spawnedAdapter, coordinator));
     }
     return this;

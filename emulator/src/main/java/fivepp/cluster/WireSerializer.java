@@ -104,7 +104,7 @@ public final class WireSerializer extends ProtobufSerializer
           .setProcessors(i.processors()).setMaxHeapBytes(i.maxHeapBytes()).setMember(ref(i.member())).build().toByteArray();
     } else if (o instanceof Member.Spawn s) {
       fivepp.proto.wire.Spawn.Builder b = fivepp.proto.wire.Spawn.newBuilder().setRun(s.run()).setEpoch(s.epoch())
-          .setSpec(spec(s.spec())).setReplyTo(ref(s.replyTo())).setCoordinator(ref(s.coordinator()));
+          .setRecipe(recipe(s.recipe())).setReplyTo(ref(s.replyTo())).setCoordinator(ref(s.coordinator()));
       for (int v : s.vertices()) {
         b.addVertices(v);
       }
@@ -226,7 +226,7 @@ public final class WireSerializer extends ProtobufSerializer
         }
         case "SP": {
           fivepp.proto.wire.Spawn s = fivepp.proto.wire.Spawn.parseFrom(bytes);
-          return new Member.Spawn(s.getRun(), s.getEpoch(), spec(s.getSpec()),
+          return new Member.Spawn(s.getRun(), s.getEpoch(), recipe(s.getRecipe()),
               s.getVerticesList().stream().mapToInt(Integer::intValue).toArray(), ref(s.getReplyTo()),
               ref(s.getCoordinator()));
         }
@@ -334,7 +334,7 @@ public final class WireSerializer extends ProtobufSerializer
     return v;
   }
 
-  private static fivepp.proto.wire.ArrayRecipe spec(ArrayRecipe s) {
+  private static fivepp.proto.wire.ArrayRecipe recipe(ArrayRecipe s) {
     fivepp.proto.wire.ArrayRecipe.Builder b = fivepp.proto.wire.ArrayRecipe.newBuilder()
         .setModel(nz(s.model())).setInput(nz(s.input())).setOnnx(nz(s.onnx())).setOnnxSha256(nz(s.onnxSha256()))
         .setInputShape(nz(s.inputShape())).setMaxModelBytes(s.maxModelBytes()).setSeed(s.seed())
@@ -348,7 +348,7 @@ public final class WireSerializer extends ProtobufSerializer
     return b.build();
   }
 
-  private static ArrayRecipe spec(fivepp.proto.wire.ArrayRecipe p) {
+  private static ArrayRecipe recipe(fivepp.proto.wire.ArrayRecipe p) {
     return new ArrayRecipe(nn(p.getModel()), nn(p.getInput()), nn(p.getOnnx()), nn(p.getOnnxSha256()),
         nn(p.getInputShape()), p.getMaxModelBytes(), p.getSeed(), p.getCrossbar(), Tiling.Concat.valueOf(p.getConcat()),
         p.getActBits(), p.getPsumBits(), p.getFabric(), p.getVertexOfList().stream().mapToInt(Integer::intValue).toArray(),

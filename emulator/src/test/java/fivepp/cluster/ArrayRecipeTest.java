@@ -26,12 +26,12 @@ class ArrayRecipeTest {
   void aShareHoldsItsOwnCoresPlansExactlyAsTheWholeArrayHasThem() throws Exception {
     CoreGraph g = CoreGraph.of(fivepp.model.Zoo.get("resnet20"), Tiling.DEFAULT);
     Placement p = Placement.along(LinearOrder.search(g), Fabrics.parse("5pp", g.cores().size()));
-    ArrayRecipe spec = new ArrayRecipe("resnet20", null, null, null, null, 0, 7, "256x256", Tiling.Concat.FORWARD, 8, 16,
+    ArrayRecipe recipe = new ArrayRecipe("resnet20", null, null, null, null, 0, 7, "256x256", Tiling.Concat.FORWARD, 8, 16,
         "5pp", p.vertexOf(), RunOptions.DEFAULT);
-    ArrayRecipe.Built all = spec.build();
+    ArrayRecipe.Built all = recipe.build();
     // the first third of the cores' vertices
     int[] vertices = Arrays.stream(p.vertexOf()).sorted().limit(g.cores().size() / 3).toArray();
-    ArrayRecipe.Built share = spec.build(vertices);
+    ArrayRecipe.Built share = recipe.build(vertices);
 
     List<Integer> want = Arrays.stream(vertices).mapToObj(v -> {
       for (int c = 0; c < p.vertexOf().length; c++) {

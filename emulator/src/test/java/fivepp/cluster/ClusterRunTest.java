@@ -98,7 +98,7 @@ class ClusterRunTest {
     }
   }
 
-  static ArrayRecipe spec(String model) {
+  static ArrayRecipe recipe(String model) {
     return new ArrayRecipe(model, null, null, null, null, 0, SEED, "256x256", Tiling.Concat.FORWARD, 8, 16, "5pp",
         placement.vertexOf(), RunOptions.DEFAULT);
   }
@@ -122,7 +122,7 @@ class ClusterRunTest {
     long[] memberView = new long[1];
     // equal members (same host): the work cut gives 10, 20 and 30 cores in address order
     long onMember3 = List.of(10L, 20L, 30L).get(ADDRESSES.stream().sorted().toList().indexOf(ADDRESSES.get(2)));
-    RunReport r = ClusterRun.run(spec("resnet32"), graph, weights, fabric, placement,
+    RunReport r = ClusterRun.run(recipe("resnet32"), graph, weights, fabric, placement,
         Images.synthetic(net.input(), SEED, 200), RunOptions.DEFAULT, done -> {
           if (done == 100) {
             // mid-run, the members' counters reach this JVM (polled once a second): wait for
@@ -217,7 +217,7 @@ class ClusterRunTest {
   @Order(4)
   void aMemberKilledMidRunIsReplacedAndEveryImageIsReportedOnce() throws Exception {
     Process victim = MEMBERS.get(1);
-    RunReport r = ClusterRun.run(spec("resnet32"), graph, weights, fabric, placement,
+    RunReport r = ClusterRun.run(recipe("resnet32"), graph, weights, fabric, placement,
         Images.synthetic(net.input(), SEED, IMAGES), RunOptions.DEFAULT, done -> {
           if (done == 60) {
             victim.destroyForcibly(); // SIGKILL

@@ -58,13 +58,13 @@ class EnvelopeClusterTest {
         RunOptions.DEFAULT, i -> { });
     assertThat(jvms.awaitUp(180)).as("two members up").isTrue();
 
-    ArrayRecipe spec = new ArrayRecipe("resnet18", "64x64", null, null, null, 0, SEED, "256x256", Tiling.Concat.FORWARD,
+    ArrayRecipe recipe = new ArrayRecipe("resnet18", "64x64", null, null, null, 0, SEED, "256x256", Tiling.Concat.FORWARD,
         8, 16, "5pp", placement.vertexOf(), RunOptions.DEFAULT);
     LiveStats live = new LiveStats(fabric.nodes(), RunOptions.DEFAULT.tMvmSeconds());
     Map<String, Long> expectedBits = new HashMap<>();
     single.channels().forEach(c -> expectedBits.put(c.from() + ">" + c.to(), Math.round(c.bytesPerImage() * 8 * IMAGES)));
     boolean[] settled = new boolean[1];
-    RunReport r = ClusterRun.run(spec, graph, weights, fabric, placement, Images.synthetic(net.input(), SEED, IMAGES),
+    RunReport r = ClusterRun.run(recipe, graph, weights, fabric, placement, Images.synthetic(net.input(), SEED, IMAGES),
         RunOptions.DEFAULT, done -> {
           if (done == IMAGES) {
             // every image is out, so everything has been sent: wait here, in the coordinator,
@@ -138,9 +138,9 @@ class EnvelopeClusterTest {
     RunReport single = Emulator.run(graph, weights, fabric, placement, Images.synthetic(net.input(), SEED, images),
         o, i -> { });
     assertThat(jvms.awaitUp(180)).as("two members up").isTrue();
-    ArrayRecipe spec = new ArrayRecipe("resnet20", null, null, null, null, 0, SEED, "256x256", Tiling.Concat.FORWARD,
+    ArrayRecipe recipe = new ArrayRecipe("resnet20", null, null, null, null, 0, SEED, "256x256", Tiling.Concat.FORWARD,
         8, 16, "5pp", placement.vertexOf(), o);
-    RunReport r = ClusterRun.run(spec, graph, weights, fabric, placement, Images.synthetic(net.input(), SEED, images),
+    RunReport r = ClusterRun.run(recipe, graph, weights, fabric, placement, Images.synthetic(net.input(), SEED, images),
         o, done -> { }, MemberSettings.of("127.0.0.1", 0, List.of(jvms.addresses.get(0).substring("fivepp@".length()))),
         2, Duration.ofSeconds(120), Map.of(), null, null);
     assertThat(r.members()).hasSize(2);

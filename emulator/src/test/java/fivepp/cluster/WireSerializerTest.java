@@ -92,11 +92,11 @@ class WireSerializerTest {
     assertThat(roundTrip(new Member.GetInfo(info.getRef()))).isEqualTo(new Member.GetInfo(info.getRef()));
     Member.Info i = new Member.Info("fivepp@127.0.0.1:25521", 30, 16, 6L << 30, member.getRef());
     assertThat(roundTrip(i)).isEqualTo(i);
-    ArrayRecipe spec = new ArrayRecipe("resnet32", "64x64", null, null, null, 1L << 31, 7, "256x256",
+    ArrayRecipe recipe = new ArrayRecipe("resnet32", "64x64", null, null, null, 1L << 31, 7, "256x256",
         Tiling.Concat.DIRECT, 8, 16, "mesh:8x8", new int[] {0, 1, 2}, new RunOptions(1e-7, 5e8, 2e-9, true, 1));
-    Member.Spawn sp = (Member.Spawn) roundTrip(new Member.Spawn(12, 1, spec, new int[] {0, 2}, spawned.getRef(),
+    Member.Spawn sp = (Member.Spawn) roundTrip(new Member.Spawn(12, 1, recipe, new int[] {0, 2}, spawned.getRef(),
         coordinator.getRef()));
-    assertThat(sp.spec()).isEqualTo(spec);
+    assertThat(sp.recipe()).isEqualTo(recipe);
     assertThat(sp.vertices()).containsExactly(0, 2);
     assertThat(List.of(sp.run(), (long) sp.epoch())).containsExactly(12L, 1L);
     assertThat(sp.replyTo()).isEqualTo(spawned.getRef());
