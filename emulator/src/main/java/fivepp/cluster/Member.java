@@ -29,7 +29,7 @@ public final class Member extends AbstractBehavior<Member.Command> {
   /** Under this key every member registers with the receptionist. */
   public static final ServiceKey<Command> KEY = ServiceKey.create(Command.class, "fivepp-member");
 
-  public interface Command {}
+  public sealed interface Command {}
 
   /** Asks for this member's address, capacity, processors and heap. */
   public record GetInfo(ActorRef<Info> replyTo) implements Command {}

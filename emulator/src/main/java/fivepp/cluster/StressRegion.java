@@ -22,7 +22,7 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
  */
 public final class StressRegion extends AbstractBehavior<StressRegion.Command> {
 
-  public interface Command {}
+  public sealed interface Command {}
 
   /** The regions of the run, by index (this one's own entry included); the first cycle starts. */
   public record Start(List<ActorRef<Command>> regions) implements Command {}

@@ -24,7 +24,7 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
  */
 public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
 
-  public interface Command {}
+  public sealed interface Command {}
 
   /**
    * Output values from a classifier core of array {@code epoch}: channels from {@code channel0},

@@ -35,7 +35,7 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
  */
 public final class CoreActor extends AbstractBehavior<CoreActor.Command> {
 
-  public interface Command {}
+  public sealed interface Command {}
 
   /**
    * The actor's links: one reference per fabric neighbour, where outputs go, the epoch of the
