@@ -37,6 +37,7 @@ public final class Zoo {
     MODELS.put("googlenet", new Model(imageNet, Zoo::googlenet));
     MODELS.put("densenet121", new Model(imageNet, Zoo::densenet121));
     MODELS.put("mobilenetv2", new Model(imageNet, Zoo::mobilenetv2));
+    MODELS.put("squeezenet1_1", new Model(imageNet, Zoo::squeezenet11));
   }
 
   private Zoo() {}
@@ -288,6 +289,33 @@ public final class Zoo {
     }
     b.conv("conv2", 1280, 1, 1, 0).relu6().postPool(Pool.globalAvg()).add();
     b.fc("fc", 1000).add();
+    return b.build();
+  }
+
+  /** torchvision's SqueezeNet 1.1: 8 fire modules, no BN, no FC (the classifier is a 1x1 conv). */
+  private static Network squeezenet11(Shape in) {
+    NetworkBuilder b = new NetworkBuilder("squeezenet1_1", "SqueezeNet 1.1 (torchvision): convs"
+        + " with bias and ReLU, no batch-norm; conv1 3x3/2 with a 3x3/2 ceil-mode max post-pool;"
+        + " fire modules fNs (1x1 squeeze) then fNe1 (1x1 expand) and fNe3 (3x3 expand), both"
+        + " reading fNs, every consumer listing both (the concatenation); the ceil-mode max-pools"
+        + " after fire 2 and 4 are post-pools of both expands; dropout ignored (inference); the"
+        + " classifier is conv10, 1x1 ->1000 with ReLU and a global avgpool post-pool", in);
+    Pool pool = Pool.maxCeil(3, 2, 0);
+    List<String> x = List.of(b.conv("conv1", 64, 3, 2, 0).bias(true).relu().postPool(pool).add());
+    // squeeze, expand (each of the 1x1 and the 3x3), whether the max-pool follows
+    int[][] table = {{16, 64, 0}, {16, 64, 1}, {32, 128, 0}, {32, 128, 1}, {48, 192, 0},
+        {48, 192, 0}, {64, 256, 0}, {64, 256, 0}};
+    for (int f = 0; f < table.length; f++) {
+      String p = "f" + (f + 2);
+      Pool post = table[f][2] == 1 ? pool : null;
+      String s = b.conv(p + "s", table[f][0], 1, 1, 0).from(x).bias(true).relu().add();
+      String e1 = b.conv(p + "e1", table[f][1], 1, 1, 0).from(s).bias(true).relu().postPool(post)
+          .add();
+      String e3 = b.conv(p + "e3", table[f][1], 3, 1, 1).from(s).bias(true).relu().postPool(post)
+          .add();
+      x = List.of(e1, e3);
+    }
+    b.conv("conv10", 1000, 1, 1, 0).from(x).bias(true).relu().postPool(Pool.globalAvg()).add();
     return b.build();
   }
 }

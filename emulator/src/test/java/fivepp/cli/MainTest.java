@@ -109,7 +109,11 @@ class MainTest {
     Result r = run("models", "--format", "json");
     assertThat(r.status()).isZero();
     JsonNode all = new ObjectMapper().readTree(r.out());
-    assertThat(all).hasSize(14);
+    assertThat(all).hasSize(15);
+    JsonNode squeeze = all.get(14);
+    assertThat(squeeze.get("name").asText()).isEqualTo("squeezenet1_1");
+    assertThat(squeeze.get("weights").asLong()).isEqualTo(1_231_552);
+    assertThat(squeeze.get("macs").asLong()).isEqualTo(349_151_936);
     JsonNode r32 = all.get(1);
     assertThat(r32.get("name").asText()).isEqualTo("resnet32");
     assertThat(r32.get("weights").asLong()).isEqualTo(461_872);

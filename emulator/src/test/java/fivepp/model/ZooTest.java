@@ -17,8 +17,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * Pins the zoo to published figures. Weights exclude biases and batch-norm; for torchvision
  * models they equal torchvision's num_params minus 2 per BN channel minus the fc bias (1000);
- * the BN channel counts were derived by hand, layer by layer. MAC references are torchvision's
- * "_ops" (GMACs at 224x224).
+ * the BN channel counts were derived by hand, layer by layer. SqueezeNet 1.1 has no BN, so only its
+ * biases are left out. MAC references are torchvision's "_ops" (GMACs at 224x224).
  */
 class ZooTest {
 
@@ -26,7 +26,7 @@ class ZooTest {
   void namesInOrder() {
     assertThat(Zoo.names()).containsExactly("resnet20", "resnet32", "resnet44", "resnet56",
         "resnet110", "resnet18", "resnet34", "resnet50", "resnet101", "resnet152", "vgg16",
-        "googlenet", "densenet121", "mobilenetv2");
+        "googlenet", "densenet121", "mobilenetv2", "squeezenet1_1");
   }
 
   @ParameterizedTest
@@ -37,7 +37,9 @@ class ZooTest {
     assertThat(n.description()).doesNotContain("\n").isNotBlank();
     assertThat(n.input()).isEqualTo(Zoo.input(name));
     int classes = name.matches("resnet(20|32|44|56|110)") ? 10 : 1000;
-    assertThat(n.output().kind()).isEqualTo(Layer.Kind.FC);
+    // SqueezeNet's classifier is a 1x1 conv with a global avgpool post-pool
+    assertThat(n.output().kind())
+        .isEqualTo(name.equals("squeezenet1_1") ? Layer.Kind.CONV : Layer.Kind.FC);
     assertThat(n.output().output()).isEqualTo(new Shape(classes, 1, 1));
   }
 
@@ -129,7 +131,9 @@ class ZooTest {
         // the paper's GoogLeNet (5x5 branch, not torchvision's): hand count, 6,998,552 with biases
         Arguments.of("googlenet", 6_990_272L, 1.583, 58),
         Arguments.of("densenet121", 7_978_856L - 2 * 41_824 - 1000, 2.834, 121),
-        Arguments.of("mobilenetv2", 3_504_872L - 2 * 17_056 - 1000, 0.301, 53));
+        Arguments.of("mobilenetv2", 3_504_872L - 2 * 17_056 - 1000, 0.301, 53),
+        // no BN: torchvision num_params - the biases of its 26 convs
+        Arguments.of("squeezenet1_1", 1_235_496L - 3_944, 0.349, 26));
   }
 
   @Test
@@ -140,6 +144,7 @@ class ZooTest {
     assertThat(Zoo.get("googlenet").macs()).isEqualTo(1_582_671_872L);
     assertThat(Zoo.get("densenet121").macs()).isEqualTo(2_834_161_664L);
     assertThat(Zoo.get("mobilenetv2").macs()).isEqualTo(300_774_272L);
+    assertThat(Zoo.get("squeezenet1_1").macs()).isEqualTo(349_151_936L);
   }
 
   @Test
@@ -212,11 +217,41 @@ class ZooTest {
     assertThat(n.layer("b3p").residual()).isEqualTo(new Residual("b2p", 1));
   }
 
+  @Test
+  void squeezenetShapes() {
+    Network n = Zoo.get("squeezenet1_1");
+    long biases = n.layers().stream().mapToLong(Layer::outChannels).sum();
+    assertThat(biases).isEqualTo(3_944);
+    assertThat(n.weights() + biases).isEqualTo(1_235_496); // torchvision's num_params, exactly
+    assertThat((double) n.macs()).isCloseTo(0.35e9, withinPercentage(2));
+    assertThat(n.layers()).allSatisfy(l -> {
+      assertThat(l.bias()).as(l.name()).isTrue();
+      assertThat(l.activation()).as(l.name()).isEqualTo(Activation.RELU);
+    });
+    assertThat(n.layer("conv1").convOutput()).isEqualTo(new Shape(64, 111, 111));
+    assertThat(n.layer("conv1").output()).isEqualTo(new Shape(64, 55, 55));
+    assertThat(n.layer("f2e3").producers()).containsExactly("f2s");
+    assertThat(n.layer("f2e3").padTop()).isEqualTo(1);
+    assertThat(n.layer("f3s").producers()).containsExactly("f2e1", "f2e3");
+    assertThat(n.layer("f3s").input()).isEqualTo(new Shape(128, 55, 55));
+    assertThat(n.layer("f3e1").postPool()).isEqualTo(Pool.maxCeil(3, 2, 0));
+    assertThat(n.layer("f3e3").output()).isEqualTo(new Shape(64, 27, 27));
+    assertThat(n.layer("f6s").input()).isEqualTo(new Shape(256, 13, 13));
+    Layer conv10 = n.layer("conv10");
+    assertThat(conv10.producers()).containsExactly("f9e1", "f9e3");
+    assertThat(conv10.convOutput()).isEqualTo(new Shape(1000, 13, 13));
+    assertThat(conv10.postPool()).isEqualTo(Pool.globalAvg());
+    // ceil mode counts: at 68x68 conv1 gives 33x33, then 16, then 8 (floor: 7), then 4 (floor: 3)
+    Network small = Zoo.get("squeezenet1_1", 68, 68);
+    assertThat(small.layer("f3e1").output()).isEqualTo(new Shape(64, 8, 8));
+    assertThat(small.layer("f5e3").output()).isEqualTo(new Shape(128, 4, 4));
+  }
+
   // ---- other input sizes and mistakes ----
 
   @ParameterizedTest
   @ValueSource(strings = {"resnet18", "resnet34", "resnet50", "resnet101", "resnet152", "vgg16",
-      "googlenet", "densenet121", "mobilenetv2"})
+      "googlenet", "densenet121", "mobilenetv2", "squeezenet1_1"})
   void reducedInputKeepsThousandClasses(String name) {
     Network small = Zoo.get(name, 64, 64);
     assertThat(small.input()).isEqualTo(new Shape(3, 64, 64));
@@ -235,7 +270,7 @@ class ZooTest {
     assertThatThrownBy(() -> Zoo.get("alexnet"))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageStartingWith("unknown model 'alexnet'; use one of resnet20, resnet32,")
-        .hasMessageEndingWith("densenet121, mobilenetv2")
+        .hasMessageEndingWith("densenet121, mobilenetv2, squeezenet1_1")
         .hasMessageNotContaining("\n");
   }
 

@@ -57,9 +57,20 @@ class EmulatorTest {
   }
 
   @ParameterizedTest(name = "{0} at 64x64")
-  @CsvSource({"resnet18", "mobilenetv2", "googlenet", "densenet121"})
+  @CsvSource({"resnet18", "mobilenetv2", "googlenet", "densenet121", "squeezenet1_1"})
   void imageNetNetworksAtReducedInputEqualTheReferenceOn5pp(String model) throws IOException {
     assertMatchesReference(run(Zoo.get(model, 64, 64), Crossbar.DEFAULT, "5pp", RunOptions.DEFAULT, 2).report());
+  }
+
+  /** At 68x68 two of SqueezeNet's ceil-mode max-pools end in a window cut short by the edge. */
+  @ParameterizedTest(name = "squeezenet1_1 at 68x68 {0} {1}")
+  @CsvSource({"layer,row", "256x256,pixel"})
+  void squeezenetWithPartialCeilModeWindowsEqualsTheReference(String crossbar, String granularity)
+      throws IOException {
+    Network net = Zoo.get("squeezenet1_1", 68, 68);
+    assertThat(net.layer("f3e1").output().height()).isEqualTo(8); // floor mode would give 7
+    RunOptions o = RunOptions.DEFAULT.withPixels(granularity.equals("pixel"));
+    assertMatchesReference(run(net, Crossbar.parse(crossbar), "5pp", o, 2).report());
   }
 
   @ParameterizedTest(name = "{0} {1} {2} {3}")

@@ -152,7 +152,7 @@ class OnnxExporterTest {
 
   @Test
   void networksWithPreActivationsConcatenationsAndRelu6Export() throws IOException {
-    for (String name : new String[] {"densenet121", "googlenet", "mobilenetv2", "vgg16"}) {
+    for (String name : new String[] {"densenet121", "googlenet", "mobilenetv2", "vgg16", "squeezenet1_1"}) {
       Network n = Zoo.get(name, 64, 64);
       ModelProto m = ModelProto.parseFrom(OnnxExporter.export(n, Weights.he(n, 2)));
       Map<String, Long> ops = m.getGraph().getNodeList().stream()
@@ -171,6 +171,13 @@ class OnnxExporterTest {
         }
         case "mobilenetv2" -> assertThat(ops.get("Clip")).isEqualTo(n.layers().size() - 1 - 17);
         case "vgg16" -> assertThat(ops.get("Gemm")).isEqualTo(3);
+        case "squeezenet1_1" -> {
+          assertThat(ops.get("Concat")).isEqualTo(7 + 1); // squeezes of fires 3..9 and conv10
+          assertThat(ops.get("MaxPool")).isEqualTo(1 + 2 * 2); // conv1, 2 pools after both expands
+          assertThat(ops.get("Relu")).isEqualTo(n.layers().size());
+          assertThat(ops.get("GlobalAveragePool")).isEqualTo(1);
+          assertThat(ops).doesNotContainKey("Gemm");
+        }
         default -> throw new AssertionError(name);
       }
     }

@@ -106,7 +106,7 @@ class OnnxRuntimeOracleTest {
         worstEmu = Math.max(worstEmu, dEmu);
       }
     }
-    System.out.printf(Locale.ROOT, "ORT oracle %-12s %-9s %d image(s): max |ort - reference| %.3g"
+    System.out.printf(Locale.ROOT, "ORT oracle %-13s %-9s %d image(s): max |ort - reference| %.3g"
             + "%s, logit range %.3g (%s bytes)%n", name, net.input(), images, worstRef,
         emulated == null ? "" : String.format(Locale.ROOT, ", max |ort - emulator| %.3g", worstEmu),
         minRange, model.length);
