@@ -265,17 +265,28 @@ public final class WireSerializer extends ProtobufSerializer
   /**
    * An envelope column by column: the items' fields as packed repeated ints and doubles, each
    * distinct route once (items from one sender share their route arrays), all values as one run
-   * of little-endian float32.
+   * of little-endian float32; when enough of them are +0.0 (activations after a ReLU), only the
+   * others, with a bitmap of where they go. Both forms are lossless: -0.0, NaN and every other bit
+   * pattern travel as they are.
    */
   static fivepp.proto.wire.Envelope envelope(CoreActor.Envelope e) {
     fivepp.proto.wire.Envelope.Builder b = fivepp.proto.wire.Envelope.newBuilder();
     Map<int[], Integer> routes = new java.util.IdentityHashMap<>();
     int floats = 0;
+    int zeros = 0;
     for (CoreActor.Data d : e.data()) {
       floats += d.values().length;
+      for (float f : d.values()) {
+        if (Float.floatToRawIntBits(f) == 0) {
+          zeros++;
+        }
+      }
     }
-    ByteBuffer values = ByteBuffer.allocate(floats * 4).order(ByteOrder.LITTLE_ENDIAN);
-    java.nio.FloatBuffer fb = values.asFloatBuffer();
+    // a bitmap costs a bit per value, a zero left out saves 32
+    boolean sparse = 4L * zeros > (floats + 7) / 8;
+    byte[] nonzero = sparse ? new byte[(floats + 7) / 8] : null;
+    ByteBuffer values = ByteBuffer.allocate(4 * (sparse ? floats - zeros : floats)).order(ByteOrder.LITTLE_ENDIAN);
+    int k = 0;
     for (CoreActor.Data d : e.data()) {
       Integer r = routes.get(d.route());
       if (r == null) {
@@ -289,9 +300,24 @@ public final class WireSerializer extends ProtobufSerializer
       }
       b.addImage(d.image()).addPort(d.port()).addRow(d.row()).addCol(d.col()).addCount(d.count())
           .addReady(d.ready()).addHop(d.hop()).addBits(d.bits()).addRoute(r).addLength(d.values().length);
-      fb.put(d.values());
+      if (!sparse) {
+        values.asFloatBuffer().put(d.values());
+        values.position(values.position() + 4 * d.values().length);
+        continue;
+      }
+      for (float f : d.values()) {
+        int bits = Float.floatToRawIntBits(f);
+        if (bits != 0) {
+          nonzero[k >>> 3] |= (byte) (1 << (k & 7));
+          values.putInt(bits);
+        }
+        k++;
+      }
     }
-    // the array is not touched again: wrapped, not copied
+    if (sparse) {
+      b.setNonzero(com.google.protobuf.UnsafeByteOperations.unsafeWrap(nonzero));
+    }
+    // the arrays are not touched again: wrapped, not copied
     return b.setValues(com.google.protobuf.UnsafeByteOperations.unsafeWrap(values.array())).build();
   }
 
@@ -307,19 +333,50 @@ public final class WireSerializer extends ProtobufSerializer
         throw new NotSerializableException("E: an envelope's columns differ in length");
       }
     }
-    java.nio.FloatBuffer values = e.getValues().asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
-    java.util.List<CoreActor.Data> data = new java.util.ArrayList<>(n);
+    long total = 0;
     for (int i = 0; i < n; i++) {
-      if (e.getLength(i) < 0 || e.getLength(i) > values.remaining() || e.getRoute(i) < 0
-          || e.getRoute(i) >= routes.length) {
+      if (e.getLength(i) < 0 || e.getRoute(i) < 0 || e.getRoute(i) >= routes.length) {
         throw new NotSerializableException("E: item " + i + " names values or a route the envelope lacks");
       }
+      total += e.getLength(i);
+    }
+    ByteBuffer nonzero = e.getNonzero().asReadOnlyByteBuffer();
+    boolean sparse = nonzero.hasRemaining();
+    long stored = sparse ? ones(nonzero) : total;
+    if (e.getValues().size() != 4 * stored || (sparse && nonzero.remaining() != (total + 7) / 8)) {
+      throw new NotSerializableException("E: an envelope's values do not match its items");
+    }
+    ByteBuffer values = e.getValues().asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+    java.util.List<CoreActor.Data> data = new java.util.ArrayList<>(n);
+    int k = 0;
+    for (int i = 0; i < n; i++) {
       float[] v = new float[e.getLength(i)];
-      values.get(v);
+      if (!sparse) {
+        values.asFloatBuffer().get(v);
+        values.position(values.position() + 4 * v.length);
+      } else {
+        for (int j = 0; j < v.length; j++, k++) {
+          if ((nonzero.get(k >>> 3) & (1 << (k & 7))) != 0) {
+            v[j] = Float.intBitsToFloat(values.getInt());
+          }
+        }
+      }
       data.add(new CoreActor.Data(e.getImage(i), e.getPort(i), e.getRow(i), e.getCol(i), e.getCount(i), v,
           e.getReady(i), routes[e.getRoute(i)], e.getHop(i), e.getBits(i)));
     }
+    if (values.hasRemaining()) {
+      throw new NotSerializableException("E: an envelope's bitmap marks values past its items");
+    }
     return new CoreActor.Envelope(data);
+  }
+
+  /** The bits set in {@code b}, which keeps its position. */
+  private static long ones(ByteBuffer b) {
+    long c = 0;
+    for (int i = b.position(); i < b.limit(); i++) {
+      c += Integer.bitCount(b.get(i) & 0xff);
+    }
+    return c;
   }
 
   private static ByteString floats(float[] v) {

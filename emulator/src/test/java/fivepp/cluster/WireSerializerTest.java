@@ -146,14 +146,57 @@ class WireSerializerTest {
     assertThat(back.data().get(2).route()).isSameAs(back.data().get(0).route());
 
     fivepp.proto.wire.Envelope p = fivepp.proto.wire.Envelope.parseFrom(bytes);
-    // the values: one run of little-endian float32, 4 bytes a value; each route once
-    assertThat(p.getValues().size()).isEqualTo(4 * (9 + 0 + 2));
+    // the values: one run of little-endian float32, 4 bytes a value, but for the one +0.0 (value 3),
+    // which a bit per value marks (2 bytes of bitmap for 11 values cost less than its 4); -0.0 stays
+    assertThat(p.getValues().size()).isEqualTo(4 * (9 + 0 + 2 - 1));
     assertThat(p.getValues().substring(0, 4).toByteArray()).containsExactly(0x01, 0x00, (byte) 0xc0, 0x7f);
+    assertThat(p.getNonzero().toByteArray()).containsExactly(0xf7, 0x07);
     assertThat(p.getRoutesCount()).isEqualTo(2);
     assertThat(p.getRouteList()).containsExactly(0, 1, 0);
     assertThat(p.getLengthList()).containsExactly(9, 0, 2);
-    // packed: 44 value bytes and a few bytes per item of header, nothing like one float a field
-    assertThat(bytes.length).isLessThan(44 + 3 * 40 + 20);
+    // packed: 40 value bytes, 2 of bitmap and a few bytes per item of header, nothing like one float a field
+    assertThat(bytes.length).isLessThan(42 + 3 * 40 + 20);
+  }
+
+  @Test
+  void valuesAfterAReluTravelWithoutTheirZerosAndComeBackTheSame() throws Exception {
+    // a row after a ReLU: about half +0.0; the rest, and one -0.0, must come back bit for bit
+    java.util.Random rnd = new java.util.Random(5);
+    float[] relu = new float[1000];
+    for (int k = 0; k < relu.length; k++) {
+      relu[k] = Math.max(0f, (float) rnd.nextGaussian());
+    }
+    relu[17] = -0f;
+    int zeros = 0;
+    for (float f : relu) {
+      zeros += Float.floatToRawIntBits(f) == 0 ? 1 : 0;
+    }
+    assertThat(zeros).isBetween(450, 550);
+    float[] dense = {1f, 2f, 3f, -0f};
+    CoreActor.Envelope e = new CoreActor.Envelope(List.of(
+        new CoreActor.Data(1, 0, 3, 0, 10, relu, 1e-6, new int[] {2, 5}, 1, 8),
+        new CoreActor.Data(1, 0, 4, 0, 1, dense, 2e-6, new int[] {2, 5}, 1, 8)));
+    WireSerializer ser = (WireSerializer) serialization().findSerializerFor(e);
+    byte[] bytes = ser.toBinary(e);
+    fivepp.proto.wire.Envelope p = fivepp.proto.wire.Envelope.parseFrom(bytes);
+    assertThat(p.getValues().size()).isEqualTo(4 * (1004 - zeros));
+    assertThat(p.getNonzero().size()).isEqualTo(126);
+    // a little over half of the 4,016 bytes the values took as they were
+    assertThat(bytes.length).isLessThan(4 * (1004 - zeros) + 126 + 100);
+    CoreActor.Envelope back = (CoreActor.Envelope) ser.fromBinary(bytes, "E");
+    for (int i = 0; i < 2; i++) {
+      float[] want = e.data().get(i).values();
+      float[] got = back.data().get(i).values();
+      assertThat(got).hasSize(want.length);
+      for (int k = 0; k < want.length; k++) {
+        assertThat(Float.floatToRawIntBits(got[k])).as("item %d value %d", i, k).isEqualTo(Float.floatToRawIntBits(want[k]));
+      }
+    }
+    // without zeros there is no bitmap: it would only cost
+    byte[] plain = ser.toBinary(new CoreActor.Envelope(List.of(
+        new CoreActor.Data(1, 0, 4, 0, 1, dense, 2e-6, new int[] {2, 5}, 1, 8))));
+    assertThat(fivepp.proto.wire.Envelope.parseFrom(plain).getNonzero().isEmpty()).isTrue();
+    assertThat(fivepp.proto.wire.Envelope.parseFrom(plain).getValues().size()).isEqualTo(16);
   }
 
   @Test
@@ -196,6 +239,23 @@ class WireSerializerTest {
         .setValues(com.google.protobuf.ByteString.copyFrom(new byte[8])).build().toByteArray();
     assertThatThrownBy(() -> new WireSerializer((org.apache.pekko.actor.ExtendedActorSystem)
         org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(KIT.system())).fromBinary(bytes, "E"))
+        .isInstanceOf(java.io.NotSerializableException.class).hasMessageContaining("values do not match its items");
+    // a bitmap that marks a value past the items (4 values, a fifth bit set)
+    byte[] marked = fivepp.proto.wire.Envelope.newBuilder().addImage(1).addPort(0).addRow(0).addCol(0).addCount(1)
+        .addReady(0).addHop(1).addBits(8).addRoute(0).addLength(4)
+        .addRoutes(fivepp.proto.wire.Route.newBuilder().addVertex(1).addVertex(2))
+        .setNonzero(com.google.protobuf.ByteString.copyFrom(new byte[] {0x11}))
+        .setValues(com.google.protobuf.ByteString.copyFrom(new byte[8])).build().toByteArray();
+    assertThatThrownBy(() -> new WireSerializer((org.apache.pekko.actor.ExtendedActorSystem)
+        org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(KIT.system())).fromBinary(marked, "E"))
+        .isInstanceOf(java.io.NotSerializableException.class).hasMessageContaining("past its items");
+    // a route the envelope lacks
+    byte[] lost = fivepp.proto.wire.Envelope.newBuilder().addImage(1).addPort(0).addRow(0).addCol(0).addCount(1)
+        .addReady(0).addHop(1).addBits(8).addRoute(1).addLength(2)
+        .addRoutes(fivepp.proto.wire.Route.newBuilder().addVertex(1).addVertex(2))
+        .setValues(com.google.protobuf.ByteString.copyFrom(new byte[8])).build().toByteArray();
+    assertThatThrownBy(() -> new WireSerializer((org.apache.pekko.actor.ExtendedActorSystem)
+        org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(KIT.system())).fromBinary(lost, "E"))
         .isInstanceOf(java.io.NotSerializableException.class).hasMessageContaining("item 0");
   }
 
