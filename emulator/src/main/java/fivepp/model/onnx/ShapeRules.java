@@ -17,7 +17,7 @@ import java.util.Map;
 /**
  * The rules for operators that move data rather than compute: Concat along channels, Flatten,
  * Reshape and Squeeze that only flatten, and Slice and Pad (zeros around H,W, or the option-A
- * shortcut's subsampling and appended channels).
+ * shortcut's subsampling and zero channels, appended or on both sides).
  */
 final class ShapeRules extends OperatorRules {
   ShapeRules(OnnxImporter.Build im) {
@@ -183,8 +183,8 @@ final class ShapeRules extends OperatorRules {
     if (!mode.equals("constant") || value != 0) {
       throw attrs.unsupported(n, "Pad in mode " + mode + " with value " + value + " (zero padding only)");
     }
-    if (p == null || p.length != 8 || p[0] != 0 || p[4] != 0 || p[1] != 0) {
-      throw attrs.unsupported(n, "Pad " + Arrays.toString(p) + " (zeros around H,W or appended channels only)");
+    if (p == null || p.length != 8 || p[0] != 0 || p[4] != 0) {
+      throw attrs.unsupported(n, "Pad " + Arrays.toString(p) + " (zeros around H,W or around channels only)");
     }
     for (long x : p) {
       if (x < 0) {
@@ -192,16 +192,22 @@ final class ShapeRules extends OperatorRules {
       }
     }
     boolean spatial = p[2] != 0 || p[3] != 0 || p[6] != 0 || p[7] != 0;
-    if (p[5] != 0 && spatial) {
+    boolean channels = p[1] != 0 || p[5] != 0;
+    if (channels && spatial) {
       throw attrs.unsupported(n, "Pad of channels and space at once " + Arrays.toString(p));
     }
-    if (p[5] != 0) {
-      // channels appended: the option-A shortcut (after an optional Slice)
-      if (v.act() != Activation.NONE || v.pool() != null || v.pad() != null || v.padTo() != v.base().channels()) {
+    if (channels) {
+      // zero channels around: the option-A shortcut (after an optional Slice), appended as
+      // fivepp exports it or on both sides as PyTorch's CIFAR ResNets pad
+      if (v.act() != Activation.NONE || v.pool() != null || v.pad() != null || v.padTo() != v.base().channels()
+          || v.scale() != null) {
         v = drafts.outputOf(drafts.host(v, "pad_in"), 4);
       }
-      return new Val(v.parts(), v.base(), 4, Activation.NONE, null, null, v.strideH(), v.strideW(),
-          toInt(v.base().channels() + p[5]), false, null, null);
+      Val r = new Val(v.parts(), v.base(), 4, Activation.NONE, null, null, v.strideH(), v.strideW(),
+          toInt(v.base().channels() + p[1] + p[5]), false, null, null, (int) p[1]);
+      // only an Add (a residual) or a host layer places the leading zeros
+      return p[1] != 0 && im.consumers(n.getOutput(0)).contains("Softmax")
+          ? drafts.outputOf(drafts.host(r, "pad"), 4) : r;
     }
     if (v.pad() != null || v.marked()) {
       v = drafts.outputOf(drafts.host(v, "pad_in"), 4);
