@@ -259,9 +259,9 @@ public final class Reference {
     int k = p.kernel();
     for (int c = 0; c < o.channels(); c++) {
       for (int oy = 0; oy < o.height(); oy++) {
-        int y0 = oy * p.stride() - p.pad();
+        int y0 = oy * p.stride() - p.padTop();
         for (int ox = 0; ox < o.width(); ox++) {
-          int x0 = ox * p.stride() - p.pad();
+          int x0 = ox * p.stride() - p.padLeft();
           float max = Float.NEGATIVE_INFINITY;
           float sum = 0;
           int n = 0;
@@ -277,7 +277,7 @@ public final class Reference {
           if (p.kind() == Pool.Kind.MAX) {
             v = n == 0 ? 0 : max;
           } else {
-            int area = (Math.min(y0 + k, h + p.pad()) - y0) * (Math.min(x0 + k, w + p.pad()) - x0);
+            int area = (Math.min(y0 + k, h + p.padBottom()) - y0) * (Math.min(x0 + k, w + p.padRight()) - x0);
             v = sum / (p.countIncludePad() ? area : Math.max(n, 1));
           }
           out.set(c, oy, ox, v);

@@ -2,16 +2,7 @@ package fivepp.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import ai.onnxruntime.OnnxTensor;
-import ai.onnxruntime.OrtEnvironment;
-import ai.onnxruntime.OrtSession;
 import com.google.protobuf.ByteString;
-import fivepp.fabric.Fabric;
-import fivepp.fabric.Fabrics;
-import fivepp.mapping.CoreGraph;
-import fivepp.mapping.LinearOrder;
-import fivepp.mapping.Placement;
-import fivepp.mapping.Tiling;
 import fivepp.model.Network;
 import fivepp.model.Residual;
 import fivepp.model.Weights;
@@ -19,24 +10,19 @@ import fivepp.model.Zoo;
 import fivepp.model.onnx.OnnxExporter;
 import fivepp.model.onnx.OnnxImportOptions;
 import fivepp.model.onnx.OnnxImporter;
+import fivepp.model.onnx.OrtOracle;
 import fivepp.onnx.GraphProto;
 import fivepp.onnx.ModelProto;
 import fivepp.onnx.NodeProto;
 import fivepp.onnx.TensorProto;
-import fivepp.runtime.Emulator;
-import fivepp.runtime.Images;
 import fivepp.runtime.Reference;
-import fivepp.runtime.RunOptions;
-import fivepp.runtime.RunReport;
 import fivepp.runtime.Tensor;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -57,17 +43,9 @@ class OptionAShortcutTest {
   @BeforeAll
   static void exportTheTorchWay() throws Exception {
     zoo = Zoo.get("resnet32");
-    Weights w = Weights.he(zoo, SEED);
-    model = bothSides(OnnxExporter.model(zoo, w));
-    try (Images.Source src = Images.synthetic(zoo.input(), SEED, 1)) {
-      image = src.next();
-    }
-    OrtEnvironment env = OrtEnvironment.getEnvironment();
-    try (OrtSession s = env.createSession(model.toByteArray(), new OrtSession.SessionOptions());
-         OnnxTensor in = OnnxTensor.createTensor(env, FloatBuffer.wrap(image.data()), new long[] {1, 3, 32, 32});
-         OrtSession.Result r = s.run(Map.of(OnnxExporter.INPUT, in))) {
-      ort = ((float[][]) r.get(0).getValue())[0];
-    }
+    model = bothSides(OnnxExporter.model(zoo, Weights.he(zoo, SEED)));
+    image = OrtOracle.image(zoo, SEED);
+    ort = OrtOracle.onnxRuntime(model.toByteArray(), image);
   }
 
   /** The model with each appended channel padding [0,0,0,0, 0,2p,0,0] made [0,p,0,0, 0,p,0,0]. */
@@ -113,18 +91,10 @@ class OptionAShortcutTest {
     assertThat(res.stream().filter(x -> x.stride() == 1).map(Residual::firstChannel)).containsOnly(0);
     assertThat(imp.notes()).noneMatch(s -> s.contains("host"));
 
-    float[] ref = Reference.logits(net, imp.weights(), image);
-    CoreGraph g = CoreGraph.of(net, Tiling.DEFAULT);
-    Fabric f = Fabrics.parse("5pp", g.cores().size());
-    RunReport r = Emulator.run(g, imp.weights(), f, Placement.along(LinearOrder.search(g), f),
-        Images.synthetic(net.input(), SEED, 1), RunOptions.DEFAULT, i -> { });
-    double range = range(ort);
-    assertThat(range).isGreaterThan(0.1);
-    assertThat(maxAbsDiff(ort, ref)).isLessThanOrEqualTo(1e-3 * range);
-    assertThat(maxAbsDiff(ort, r.logits()[0])).isLessThanOrEqualTo(1e-3 * range);
+    double range = OrtOracle.assertAgrees(ort, net, imp.weights(), image, 1e-3);
     // where the zeros go matters: the zoo's appended padding gives other logits
     float[] appended = Reference.logits(zoo, Weights.he(zoo, SEED), image);
-    assertThat(maxAbsDiff(ort, appended)).isGreaterThan(1e-2 * range);
+    assertThat(OrtOracle.maxAbsDiff(ort, appended)).isGreaterThan(1e-2 * range);
   }
 
   @Test
@@ -151,24 +121,5 @@ class OptionAShortcutTest {
     }
     return TensorProto.newBuilder().setDataType(TensorProto.DataType.FLOAT_VALUE).addAllDims(d)
         .setRawData(ByteString.copyFrom(b.array())).build();
-  }
-
-  private static double range(float[] v) {
-    double min = Double.MAX_VALUE;
-    double max = -Double.MAX_VALUE;
-    for (float x : v) {
-      min = Math.min(min, x);
-      max = Math.max(max, x);
-    }
-    return max - min;
-  }
-
-  private static double maxAbsDiff(float[] a, float[] b) {
-    assertThat(a).hasSameSizeAs(b);
-    double d = 0;
-    for (int i = 0; i < a.length; i++) {
-      d = Math.max(d, Math.abs((double) a[i] - b[i]));
-    }
-    return d;
   }
 }

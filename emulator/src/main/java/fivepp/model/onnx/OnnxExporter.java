@@ -324,10 +324,12 @@ public final class OnnxExporter {
         case GLOBAL_AVG -> node("GlobalAveragePool", List.of(x.name()), List.of());
         case MAX -> node("MaxPool", List.of(x.name()), List.of(
             intsAttr("kernel_shape", p.kernel(), p.kernel()), intsAttr("strides", p.stride(), p.stride()),
-            intsAttr("pads", p.pad(), p.pad(), p.pad(), p.pad()), intAttr("ceil_mode", p.ceil() ? 1 : 0)));
+            intsAttr("pads", p.padTop(), p.padLeft(), p.padBottom(), p.padRight()),
+            intAttr("ceil_mode", p.ceil() ? 1 : 0)));
         case AVG -> node("AveragePool", List.of(x.name()), List.of(
             intsAttr("kernel_shape", p.kernel(), p.kernel()), intsAttr("strides", p.stride(), p.stride()),
-            intsAttr("pads", p.pad(), p.pad(), p.pad(), p.pad()), intAttr("ceil_mode", p.ceil() ? 1 : 0),
+            intsAttr("pads", p.padTop(), p.padLeft(), p.padBottom(), p.padRight()),
+            intAttr("ceil_mode", p.ceil() ? 1 : 0),
             intAttr("count_include_pad", p.countIncludePad() ? 1 : 0)));
       };
       return new Value(name, out, false);
