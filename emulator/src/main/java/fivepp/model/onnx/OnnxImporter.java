@@ -66,7 +66,7 @@ public final class OnnxImporter {
   public static final List<String> SUPPORTED = List.of("Add", "AveragePool", "BatchNormalization",
       "Clip", "Concat", "Constant", "Conv", "Dropout", "Flatten", "Gemm", "GlobalAveragePool",
       "GlobalMaxPool", "Identity", "LeakyRelu", "MatMul", "MaxPool", "Mul", "Pad", "Relu", "Reshape",
-      "Slice", "Softmax", "Squeeze");
+      "Slice", "Softmax", "Squeeze", "Transpose");
 
   private OnnxImporter() {}
 
@@ -436,7 +436,9 @@ public final class OnnxImporter {
         throw attrs.unsupported(n, "operator " + op);
       }
       Val r = rule.apply(n);
-      values.put(n.getOutput(0), r);
+      if (r != null) {
+        values.put(n.getOutput(0), r);
+      }
     }
 
     /** The tensor input {@code i} of the node (not a constant), not after a Softmax. */

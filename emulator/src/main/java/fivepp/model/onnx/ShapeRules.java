@@ -17,7 +17,8 @@ import java.util.Map;
 /**
  * The rules for operators that move data rather than compute: Concat along channels, Flatten,
  * Reshape and Squeeze that only flatten, and Slice and Pad (zeros around H,W, or the option-A
- * shortcut's subsampling and zero channels, appended or on both sides).
+ * shortcut's subsampling and zero channels, appended or on both sides), and Transpose of a
+ * constant, folded.
  */
 final class ShapeRules extends OperatorRules {
   ShapeRules(OnnxImporter.Build im) {
@@ -32,6 +33,61 @@ final class ShapeRules extends OperatorRules {
     rules.put("Squeeze", this::squeeze);
     rules.put("Slice", this::slice);
     rules.put("Pad", this::pad);
+    rules.put("Transpose", this::transpose);
+  }
+
+  /**
+   * Transpose of a constant, such as a Linear's weight that PyTorch exports as Transpose of the
+   * initialiser + MatMul: folded, the permuted constant taking the output's name, so the weight
+   * layer reading it gets it as its weights.
+   */
+  private Val transpose(NodeProto n) throws IOException {
+    String in = n.getInput(0);
+    if (im.values.containsKey(in)) {
+      throw attrs.unsupported(n, "Transpose of a computed tensor (only of a constant, folded into the weights)");
+    }
+    Const c = im.constant(n, 0);
+    long[] dims = c.dims();
+    int rank = dims.length;
+    int[] reversed = new int[rank];
+    for (int i = 0; i < rank; i++) {
+      reversed[i] = rank - 1 - i;
+    }
+    int[] perm = attrs.attrInts(n, "perm", reversed);
+    if (perm.length != rank || !Arrays.equals(Arrays.stream(perm).sorted().toArray(),
+        Arrays.stream(reversed).sorted().toArray())) {
+      throw new IllegalArgumentException(attrs.where(n) + "perm " + Arrays.toString(perm)
+          + " is not a permutation of the " + rank + " axes of " + c.name());
+    }
+    long[] outDims = new long[rank];
+    long[] inStride = new long[rank];
+    long stride = 1;
+    for (int i = rank - 1; i >= 0; i--) {
+      outDims[i] = dims[perm[i]];
+      inStride[i] = stride;
+      stride *= dims[i];
+    }
+    int count = Math.toIntExact(c.count());
+    float[] f = c.floats() == null ? null : new float[count];
+    long[] l = c.ints() == null ? null : new long[count];
+    int[] at = new int[rank]; // the output index, odometer style
+    for (int o = 0; o < count; o++) {
+      int src = 0;
+      for (int k = 0; k < rank; k++) {
+        src += (int) (at[k] * inStride[perm[k]]);
+      }
+      if (f != null) {
+        f[o] = c.floats()[src];
+      }
+      if (l != null) {
+        l[o] = c.ints()[src];
+      }
+      for (int k = rank - 1; k >= 0 && ++at[k] == outDims[k]; k--) {
+        at[k] = 0;
+      }
+    }
+    im.constants.put(n.getOutput(0), new Const(n.getOutput(0), outDims, f, l, c.type()));
+    return null;
   }
 
   private Val concat(NodeProto n) {

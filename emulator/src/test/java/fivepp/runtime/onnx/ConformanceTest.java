@@ -47,10 +47,12 @@ class ConformanceTest {
         "node/test_maxpool_2d_same_upper",
         "node/test_maxpool_2d_same_lower",
         "node/test_averagepool_2d_same_upper",
-        "node/test_averagepool_2d_same_lower");
+        "node/test_averagepool_2d_same_lower",
+        // a Linear without bias: Transpose of the weight folded (issue 14)
+        "pytorch-converted/test_Linear_no_bias");
     assertThat(r.passed() + r.failed() + r.unsupported()).isGreaterThan(900);
     // the true counts today: a change that makes a test pass or stop passing updates them
-    assertThat(List.of(r.passed(), r.unsupported())).containsExactly(88, 926);
+    assertThat(List.of(r.passed(), r.unsupported())).containsExactly(89, 925);
   }
 
   @Test
