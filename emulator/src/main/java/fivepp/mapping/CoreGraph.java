@@ -338,16 +338,18 @@ public final class CoreGraph {
         return;
       }
       String src = l.residual().from();
+      int first = l.residual().firstChannel();
       long pixels = l.convOutput().pixels();
       for (Core c : byLayer.get(l.name())) {
         if (c.rowTile() != 0) {
           continue;
         }
         for (Part p : own(src, 0, net.outputOf(src).channels(), 0)) {
-          int lo = Math.max(c.outFrom(), p.offset());
-          int hi = Math.min(c.outTo(), p.offset() + p.channels());
+          // source channel k is added to output channel first + k
+          int lo = Math.max(c.outFrom() - first, p.offset());
+          int hi = Math.min(c.outTo() - first, p.offset() + p.channels());
           if (lo < hi) {
-            add(new Transfer(p.holder(), c.id(), Flow.Kind.RESIDUAL, src, lo, hi, lo,
+            add(new Transfer(p.holder(), c.id(), Flow.Kind.RESIDUAL, src, lo, hi, first + lo,
                 l.residual().stride(), pixels, tiling.activationBits()));
           }
         }

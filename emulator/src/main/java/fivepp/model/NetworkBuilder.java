@@ -163,8 +163,16 @@ public final class NetworkBuilder {
 
     /** Add the output of {@code source}, subsampled by {@code stride}, before the activation. */
     public LayerBuilder residual(String source, int stride) {
+      return residual(source, stride, 0);
+    }
+
+    /**
+     * Add the output of {@code source}, subsampled by {@code stride}, to this layer's output
+     * channels from {@code firstChannel} on (zero padding on both sides of the channels).
+     */
+    public LayerBuilder residual(String source, int stride, int firstChannel) {
       shapeOf(source);
-      residual = new Residual(source, stride);
+      residual = new Residual(source, stride, firstChannel);
       return this;
     }
 
@@ -198,9 +206,11 @@ public final class NetworkBuilder {
         Shape src = shapeOf(residual.from());
         int rh = (src.height() + residual.stride() - 1) / residual.stride();
         int rw = (src.width() + residual.stride() - 1) / residual.stride();
-        if (rh != conv.height() || rw != conv.width() || src.channels() > conv.channels()) {
+        if (rh != conv.height() || rw != conv.width()
+            || residual.firstChannel() + src.channels() > conv.channels()) {
           throw new IllegalArgumentException(name + "/" + layer + ": residual " + src + " /"
-              + residual.stride() + " does not fit output " + conv);
+              + residual.stride() + (residual.firstChannel() == 0 ? "" : " at channel " + residual.firstChannel())
+              + " does not fit output " + conv);
         }
       }
       layers.add(l);

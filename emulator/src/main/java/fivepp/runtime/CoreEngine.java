@@ -611,7 +611,7 @@ public final class CoreEngine {
     if (p.kind() == Pool.Kind.GLOBAL_AVG) {
       return new int[] {0, height};
     }
-    int y0 = row * p.stride() - p.pad();
+    int y0 = row * p.stride() - p.padTop();
     return new int[] {Math.max(0, y0), Math.min(height, y0 + p.kernel())};
   }
 
@@ -634,7 +634,7 @@ public final class CoreEngine {
     int[] his = new int[outWidth];
     int[] divisors = new int[outWidth];
     for (int ox = 0; ox < outWidth; ox++) {
-      int x0 = global ? 0 : ox * p.stride() - p.pad();
+      int x0 = global ? 0 : ox * p.stride() - p.padLeft();
       int x1 = global ? width : x0 + p.kernel();
       int lo = Math.max(0, x0), hi = Math.min(width, x1);
       double ready = 0;
@@ -650,9 +650,9 @@ public final class CoreEngine {
       if (global) {
         divisor = height * width;
       } else if (p.countIncludePad()) {
-        int ph0 = row * p.stride() - p.pad();
-        int ph1 = Math.min(ph0 + p.kernel(), height + p.pad());
-        int pw1 = Math.min(x1, width + p.pad());
+        int ph0 = row * p.stride() - p.padTop();
+        int ph1 = Math.min(ph0 + p.kernel(), height + p.padBottom());
+        int pw1 = Math.min(x1, width + p.padRight());
         divisor = (ph1 - ph0) * (pw1 - x0);
       } else {
         divisor = inside;

@@ -214,18 +214,22 @@ public final class Reference {
     return new Tensor(o.channels(), oh, ow, out);
   }
 
-  /** Adds the source subsampled by the stride (rows/cols 0, s, 2s...), zero-padded in channels. */
+  /**
+   * Adds the source subsampled by the stride (rows/cols 0, s, 2s...), zero-padded in channels:
+   * its channel c to channel firstChannel + c.
+   */
   private static void addResidual(Tensor y, Tensor src, Residual r) {
     int s = r.stride();
-    if (src.channels() > y.channels() || (y.height() - 1) * s >= src.height()
+    int c0 = r.firstChannel();
+    if (c0 + src.channels() > y.channels() || (y.height() - 1) * s >= src.height()
         || (y.width() - 1) * s >= src.width()) {
-      throw new IllegalArgumentException("residual " + src.shape() + " /" + s + " does not fit "
-          + y.shape());
+      throw new IllegalArgumentException("residual " + src.shape() + " /" + s + " at channel " + c0
+          + " does not fit " + y.shape());
     }
     for (int c = 0; c < src.channels(); c++) {
       for (int i = 0; i < y.height(); i++) {
         for (int j = 0; j < y.width(); j++) {
-          y.set(c, i, j, y.get(c, i, j) + src.get(c, i * s, j * s));
+          y.set(c0 + c, i, j, y.get(c0 + c, i, j) + src.get(c, i * s, j * s));
         }
       }
     }
@@ -255,9 +259,9 @@ public final class Reference {
     int k = p.kernel();
     for (int c = 0; c < o.channels(); c++) {
       for (int oy = 0; oy < o.height(); oy++) {
-        int y0 = oy * p.stride() - p.pad();
+        int y0 = oy * p.stride() - p.padTop();
         for (int ox = 0; ox < o.width(); ox++) {
-          int x0 = ox * p.stride() - p.pad();
+          int x0 = ox * p.stride() - p.padLeft();
           float max = Float.NEGATIVE_INFINITY;
           float sum = 0;
           int n = 0;
@@ -273,7 +277,7 @@ public final class Reference {
           if (p.kind() == Pool.Kind.MAX) {
             v = n == 0 ? 0 : max;
           } else {
-            int area = (Math.min(y0 + k, h + p.pad()) - y0) * (Math.min(x0 + k, w + p.pad()) - x0);
+            int area = (Math.min(y0 + k, h + p.padBottom()) - y0) * (Math.min(x0 + k, w + p.padRight()) - x0);
             v = sum / (p.countIncludePad() ? area : Math.max(n, 1));
           }
           out.set(c, oy, ox, v);

@@ -189,7 +189,7 @@ final class ArithmeticRules extends OperatorRules {
   }
 
   private Residual residual(Val r) {
-    return new Residual(r.parts().get(0).from(), r.strideH());
+    return new Residual(r.parts().get(0).from(), r.strideH(), r.padFront());
   }
 
   /** A per-channel constant (bias) for {@code v}: scalar, [C], [1,C], [C,1,1] or [1,C,1,1]. */

@@ -98,7 +98,7 @@ final class Drafts {
     }
     Val out = outputOf(affineHost(v, "affine"), v.rank());
     return new Val(out.parts(), out.base(), v.rank(), v.act(), v.pool(), v.pad(), v.strideH(),
-        v.strideW(), v.padTo(), v.softmax(), null, null);
+        v.strideW(), v.padTo(), v.softmax(), null, null, v.padFront());
   }
 
   void add(Draft d) {
@@ -152,7 +152,7 @@ final class Drafts {
     } else {
       d.w = new float[d.out * c];
       for (int i = 0; i < c; i++) {
-        d.w[i * c + i] = 1f;
+        d.w[(v.padFront() + i) * c + i] = 1f;
       }
     }
     d.b = new float[d.out];

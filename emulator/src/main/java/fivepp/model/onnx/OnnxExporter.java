@@ -324,10 +324,12 @@ public final class OnnxExporter {
         case GLOBAL_AVG -> node("GlobalAveragePool", List.of(x.name()), List.of());
         case MAX -> node("MaxPool", List.of(x.name()), List.of(
             intsAttr("kernel_shape", p.kernel(), p.kernel()), intsAttr("strides", p.stride(), p.stride()),
-            intsAttr("pads", p.pad(), p.pad(), p.pad(), p.pad()), intAttr("ceil_mode", p.ceil() ? 1 : 0)));
+            intsAttr("pads", p.padTop(), p.padLeft(), p.padBottom(), p.padRight()),
+            intAttr("ceil_mode", p.ceil() ? 1 : 0)));
         case AVG -> node("AveragePool", List.of(x.name()), List.of(
             intsAttr("kernel_shape", p.kernel(), p.kernel()), intsAttr("strides", p.stride(), p.stride()),
-            intsAttr("pads", p.pad(), p.pad(), p.pad(), p.pad()), intAttr("ceil_mode", p.ceil() ? 1 : 0),
+            intsAttr("pads", p.padTop(), p.padLeft(), p.padBottom(), p.padRight()),
+            intAttr("ceil_mode", p.ceil() ? 1 : 0),
             intAttr("count_include_pad", p.countIncludePad() ? 1 : 0)));
       };
       return new Value(name, out, false);
@@ -335,13 +337,15 @@ public final class OnnxExporter {
 
     /**
      * The residual source as the layer adds it: subsampled by the stride (rows and columns 0, s,
-     * 2s, ...), then zero-padded at the end of the channel axis to the layer's channels.
+     * 2s, ...), then zero-padded in channels to the layer's channels: firstChannel zeros before,
+     * the rest after.
      */
     private String residual(Residual r, Shape out) {
       Value src = spatial(outputs.get(r.from()));
       Shape s = src.shape();
       int stride = r.stride();
-      if (s.channels() > out.channels() || (out.height() - 1) * stride >= s.height()
+      int first = r.firstChannel();
+      if (first + s.channels() > out.channels() || (out.height() - 1) * stride >= s.height()
           || (out.width() - 1) * stride >= s.width()) {
         throw new IllegalStateException(layer + ": residual " + s + " /" + stride + " does not fit " + out);
       }
@@ -356,7 +360,7 @@ public final class OnnxExporter {
             int64s(stride, stride)), List.of());
       }
       if (s.channels() < out.channels()) {
-        name = node("Pad", List.of(name, int64s(0, 0, 0, 0, 0, out.channels() - s.channels(), 0, 0)),
+        name = node("Pad", List.of(name, int64s(0, first, 0, 0, 0, out.channels() - s.channels() - first, 0, 0)),
             List.of(stringAttr("mode", "constant")));
       }
       return name;

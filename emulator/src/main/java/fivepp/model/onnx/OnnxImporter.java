@@ -45,9 +45,9 @@ import java.util.Set;
  * activation, pooling as its pre-pool, spatial zero padding into its padding). An operation
  * neither can take runs in a HOST layer: a 1x1 identity convolution (weights 1, exact in float)
  * whose digital unit runs it; each host is listed in {@link Imported#notes()}. Slice (spatial
- * subsampling from 0) followed by Pad (zero channels appended) feeding an Add is ResNet's option-A
- * shortcut and becomes {@code Residual(source, stride)}. A final Softmax is run by the host on the
- * array's outputs ({@link Imported#output(float[])}).
+ * subsampling from 0) followed by Pad (zero channels appended, or on both sides) feeding an Add is
+ * ResNet's option-A shortcut and becomes {@code Residual(source, stride, firstChannel)}. A final
+ * Softmax is run by the host on the array's outputs ({@link Imported#output(float[])}).
  *
  * <p>Every failure is one line: {@link IOException} for an unreadable, truncated, corrupt or
  * oversized file; {@link OnnxImportUnsupportedException} (an {@link IllegalArgumentException})
@@ -66,7 +66,7 @@ public final class OnnxImporter {
   public static final List<String> SUPPORTED = List.of("Add", "AveragePool", "BatchNormalization",
       "Clip", "Concat", "Constant", "Conv", "Dropout", "Flatten", "Gemm", "GlobalAveragePool",
       "GlobalMaxPool", "Identity", "LeakyRelu", "MatMul", "MaxPool", "Mul", "Pad", "Relu", "Reshape",
-      "Slice", "Softmax", "Squeeze");
+      "Slice", "Softmax", "Squeeze", "Transpose");
 
   private OnnxImporter() {}
 
@@ -436,7 +436,9 @@ public final class OnnxImporter {
         throw attrs.unsupported(n, "operator " + op);
       }
       Val r = rule.apply(n);
-      values.put(n.getOutput(0), r);
+      if (r != null) {
+        values.put(n.getOutput(0), r);
+      }
     }
 
     /** The tensor input {@code i} of the node (not a constant), not after a Softmax. */
@@ -453,6 +455,12 @@ public final class OnnxImporter {
         throw attrs.unsupported(n, "Softmax before " + n.getOpType() + " (Softmax only as the last operation)");
       }
       return v;
+    }
+
+    /** The op_types of the nodes that read the value {@code name}. */
+    List<String> consumers(String name) {
+      return graph.getNodeList().stream().filter(c -> c.getInputList().contains(name))
+          .map(NodeProto::getOpType).toList();
     }
 
     Val data4(NodeProto n) {

@@ -11,7 +11,10 @@ import java.util.Map;
  * there, and list it in {@link OnnxImporter#SUPPORTED}.
  */
 abstract class OperatorRules {
-  /** What one op_type turns into: the node's output as the layer graph sees it. */
+  /**
+   * What one op_type turns into: the node's output as the layer graph sees it, or null when the
+   * output is a constant the rule has folded into {@code im.constants}.
+   */
   interface Rule {
     Val apply(NodeProto n) throws IOException;
   }

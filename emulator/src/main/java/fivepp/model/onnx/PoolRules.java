@@ -40,13 +40,10 @@ final class PoolRules extends OperatorRules {
     }
     Shape in = v.shape();
     int[] p = attrs.pads(n, in.height(), in.width(), k[0], k[1], s[0], s[1], 1, 1);
-    if (p[0] != p[1] || p[0] != p[2] || p[0] != p[3]) {
-      throw attrs.unsupported(n, n.getOpType() + " with pads " + Arrays.toString(p) + " (equal pads only)");
-    }
     boolean ceil = attrs.attrInt(n, "ceil_mode", 0) != 0;
     boolean include = attrs.attrInt(n, "count_include_pad", 0) != 0;
-    Pool pool = new Pool(max ? Pool.Kind.MAX : Pool.Kind.AVG, k[0], s[0], p[0], ceil, include);
-    if (!max && ceil && p[0] > 0) {
+    Pool pool = new Pool(max ? Pool.Kind.MAX : Pool.Kind.AVG, k[0], s[0], p[0], p[1], p[2], p[3], ceil, include);
+    if (!max && ceil && (p[0] > 0 || p[1] > 0 || p[2] > 0 || p[3] > 0)) {
       throw attrs.unsupported(n, "AveragePool with ceil_mode and pads");
     }
     try {

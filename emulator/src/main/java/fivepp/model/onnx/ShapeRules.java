@@ -17,7 +17,8 @@ import java.util.Map;
 /**
  * The rules for operators that move data rather than compute: Concat along channels, Flatten,
  * Reshape and Squeeze that only flatten, and Slice and Pad (zeros around H,W, or the option-A
- * shortcut's subsampling and appended channels).
+ * shortcut's subsampling and zero channels, appended or on both sides), and Transpose of a
+ * constant, folded.
  */
 final class ShapeRules extends OperatorRules {
   ShapeRules(OnnxImporter.Build im) {
@@ -32,6 +33,61 @@ final class ShapeRules extends OperatorRules {
     rules.put("Squeeze", this::squeeze);
     rules.put("Slice", this::slice);
     rules.put("Pad", this::pad);
+    rules.put("Transpose", this::transpose);
+  }
+
+  /**
+   * Transpose of a constant, such as a Linear's weight that PyTorch exports as Transpose of the
+   * initialiser + MatMul: folded, the permuted constant taking the output's name, so the weight
+   * layer reading it gets it as its weights.
+   */
+  private Val transpose(NodeProto n) throws IOException {
+    String in = n.getInput(0);
+    if (im.values.containsKey(in)) {
+      throw attrs.unsupported(n, "Transpose of a computed tensor (only of a constant, folded into the weights)");
+    }
+    Const c = im.constant(n, 0);
+    long[] dims = c.dims();
+    int rank = dims.length;
+    int[] reversed = new int[rank];
+    for (int i = 0; i < rank; i++) {
+      reversed[i] = rank - 1 - i;
+    }
+    int[] perm = attrs.attrInts(n, "perm", reversed);
+    if (perm.length != rank || !Arrays.equals(Arrays.stream(perm).sorted().toArray(),
+        Arrays.stream(reversed).sorted().toArray())) {
+      throw new IllegalArgumentException(attrs.where(n) + "perm " + Arrays.toString(perm)
+          + " is not a permutation of the " + rank + " axes of " + c.name());
+    }
+    long[] outDims = new long[rank];
+    long[] inStride = new long[rank];
+    long stride = 1;
+    for (int i = rank - 1; i >= 0; i--) {
+      outDims[i] = dims[perm[i]];
+      inStride[i] = stride;
+      stride *= dims[i];
+    }
+    int count = Math.toIntExact(c.count());
+    float[] f = c.floats() == null ? null : new float[count];
+    long[] l = c.ints() == null ? null : new long[count];
+    int[] at = new int[rank]; // the output index, odometer style
+    for (int o = 0; o < count; o++) {
+      int src = 0;
+      for (int k = 0; k < rank; k++) {
+        src += (int) (at[k] * inStride[perm[k]]);
+      }
+      if (f != null) {
+        f[o] = c.floats()[src];
+      }
+      if (l != null) {
+        l[o] = c.ints()[src];
+      }
+      for (int k = rank - 1; k >= 0 && ++at[k] == outDims[k]; k--) {
+        at[k] = 0;
+      }
+    }
+    im.constants.put(n.getOutput(0), new Const(n.getOutput(0), outDims, f, l, c.type()));
+    return null;
   }
 
   private Val concat(NodeProto n) {
@@ -183,8 +239,8 @@ final class ShapeRules extends OperatorRules {
     if (!mode.equals("constant") || value != 0) {
       throw attrs.unsupported(n, "Pad in mode " + mode + " with value " + value + " (zero padding only)");
     }
-    if (p == null || p.length != 8 || p[0] != 0 || p[4] != 0 || p[1] != 0) {
-      throw attrs.unsupported(n, "Pad " + Arrays.toString(p) + " (zeros around H,W or appended channels only)");
+    if (p == null || p.length != 8 || p[0] != 0 || p[4] != 0) {
+      throw attrs.unsupported(n, "Pad " + Arrays.toString(p) + " (zeros around H,W or around channels only)");
     }
     for (long x : p) {
       if (x < 0) {
@@ -192,16 +248,22 @@ final class ShapeRules extends OperatorRules {
       }
     }
     boolean spatial = p[2] != 0 || p[3] != 0 || p[6] != 0 || p[7] != 0;
-    if (p[5] != 0 && spatial) {
+    boolean channels = p[1] != 0 || p[5] != 0;
+    if (channels && spatial) {
       throw attrs.unsupported(n, "Pad of channels and space at once " + Arrays.toString(p));
     }
-    if (p[5] != 0) {
-      // channels appended: the option-A shortcut (after an optional Slice)
-      if (v.act() != Activation.NONE || v.pool() != null || v.pad() != null || v.padTo() != v.base().channels()) {
+    if (channels) {
+      // zero channels around: the option-A shortcut (after an optional Slice), appended as
+      // fivepp exports it or on both sides as PyTorch's CIFAR ResNets pad
+      if (v.act() != Activation.NONE || v.pool() != null || v.pad() != null || v.padTo() != v.base().channels()
+          || v.scale() != null) {
         v = drafts.outputOf(drafts.host(v, "pad_in"), 4);
       }
-      return new Val(v.parts(), v.base(), 4, Activation.NONE, null, null, v.strideH(), v.strideW(),
-          toInt(v.base().channels() + p[5]), false, null, null);
+      Val r = new Val(v.parts(), v.base(), 4, Activation.NONE, null, null, v.strideH(), v.strideW(),
+          toInt(v.base().channels() + p[1] + p[5]), false, null, null, (int) p[1]);
+      // only an Add (a residual) or a host layer places the leading zeros
+      return p[1] != 0 && im.consumers(n.getOutput(0)).contains("Softmax")
+          ? drafts.outputOf(drafts.host(r, "pad"), 4) : r;
     }
     if (v.pad() != null || v.marked()) {
       v = drafts.outputOf(drafts.host(v, "pad_in"), 4);

@@ -10,10 +10,17 @@ import java.util.List;
  * A tensor of the graph as the layer graph sees it: the concatenation of {@code parts}, then
  * {@code pending} operations a consumer must run (activation, pooling, zero padding, in that
  * order), then the markers of the option-A shortcut (subsampling by {@code strideH x strideW},
- * channels zero-padded to {@code padTo}).
+ * channels zero-padded to {@code padTo}, {@code padFront} of the zeros before the channels).
  */
 record Val(List<Input> parts, Shape base, int rank, Activation act, Pool pool, int[] pad,
-    int strideH, int strideW, int padTo, boolean softmax, float[] scale, float[] shift) {
+    int strideH, int strideW, int padTo, boolean softmax, float[] scale, float[] shift,
+    int padFront) {
+  /** A value whose channels, if padded, have their zeros appended. */
+  Val(List<Input> parts, Shape base, int rank, Activation act, Pool pool, int[] pad, int strideH,
+      int strideW, int padTo, boolean softmax, float[] scale, float[] shift) {
+    this(parts, base, rank, act, pool, pad, strideH, strideW, padTo, softmax, scale, shift, 0);
+  }
+
   static Val of(List<Input> parts, Shape base, int rank) {
     return new Val(parts, base, rank, Activation.NONE, null, null, 1, 1, base.channels(), false,
         null, null);
@@ -25,7 +32,7 @@ record Val(List<Input> parts, Shape base, int rank, Activation act, Pool pool, i
 
   /** The same value with a pending per-channel affine x * scale + shift before the rest. */
   Val withAffine(float[] s, float[] t) {
-    return new Val(parts, base, rank, act, pool, pad, strideH, strideW, padTo, softmax, s, t);
+    return new Val(parts, base, rank, act, pool, pad, strideH, strideW, padTo, softmax, s, t, padFront);
   }
 
   boolean marked() {
@@ -41,6 +48,6 @@ record Val(List<Input> parts, Shape base, int rank, Activation act, Pool pool, i
   }
 
   Val withRank(int r) {
-    return new Val(parts, base, r, act, pool, pad, strideH, strideW, padTo, softmax, scale, shift);
+    return new Val(parts, base, r, act, pool, pad, strideH, strideW, padTo, softmax, scale, shift, padFront);
   }
 }

@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** ONNX's own backend tests through the importer and the emulator (5PP, 256x256). */
@@ -41,8 +42,17 @@ class ConformanceTest {
         "pytorch-converted/test_Conv2d_groups",
         "pytorch-converted/test_Conv2d_depthwise_padded",
         "pytorch-converted/test_Conv2d_dilated",
-        "pytorch-converted/test_Linear");
+        "pytorch-converted/test_Linear",
+        // auto_pad SAME_UPPER / SAME_LOWER on pools (issue 14)
+        "node/test_maxpool_2d_same_upper",
+        "node/test_maxpool_2d_same_lower",
+        "node/test_averagepool_2d_same_upper",
+        "node/test_averagepool_2d_same_lower",
+        // a Linear without bias: Transpose of the weight folded (issue 14)
+        "pytorch-converted/test_Linear_no_bias");
     assertThat(r.passed() + r.failed() + r.unsupported()).isGreaterThan(900);
+    // the true counts today: a change that makes a test pass or stop passing updates them
+    assertThat(List.of(r.passed(), r.unsupported())).containsExactly(89, 925);
   }
 
   @Test
