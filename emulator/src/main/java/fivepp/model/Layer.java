@@ -56,6 +56,14 @@ public record Layer(
     if (padTop < 0 || padLeft < 0 || padBottom < 0 || padRight < 0) {
       throw new IllegalArgumentException(name + ": negative padding");
     }
+    if (inputActivation.perChannel() && inputActivation.channels() != input.channels()) {
+      throw new IllegalArgumentException(name + ": input activation " + inputActivation + " for "
+          + input.channels() + " input channels");
+    }
+    if (activation.perChannel() && activation.channels() != outChannels) {
+      throw new IllegalArgumentException(name + ": activation " + activation + " for "
+          + outChannels + " output channels");
+    }
     if (input.channels() % groups != 0 || outChannels % groups != 0) {
       throw new IllegalArgumentException(name + ": channels " + input.channels() + "->" + outChannels
           + " not divisible by groups " + groups);

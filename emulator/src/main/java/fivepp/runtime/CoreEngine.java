@@ -572,18 +572,21 @@ public final class CoreEngine {
     if (layer.inputActivation() == Activation.NONE) {
       return;
     }
+    Activation act = layer.inputActivation();
     for (int c = 0; c < chIn; c++) {
       float scale = plan.inScale[c];
       float shift = plan.inShift[c];
+      int channel = plan.core.inFrom() + c;
       for (int x = 0, end = in.width(); x < end; x++) {
         int i = c * rawPitch + rawLead + x;
-        r.v[i] = activate(layer.inputActivation(), r.v[i] * scale + shift);
+        r.v[i] = activate(act, channel, r.v[i] * scale + shift);
       }
     }
   }
 
-  static float activate(Activation a, float v) {
-    return a.apply(v);
+  /** {@code a} of {@code v} in channel {@code channel} of the layer's input or output. */
+  static float activate(Activation a, int channel, float v) {
+    return a.apply(channel, v);
   }
 
   /**
@@ -871,8 +874,9 @@ public final class CoreEngine {
           }
         }
         default -> {
+          int channel = plan.core.outFrom() + c;
           for (int x = base; x < base + wo; x++) {
-            acc[x] = act.apply(acc[x] + bias);
+            acc[x] = activate(act, channel, acc[x] + bias);
           }
         }
       }

@@ -88,7 +88,7 @@ public final class Reference {
     if (l.residual() != null) {
       addResidual(y, live.get(l.residual().from()), l.residual());
     }
-    activate(y.data(), l.activation());
+    activate(y, l.activation());
     return l.postPool() == null ? y : pool(y, l.postPool());
   }
 
@@ -131,11 +131,14 @@ public final class Reference {
         d[i] = x.data()[i] * scale[c] + shift[c];
       }
     }
-    activate(d, act);
-    return new Tensor(x.channels(), x.height(), x.width(), d);
+    Tensor y = new Tensor(x.channels(), x.height(), x.width(), d);
+    activate(y, act);
+    return y;
   }
 
-  private static void activate(float[] d, Activation act) {
+  /** {@code act} in place over a CHW tensor, channel by channel. */
+  private static void activate(Tensor t, Activation act) {
+    float[] d = t.data();
     switch (act.kind()) {
       case NONE -> { }
       case RELU -> {
@@ -149,8 +152,9 @@ public final class Reference {
         }
       }
       default -> {
+        int plane = t.height() * t.width();
         for (int i = 0; i < d.length; i++) {
-          d[i] = act.apply(d[i]);
+          d[i] = act.apply(i / plane, d[i]);
         }
       }
     }

@@ -61,7 +61,12 @@ import java.util.Map;
  *       (starts 0, ends INT64_MAX, axes [2, 3], steps [s, s]) and a source with fewer channels is
  *       zero-padded at the end of the channel axis by a {@code Pad} (mode constant, pads as an
  *       input): the pair PyTorch emits for ResNet's parameter-free "option A" shortcut;
- *   <li>activation: {@code Relu}, or {@code Clip} with min 0 and max 6 (inputs) for ReLU6;
+ *   <li>activation: {@code Relu}, {@code Clip} (min and max as inputs; ReLU6 is 0 and 6),
+ *       {@code LeakyRelu}, {@code Sigmoid}, {@code Tanh}, {@code HardSigmoid}, {@code Elu},
+ *       {@code Selu}, {@code Softplus}, {@code Softsign}, {@code PRelu} (slope {@code [C,1,1]},
+ *       {@code [C]} after a Gemm), SiLU as {@code Mul(x, Sigmoid(x))} and HardSwish as
+ *       {@code Mul(x, HardSigmoid(x))} with alpha 1/6 and beta 1/2 (HardSwish itself is opset 14),
+ *       as PyTorch exports them;
  *   <li>post-pool as the pre-pool.
  * </ul>
  *
@@ -216,7 +221,7 @@ public final class OnnxExporter {
         String shift = floats(l.name() + ".in_shift", dims, lw.inShift());
         x = new Value(node("Mul", List.of(x.name(), scale), List.of()), x.shape(), false);
         x = new Value(node("Add", List.of(x.name(), shift), List.of()), x.shape(), false);
-        x = activation(x, l.inputActivation());
+        x = activation(x, l.inputActivation(), l.name() + ".in_slope");
       }
       if (l.prePool() != null) {
         x = pool(x, l.prePool());
@@ -249,7 +254,7 @@ public final class OnnxExporter {
         x = new Value(node("Add", List.of(x.name(), residual(l.residual(), convOut)), List.of()),
             convOut, false);
       }
-      x = activation(x, l.activation());
+      x = activation(x, l.activation(), l.name() + ".slope");
       if (l.postPool() != null) {
         x = pool(spatial(x), l.postPool());
       }
@@ -304,18 +309,39 @@ public final class OnnxExporter {
       return new Value(node("Concat", names, List.of(intAttr("axis", 1))), shape, false);
     }
 
-    private Value activation(Value x, Activation a) {
+    /** {@code a} of {@code x}; a per-channel slope becomes the initialiser {@code slopeName}. */
+    private Value activation(Value x, Activation a, String slopeName) {
       return switch (a.kind()) {
         case NONE -> x;
-        case RELU -> new Value(node("Relu", List.of(x.name()), List.of()), x.shape(), x.flat());
-        case RELU6 -> new Value(node("Clip", List.of(x.name(), scalar(0f), scalar(6f)), List.of()),
-            x.shape(), x.flat());
-        case LEAKY_RELU -> new Value(node("LeakyRelu", List.of(x.name()), List.of(AttributeProto.newBuilder().setName("alpha")
-            .setType(AttributeProto.AttributeType.FLOAT).setF(a.alpha()).build())),
-            x.shape(), x.flat());
-        case CLIP -> new Value(node("Clip", List.of(x.name(), scalar(a.min()), scalar(a.max())), List.of()),
-            x.shape(), x.flat());
+        case RELU -> op("Relu", x);
+        case RELU6 -> op("Clip", x, List.of(), scalar(0f), scalar(6f));
+        case LEAKY_RELU -> op("LeakyRelu", x, List.of(floatAttr("alpha", a.alpha())));
+        case CLIP -> op("Clip", x, List.of(), scalar(a.min()), scalar(a.max()));
+        case SIGMOID -> op("Sigmoid", x);
+        case TANH -> op("Tanh", x);
+        case HARD_SIGMOID -> op("HardSigmoid", x, List.of(floatAttr("alpha", a.alpha()),
+            floatAttr("beta", a.beta())));
+        case ELU -> op("Elu", x, List.of(floatAttr("alpha", a.alpha())));
+        case SELU -> op("Selu", x, List.of(floatAttr("alpha", a.alpha()), floatAttr("gamma", a.beta())));
+        case SOFTPLUS -> op("Softplus", x);
+        case SOFTSIGN -> op("Softsign", x);
+        case PRELU -> op("PRelu", x, List.of(), floats(slopeName, x.flat() ? List.of((long) a.channels())
+            : List.of((long) a.channels(), 1L, 1L), a.slopes()));
+        case SILU -> op("Mul", x, List.of(), op("Sigmoid", x).name());
+        case HARD_SWISH -> op("Mul", x, List.of(), op("HardSigmoid", x, List.of(
+            floatAttr("alpha", 1f / 6), floatAttr("beta", 0.5f))).name());
       };
+    }
+
+    /** An element-wise operator on {@code x}, with constant or further inputs after it. */
+    private Value op(String type, Value x, List<AttributeProto> attributes, String... more) {
+      List<String> inputs = new ArrayList<>(List.of(x.name()));
+      inputs.addAll(List.of(more));
+      return new Value(node(type, inputs, attributes), x.shape(), x.flat());
+    }
+
+    private Value op(String type, Value x) {
+      return op(type, x, List.of());
     }
 
     private Value pool(Value x, Pool p) {
@@ -450,6 +476,11 @@ public final class OnnxExporter {
     private static AttributeProto intAttr(String name, long v) {
       return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.INT)
           .setI(v).build();
+    }
+
+    private static AttributeProto floatAttr(String name, float v) {
+      return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.FLOAT)
+          .setF(v).build();
     }
 
     private static AttributeProto intsAttr(String name, long... v) {

@@ -26,8 +26,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -47,7 +49,7 @@ import java.util.Set;
  * whose digital unit runs it; each host is listed in {@link Imported#notes()}. Slice (spatial
  * subsampling from 0) followed by Pad (zero channels appended, or on both sides) feeding an Add is
  * ResNet's option-A shortcut and becomes {@code Residual(source, stride, firstChannel)}. A final
- * Softmax is run by the host on the array's outputs ({@link Imported#output(float[])}).
+ * Softmax or LogSoftmax is run by the host on the array's outputs ({@link Imported#output(float[])}).
  *
  * <p>Every failure is one line: {@link IOException} for an unreadable, truncated, corrupt or
  * oversized file; {@link OnnxImportUnsupportedException} (an {@link IllegalArgumentException})
@@ -64,9 +66,10 @@ import java.util.Set;
 public final class OnnxImporter {
   /** The operators the importer places, each by its rule in an {@link OperatorRules} subclass. */
   public static final List<String> SUPPORTED = List.of("Add", "AveragePool", "BatchNormalization",
-      "Clip", "Concat", "Constant", "Conv", "Dropout", "Flatten", "Gemm", "GlobalAveragePool",
-      "GlobalMaxPool", "Identity", "LeakyRelu", "MatMul", "MaxPool", "Mul", "Pad", "Relu", "Reshape",
-      "Slice", "Softmax", "Squeeze", "Transpose");
+      "Clip", "Concat", "Constant", "Conv", "Dropout", "Elu", "Flatten", "Gemm", "GlobalAveragePool",
+      "GlobalMaxPool", "HardSigmoid", "HardSwish", "Identity", "LeakyRelu", "LogSoftmax", "MatMul",
+      "MaxPool", "Mul", "PRelu", "Pad", "Relu", "Reshape", "Selu", "Sigmoid", "Slice", "Softmax",
+      "Softplus", "Softsign", "Squeeze", "Tanh", "Transpose");
 
   private OnnxImporter() {}
 
@@ -82,17 +85,21 @@ public final class OnnxImporter {
    *     when the whole input is one image (a graph of element-wise operators on a tensor of
    *     another rank, mapped as a 1x1xN image)
    * @param outputName the graph output
-   * @param softmax whether the graph ends in a Softmax over the features, which
+   * @param softmax whether the graph ends in a Softmax (or LogSoftmax) over the features, which
    *     {@link #output(float[])} applies to the network's output
+   * @param logSoftmax whether that is a LogSoftmax
    */
   public record Imported(Network network, Weights weights, List<String> notes, String inputName,
-      List<Long> inputDims, int batchAxis, String outputName, boolean softmax) {
+      List<Long> inputDims, int batchAxis, String outputName, boolean softmax, boolean logSoftmax) {
     public Imported {
       notes = List.copyOf(notes);
       inputDims = List.copyOf(inputDims);
     }
 
-    /** The graph's output for one image from the network's output (the softmax if any). */
+    /**
+     * The graph's output for one image from the network's output (the softmax if any, in double:
+     * {@code exp(x - max) / sum}, or {@code x - max - log(sum)} for LogSoftmax).
+     */
     public float[] output(float[] logits) {
       if (!softmax) {
         return logits;
@@ -107,9 +114,10 @@ public final class OnnxImporter {
         e[i] = Math.exp(logits[i] - max);
         sum += e[i];
       }
+      double logSum = Math.log(sum);
       float[] out = new float[logits.length];
       for (int i = 0; i < out.length; i++) {
-        out[i] = (float) (e[i] / sum);
+        out[i] = (float) (logSoftmax ? logits[i] - max - logSum : e[i] / sum);
       }
       return out;
     }
@@ -195,6 +203,10 @@ public final class OnnxImporter {
     String inputName;
     List<Long> inputDims;
     int batchAxis;
+    /** Nodes a rule has already placed with an earlier node (the Mul of {@code x * Sigmoid(x)}). */
+    final Set<NodeProto> absorbed = Collections.newSetFromMap(new IdentityHashMap<>());
+    /** Whether the final host softmax is a LogSoftmax. */
+    boolean logSoftmax;
 
     Build(GraphProto graph, Path dir, String name, String description, long opset,
         OnnxImportOptions options, long bytes) {
@@ -275,12 +287,12 @@ public final class OnnxImporter {
         weights.put(d.name, new LayerWeights(d.w, d.b, scale, shift));
       }
       if (softmax) {
-        notes.add("the final Softmax runs on the host over the array's outputs");
+        notes.add("the final " + (logSoftmax ? "LogSoftmax" : "Softmax") + " runs on the host over the array's outputs");
       }
       Network net = new Network(name, description, new Shape(inputShape().channels(),
           inputShape().height(), inputShape().width()), layers);
       return new Imported(net, Weights.of(net, weights), notes, inputName, inputDims, batchAxis,
-          outputName, softmax);
+          outputName, softmax, logSoftmax);
     }
 
     Shape inputShapeCache;
@@ -405,9 +417,14 @@ public final class OnnxImporter {
       values.put(inputName, Val.of(List.of(new Input(Network.INPUT, 0, s.channels())), s, dims.size()));
     }
 
+    /** The operators that act on every element alike, whatever the tensor's shape. */
+    private static final List<String> ELEMENT_WISE = List.of("Relu", "LeakyRelu", "Clip", "Identity",
+        "Dropout", "Constant", "Sigmoid", "Tanh", "HardSigmoid", "HardSwish", "Elu", "Selu",
+        "Softplus", "Softsign");
+
     boolean elementWiseOnly() {
       for (NodeProto n : graph.getNodeList()) {
-        if (!List.of("Relu", "LeakyRelu", "Clip", "Identity", "Dropout", "Constant").contains(n.getOpType())) {
+        if (!ELEMENT_WISE.contains(n.getOpType())) {
           return false;
         }
       }
@@ -418,6 +435,9 @@ public final class OnnxImporter {
 
     void apply(NodeProto n) throws IOException {
       String op = n.getOpType();
+      if (absorbed.remove(n)) {
+        return;
+      }
       if (op.equals("Constant")) {
         Const c = tensors.constantNode(n);
         if (c == null) {
@@ -452,7 +472,7 @@ public final class OnnxImporter {
         throw new IllegalArgumentException(attrs.where(n) + "input " + in + " is neither produced, an input nor an initialiser");
       }
       if (v.softmax()) {
-        throw attrs.unsupported(n, "Softmax before " + n.getOpType() + " (Softmax only as the last operation)");
+        throw attrs.unsupported(n, "Softmax or LogSoftmax before " + n.getOpType() + " (only as the last operation)");
       }
       return v;
     }
