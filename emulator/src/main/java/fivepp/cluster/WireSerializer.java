@@ -286,6 +286,7 @@ public final class WireSerializer extends ProtobufSerializer
     boolean sparse = 4L * zeros > (floats + 7) / 8;
     byte[] nonzero = sparse ? new byte[(floats + 7) / 8] : null;
     ByteBuffer values = ByteBuffer.allocate(4 * (sparse ? floats - zeros : floats)).order(ByteOrder.LITTLE_ENDIAN);
+    java.nio.FloatBuffer dense = values.asFloatBuffer();
     int k = 0;
     for (CoreActor.Data d : e.data()) {
       Integer r = routes.get(d.route());
@@ -301,8 +302,7 @@ public final class WireSerializer extends ProtobufSerializer
       b.addImage(d.image()).addPort(d.port()).addRow(d.row()).addCol(d.col()).addCount(d.count())
           .addReady(d.ready()).addHop(d.hop()).addBits(d.bits()).addRoute(r).addLength(d.values().length);
       if (!sparse) {
-        values.asFloatBuffer().put(d.values());
-        values.position(values.position() + 4 * d.values().length);
+        dense.put(d.values());
         continue;
       }
       for (float f : d.values()) {
@@ -347,13 +347,13 @@ public final class WireSerializer extends ProtobufSerializer
       throw new NotSerializableException("E: an envelope's values do not match its items");
     }
     ByteBuffer values = e.getValues().asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+    java.nio.FloatBuffer dense = values.asFloatBuffer();
     java.util.List<CoreActor.Data> data = new java.util.ArrayList<>(n);
     int k = 0;
     for (int i = 0; i < n; i++) {
       float[] v = new float[e.getLength(i)];
       if (!sparse) {
-        values.asFloatBuffer().get(v);
-        values.position(values.position() + 4 * v.length);
+        dense.get(v);
       } else {
         for (int j = 0; j < v.length; j++, k++) {
           if ((nonzero.get(k >>> 3) & (1 << (k & 7))) != 0) {
@@ -364,7 +364,7 @@ public final class WireSerializer extends ProtobufSerializer
       data.add(new CoreActor.Data(e.getImage(i), e.getPort(i), e.getRow(i), e.getCol(i), e.getCount(i), v,
           e.getReady(i), routes[e.getRoute(i)], e.getHop(i), e.getBits(i)));
     }
-    if (values.hasRemaining()) {
+    if (sparse && values.hasRemaining()) {
       throw new NotSerializableException("E: an envelope's bitmap marks values past its items");
     }
     return new CoreActor.Envelope(data);

@@ -20,15 +20,13 @@ class OutOfHeapTest {
 
   @Test
   void theHeapRunningOutInsideAnActorEndsTheRunInOneLineWithExitStatusTwo() throws Exception {
-    String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     Path out = dir.resolve("out.txt");
     Path err = dir.resolve("err.txt");
     // ResNet-20 at 1400x1400 is predicted at just under 384 MiB (RunMemory lets it run), but the
     // rows a core sends on pile up faster than the next one takes them: its heap runs out in
     // CoreEngine, on a dispatcher thread, after a few seconds
-    Process p = new ProcessBuilder(javaBin, "--add-modules", "jdk.incubator.vector", "-Xmx384m",
-        "-Dfivepp.log=" + dir.resolve("fivepp.log"), "-cp", System.getProperty("java.class.path"),
-        Main.class.getName(), "run", "--model", "resnet20", "--input", "1400x1400", "--images", "1", "--check", "0")
+    Process p = new ProcessBuilder(fivepp.FivePpJvm.command("384m", dir.resolve("fivepp.log"),
+        "run", "--model", "resnet20", "--input", "1400x1400", "--images", "1", "--check", "0"))
         .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
     boolean ended = p.waitFor(120, TimeUnit.SECONDS);
     if (!ended) {

@@ -28,14 +28,12 @@ class MonitorHttpNoiseTest {
 
   @Test
   void halfOpenAndResetConnectionsToTheMonitorLeaveTheRunsConsoleClean() throws Exception {
-    String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     Path log = dir.resolve("fivepp.log");
     Path out = dir.resolve("out.txt");
     Path err = dir.resolve("err.txt");
     // a separate JVM with the runnable jar's logging configuration, as a user runs it
-    Process p = new ProcessBuilder(javaBin, "--add-modules", "jdk.incubator.vector", "-Xmx1g", "-Dfivepp.log=" + log,
-        "-cp", System.getProperty("java.class.path"), "fivepp.cli.Main", "run", "--model", "resnet20", "--images", "5",
-        "--check", "0", "--monitor-port", "0", "--monitor-hold", "8")
+    Process p = new ProcessBuilder(fivepp.FivePpJvm.command("1g", log, "run", "--model", "resnet20",
+        "--images", "5", "--check", "0", "--monitor-port", "0", "--monitor-hold", "8"))
         .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
     try {
       String url = fivepp.Await.until(Duration.ofSeconds(90), "the monitor to hold the run's final state", () -> {

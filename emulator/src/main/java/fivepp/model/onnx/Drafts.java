@@ -75,9 +75,15 @@ final class Drafts {
   /** A draft consuming {@code v}: its pending activation, pool and pad become the layer's. */
   Draft newDraft(NodeProto n, Layer.Kind kind, Val v) {
     v = affineOnly(v);
-    Draft d = new Draft();
+    Draft d = consuming(v);
     d.name = unique(n.getName().isEmpty() ? n.getOpType().toLowerCase() : n.getName());
     d.kind = kind;
+    return d;
+  }
+
+  /** A draft reading {@code v}: its inputs, and its pending activation, affine and pool. */
+  private static Draft consuming(Val v) {
+    Draft d = new Draft();
     d.inputs = v.parts();
     d.input = v.base();
     d.inputAct = v.act();
@@ -126,15 +132,9 @@ final class Drafts {
       return affineHost(v, label);
     }
     v = affineOnly(v);
-    Draft d = new Draft();
+    Draft d = consuming(v);
     d.name = unique("host_" + label);
     d.host = true;
-    d.inputs = v.parts();
-    d.input = v.base();
-    d.inputAct = v.act();
-    d.inScale = v.scale();
-    d.inShift = v.shift();
-    d.prePool = v.pool();
     int c = v.base().channels();
     d.out = v.padTo();
     d.sh = v.strideH();
