@@ -102,8 +102,9 @@ public final class CoreActor extends AbstractBehavior<CoreActor.Command> {
   private static final Flush FLUSH = new Flush();
 
   /**
-   * What one vertex did: its core's work, its outgoing channels' bits and messages (one
-   * {@code Data} each), its flushes and the envelopes it sent to each other member (by address).
+   * What one vertex did: its core's work, the wall time its actor was busy (computing, taking
+   * rows in and passing them on), its outgoing channels' bits and messages (one {@code Data}
+   * each), its flushes and the envelopes it sent to each other member (by address).
    */
   public record Stats(int vertex, int core, long mvms, long busyNanos, double virtualBusy,
       long messagesIn, long messagesOut, int maxImagesHeld, Map<Integer, Long> channelBits,
@@ -164,6 +165,12 @@ public final class CoreActor extends AbstractBehavior<CoreActor.Command> {
   /** Some data wait in an envelope for the next flush. */
   private boolean remotePending;
   private long flushes;
+  /**
+   * Nanoseconds this actor spent handling data and flushes: the engine's compute, and also what
+   * it costs to take rows in, forward them and fill envelopes. A core's share of its member's
+   * processor, which is what placement by a measured profile must balance.
+   */
+  private long busyNanos;
   private ActorRef<Coordinator.Command> sink;
   private int epoch;
   private long messagesIn;
@@ -247,6 +254,7 @@ public final class CoreActor extends AbstractBehavior<CoreActor.Command> {
   }
 
   private Behavior<Command> onData(Data d) {
+    long t0 = System.nanoTime();
     messagesIn++;
     if (d.hop() < d.route().length - 1) {
       forward(d);
@@ -257,21 +265,25 @@ public final class CoreActor extends AbstractBehavior<CoreActor.Command> {
       flushScheduled = true;
       getContext().getSelf().tell(FLUSH);
     }
-    if (live != null) {
-      live.publish(engine == null ? 0 : engine.mvms(), engine == null ? 0 : engine.busyNanos(),
-          engine == null ? 0 : engine.virtualTime(), messagesIn, messagesOut);
-    }
+    busyNanos += System.nanoTime() - t0;
+    publish();
     return this;
   }
 
   private Behavior<Command> onFlush(Flush f) {
+    long t0 = System.nanoTime();
     flushScheduled = false;
     flush();
+    busyNanos += System.nanoTime() - t0;
+    publish();
+    return this;
+  }
+
+  private void publish() {
     if (live != null) {
-      live.publish(engine == null ? 0 : engine.mvms(), engine == null ? 0 : engine.busyNanos(),
+      live.publish(engine == null ? 0 : engine.mvms(), busyNanos,
           engine == null ? 0 : engine.virtualTime(), messagesIn, messagesOut);
     }
-    return this;
   }
 
   /** Computes what the burst made ready, then sends each other member its envelope. */
@@ -357,7 +369,7 @@ public final class CoreActor extends AbstractBehavior<CoreActor.Command> {
       }
     }
     g.replyTo().tell(new Stats(vertex, plan == null ? -1 : plan.core.id(),
-        engine == null ? 0 : engine.mvms(), engine == null ? 0 : engine.busyNanos(),
+        engine == null ? 0 : engine.mvms(), busyNanos,
         engine == null ? 0 : engine.virtualBusy(), messagesIn, messagesOut,
         engine == null ? 0 : engine.maxImagesHeld(), bits, messages, flushes, envelopesOut(),
         Heap.peakBytes()));

@@ -201,7 +201,6 @@ public final class CoreEngine {
   private int maxHeld;
   private double free;
   private long mvms;
-  private long busyNanos;
 
   public CoreEngine(CorePlan plan, double tMvmSeconds, boolean pixelGranularity, Out out) {
     this.plan = plan;
@@ -263,10 +262,6 @@ public final class CoreEngine {
 
   public long mvms() {
     return mvms;
-  }
-
-  public long busyNanos() {
-    return busyNanos;
   }
 
   /**
@@ -354,7 +349,6 @@ public final class CoreEngine {
    * grouped.
    */
   public void flush() {
-    long t0 = System.nanoTime();
     int image = current;
     while (true) {
       ImageState s = state(image);
@@ -398,7 +392,6 @@ public final class CoreEngine {
     if (!released.isEmpty()) {
       released = new ArrayList<>();
     }
-    busyNanos += System.nanoTime() - t0;
   }
 
   /** Conv input rows are the raw rows themselves (no pre-pool), so they can be used again. */
