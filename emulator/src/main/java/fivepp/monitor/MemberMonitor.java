@@ -40,7 +40,7 @@ public final class MemberMonitor implements AutoCloseable {
       }
     });
     self[0] = new MemberMonitor(member, server, ticker);
-    self[0].idle = new Snapshot(0, System.currentTimeMillis(),
+    self[0].idle = Snapshot.plain(0, System.currentTimeMillis(),
         new Snapshot.Run("none", "none", "row", 0, 0, 0, 0, 0, false, Snapshot.Run.INFERENCE), List.of(), List.of(), List.of(),
         new Snapshot.Latency(0, 0, 0, 0, 0), new FabricView("none", "no run on this member yet", "circle",
             List.of(), List.of()));

@@ -8,6 +8,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.ToDoubleFunction;
@@ -17,8 +18,10 @@ import java.util.function.ToDoubleFunction;
  * (counters), MVMs/s, busy fraction wall and virtual, queue depth (gauges), labelled {@code
  * core}, {@code layer}, {@code member}; per channel bytes (counter) and bytes/s, labelled
  * {@code from}, {@code to}, {@code member}; images completed and images/s; and the wall-clock
- * latency of images as a histogram. For a stress run ({@link Snapshot.Run#TRAFFIC}) the
- * meters are named for what they count: per node flits ejected, packets delivered and generated
+ * latency of images as a histogram; per layer (labelled {@code layer}) the same rates summed over its
+ * cores, the busy fractions of its busiest core, and whether it holds the virtual or the wall
+ * bottleneck ({@link Bottleneck}); the pipeline's analytic bound and the virtual images/s. For a
+ * stress run ({@link Snapshot.Run#TRAFFIC}) the meters are named for what they count: per node flits ejected, packets delivered and generated
  * (labelled {@code node}, {@code member}); per channel flits; cycles. Meters appear as cores and
  * channels first show up in a snapshot; their values are those of the latest snapshot given to
  * {@link #update}.
@@ -27,6 +30,8 @@ public final class Metrics {
   private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final Map<String, Cell<Snapshot.CoreSample>> cores = new HashMap<>();
   private final Map<String, Cell<Snapshot.ChannelSample>> channels = new HashMap<>();
+  private final java.util.Set<String> layers = new java.util.HashSet<>();
+  private final Cell<Snapshot> latest = new Cell<>();
   private final Cell<Snapshot.Run> run = new Cell<>();
   private Timer latency;
   private long seen = -1;
@@ -63,6 +68,10 @@ public final class Metrics {
           .description("warm-up and measurement cycles of the run (the drain comes on top)").register(registry);
       return;
     }
+    Gauge.builder("fivepp.pipeline.bound.images.per.second", latest, c -> bottleneck(c.value, b -> b.boundImagesPerSecond()))
+        .description("the pipeline's analytic bound, images per virtual second").register(registry);
+    Gauge.builder("fivepp.virtual.images.per.second", latest, c -> bottleneck(c.value, b -> b.virtualImagesPerSecond()))
+        .description("images completed per virtual second so far (the modelled hardware's rate)").register(registry);
     FunctionCounter.builder("fivepp.images.completed", run, c -> c.value.imagesDone())
         .description("images completed").register(registry);
     Gauge.builder("fivepp.images.per.second", run, c -> c.value.imagesPerSecond())
@@ -86,6 +95,7 @@ public final class Metrics {
     seen = s.seq();
     boolean first = run.value == null;
     run.value = s.run();
+    latest.value = s;
     if (first) {
       registerRun(s.run());
     }
@@ -100,6 +110,11 @@ public final class Metrics {
             : Tags.of("core", Integer.toString(c.core()), "layer", c.layer(), "member", c.member()));
       }
       cell.value = c;
+    }
+    for (Bottleneck.Layer l : s.layers()) {
+      if (layers.add(l.layer())) {
+        registerLayer(l.layer());
+      }
     }
     for (Snapshot.ChannelSample c : s.channels()) {
       String key = c.member() + "/" + c.from() + "/" + c.to();
@@ -119,6 +134,52 @@ public final class Metrics {
     }
   }
 
+  private static double bottleneck(Snapshot s, ToDoubleFunction<Bottleneck> f) {
+    return s == null || s.bottleneck() == null ? 0 : f.applyAsDouble(s.bottleneck());
+  }
+
+  /** Layer {@code name}'s figures in the latest snapshot; 0 if it has none. */
+  private static double layer(Snapshot s, String name, ToDoubleFunction<Bottleneck.Layer> f) {
+    for (Bottleneck.Layer l : s.layers()) {
+      if (l.layer().equals(name)) {
+        return f.applyAsDouble(l);
+      }
+    }
+    return 0;
+  }
+
+  /** 1 when layer {@code name} holds a core of the bottleneck {@code which} picks, else 0. */
+  private static double bounds(Snapshot s, String name, java.util.function.Function<Bottleneck, Bottleneck.Limit> which) {
+    Bottleneck b = s.bottleneck();
+    Bottleneck.Limit l = b == null ? null : which.apply(b);
+    return l != null && l.layers().contains(name) ? 1 : 0;
+  }
+
+  /** A per-layer gauge: its name, its help and what it reads of a layer. */
+  private record LayerMeter(String name, String help, ToDoubleFunction<Bottleneck.Layer> f) {}
+
+  private static final List<LayerMeter> LAYER_METERS = List.of(
+      new LayerMeter("mvms.per.second", "MVMs per second of the layer's cores over the last sample interval", Bottleneck.Layer::mvmsPerSecond),
+      new LayerMeter("busy.ratio", "wall busy of the layer's busiest core over the last sample interval", Bottleneck.Layer::busy),
+      new LayerMeter("virtual.busy.ratio", "virtual busy of the layer's busiest core", Bottleneck.Layer::virtualBusy),
+      new LayerMeter("queue.depth", "messages sent to the layer's cores not yet taken in", Bottleneck.Layer::queueDepth),
+      new LayerMeter("bytes.in.per.second", "bytes per second into the layer's cores", Bottleneck.Layer::bytesInPerSecond),
+      new LayerMeter("bytes.out.per.second", "bytes per second out of the layer's cores", Bottleneck.Layer::bytesOutPerSecond));
+
+  private void registerLayer(String name) {
+    Tags tags = Tags.of("layer", name);
+    for (LayerMeter m : LAYER_METERS) {
+      Gauge.builder("fivepp.layer." + m.name(), latest, c -> layer(c.value, name, m.f()))
+          .description(m.help()).tags(tags).register(registry);
+    }
+    Gauge.builder("fivepp.layer.virtual.bottleneck", latest, c -> bounds(c.value, name, Bottleneck::virtual))
+        .description("1 when the layer holds a core of the highest virtual busy (it bounds the modelled pipeline)")
+        .tags(tags).register(registry);
+    Gauge.builder("fivepp.layer.wall.bottleneck", latest, c -> bounds(c.value, name, Bottleneck::wall))
+        .description("1 when the layer holds a core of the highest wall busy (it bounds the emulator)")
+        .tags(tags).register(registry);
+  }
+
   private void register(Cell<Snapshot.CoreSample> cell, Tags tags) {
     if (traffic) {
       counter("fivepp.node.flits.ejected", "flits delivered to the node", cell, tags, Snapshot.CoreSample::mvms);
@@ -132,7 +193,7 @@ public final class Metrics {
     counter("fivepp.core.messages.in", "messages the core's vertex has taken in", cell, tags, Snapshot.CoreSample::messagesIn);
     counter("fivepp.core.messages.out", "messages the core's vertex has sent", cell, tags, Snapshot.CoreSample::messagesOut);
     gauge("fivepp.core.mvms.per.second", "MVMs per second over the last sample interval", cell, tags, Snapshot.CoreSample::mvmsPerSecond);
-    gauge("fivepp.core.busy.ratio", "fraction of the last interval's wall-clock time spent computing", cell, tags, Snapshot.CoreSample::busy);
+    gauge("fivepp.core.busy.ratio", "fraction of the last interval's wall-clock time the core's actor spent on its data", cell, tags, Snapshot.CoreSample::busy);
     gauge("fivepp.core.virtual.busy.ratio", "MVM time over the virtual time elapsed", cell, tags, Snapshot.CoreSample::virtualBusy);
     gauge("fivepp.core.queue.depth", "messages sent to the core's vertex not yet taken in", cell, tags, Snapshot.CoreSample::queueDepth);
   }

@@ -118,8 +118,8 @@ public final class Sampler {
         latency.getTotalCount() == 0 ? 0 : latency.getMean() / 1e6,
         latency.getValueAtPercentile(50) / 1e6, latency.getValueAtPercentile(99) / 1e6,
         latency.getMaxValue() / 1e6);
-    Snapshot snap = new Snapshot(seq++, System.currentTimeMillis(), run, List.copyOf(cores),
-        List.copyOf(routers), List.copyOf(channels), lat, fabric);
+    Snapshot snap = Snapshot.inference(seq++, System.currentTimeMillis(), run, List.copyOf(cores),
+        List.copyOf(routers), List.copyOf(channels), lat, fabric, live.boundImagesPerSecond());
     lastNanos = now;
     lastDone = done;
     lastVertex = vertexNow;

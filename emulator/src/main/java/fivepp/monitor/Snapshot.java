@@ -12,9 +12,27 @@ import java.util.List;
  *
  * @param seq increases by one with every sample the sampler takes
  * @param timeMillis wall clock of the sample (ms since the epoch)
+ * @param layers every layer's cores together (empty for a stress run)
+ * @param bottleneck what bounds the pipeline (null for a stress run, or before any core)
  */
 public record Snapshot(long seq, long timeMillis, Run run, List<CoreSample> cores,
-    List<CoreSample> routers, List<ChannelSample> channels, Latency latency, FabricView fabric) {
+    List<CoreSample> routers, List<ChannelSample> channels, Latency latency, FabricView fabric,
+    List<Bottleneck.Layer> layers, Bottleneck bottleneck) {
+
+  /** A snapshot of {@code cores} and {@code channels}, with their layers and bottleneck. */
+  public static Snapshot inference(long seq, long timeMillis, Run run, List<CoreSample> cores,
+      List<CoreSample> routers, List<ChannelSample> channels, Latency latency, FabricView fabric,
+      double boundImagesPerSecond) {
+    return new Snapshot(seq, timeMillis, run, cores, routers, channels, latency, fabric,
+        Bottleneck.layers(cores, channels), Bottleneck.of(cores, boundImagesPerSecond,
+            run.virtualSeconds() > 0 ? run.imagesDone() / run.virtualSeconds() : 0));
+  }
+
+  /** A snapshot with no layers and no bottleneck: a stress run's, or one with nothing yet. */
+  public static Snapshot plain(long seq, long timeMillis, Run run, List<CoreSample> cores,
+      List<CoreSample> routers, List<ChannelSample> channels, Latency latency, FabricView fabric) {
+    return new Snapshot(seq, timeMillis, run, cores, routers, channels, latency, fabric, List.of(), null);
+  }
 
   /**
    * The run as a whole.
@@ -39,7 +57,8 @@ public record Snapshot(long seq, long timeMillis, Run run, List<CoreSample> core
    * One core (or router) at this moment: counters since the run began and rates over the last
    * interval.
    *
-   * @param busy fraction of the last interval's wall-clock time the core spent computing
+   * @param busy fraction of the last interval's wall-clock time the core's actor spent on its
+   *     data (taking rows in, computing, passing rows on)
    * @param virtualBusy the core's MVM time over the virtual time elapsed so far (the latest
    *     virtual clock of any core)
    * @param queueDepth messages sent to the vertex that it has not yet taken in
@@ -57,13 +76,14 @@ public record Snapshot(long seq, long timeMillis, Run run, List<CoreSample> core
 
   /** This snapshot without the fabric, which does not change during a run. */
   public Snapshot withoutFabric() {
-    return new Snapshot(seq, timeMillis, run, cores, routers, channels, latency, null);
+    return new Snapshot(seq, timeMillis, run, cores, routers, channels, latency, null, layers, bottleneck);
   }
 
   /**
    * The snapshot of a whole array run by several members: the cores, routers and channels of
    * all of them, the run and latency of {@code parts.get(0)} (the coordinator, where images
-   * complete) and the fabric of the first part that has one.
+   * complete) and the fabric of the first part that has one; layers and bottleneck of all the
+   * cores, with the coordinator's bound.
    */
   public static Snapshot merge(long seq, List<Snapshot> parts) {
     if (parts.isEmpty()) {
@@ -85,7 +105,12 @@ public record Snapshot(long seq, long timeMillis, Run run, List<CoreSample> core
       }
     }
     cores.sort((a, b) -> Integer.compare(a.core(), b.core()));
-    return new Snapshot(seq, time, head.run(), List.copyOf(cores), List.copyOf(routers),
-        List.copyOf(channels), head.latency(), fabric);
+    if (Run.TRAFFIC.equals(head.run().kind())) {
+      return plain(seq, time, head.run(), List.copyOf(cores), List.copyOf(routers),
+          List.copyOf(channels), head.latency(), fabric);
+    }
+    return inference(seq, time, head.run(), List.copyOf(cores), List.copyOf(routers),
+        List.copyOf(channels), head.latency(), fabric,
+        head.bottleneck() == null ? 0 : head.bottleneck().boundImagesPerSecond());
   }
 }

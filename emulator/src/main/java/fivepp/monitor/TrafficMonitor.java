@@ -24,7 +24,7 @@ public final class TrafficMonitor implements AutoCloseable {
       long[] lastChannel, long[] lastCycle) {}
 
   private TrafficMonitor(String host, int port) {
-    latest = new Snapshot(0, System.currentTimeMillis(),
+    latest = Snapshot.plain(0, System.currentTimeMillis(),
         new Snapshot.Run("none", "none", "flit", 0, 0, 0, 0, 0, false, Snapshot.Run.TRAFFIC), List.of(), List.of(),
         List.of(), new Snapshot.Latency(0, 0, 0, 0, 0), new FabricView("none", "no stress run yet", "circle",
             List.of(), List.of()));
@@ -78,7 +78,7 @@ public final class TrafficMonitor implements AutoCloseable {
         (cycle - w.lastCycle()[0]) / dt, (now - w.start()) / 1e9, cycle, m.done(), Snapshot.Run.TRAFFIC);
     w.lastCycle()[0] = cycle;
     w.lastCycle()[1] = now;
-    latest = new Snapshot(++seq, System.currentTimeMillis(), run, List.copyOf(nodes), List.of(), List.copyOf(channels),
+    latest = Snapshot.plain(++seq, System.currentTimeMillis(), run, List.copyOf(nodes), List.of(), List.copyOf(channels),
         new Snapshot.Latency(0, 0, 0, 0, 0), w.view());
     return latest;
   }

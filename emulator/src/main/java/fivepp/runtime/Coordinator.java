@@ -148,7 +148,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
       started = true;
       t0 = System.nanoTime();
       if (setup.live() != null) {
-        setup.live().start(total);
+        setup.live().start(total, bound.imagesPerSecond());
       }
       while (injected < Math.min(total, setup.options().window())) {
         if (!inject()) {

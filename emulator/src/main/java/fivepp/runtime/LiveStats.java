@@ -186,6 +186,7 @@ public final class LiveStats {
   private final AtomicLong virtualHorizonBits = new AtomicLong();
   private final Recorder latency = new Recorder(3);
   private final double tMvmSeconds;
+  private volatile double boundImagesPerSecond;
 
   /** Counters for an array on a fabric of {@code fabricNodes} vertices. */
   public LiveStats(int fabricNodes, double tMvmSeconds) {
@@ -234,8 +235,14 @@ public final class LiveStats {
     return tMvmSeconds;
   }
 
-  void start(int total) {
+  void start(int total, double boundImagesPerSecond) {
     imagesTotal.set(total);
+    this.boundImagesPerSecond = boundImagesPerSecond;
+  }
+
+  /** The pipeline's analytic bound, images per virtual second (0 until the run starts). */
+  public double boundImagesPerSecond() {
+    return boundImagesPerSecond;
   }
 
   void injected(int vertex, long messages) {

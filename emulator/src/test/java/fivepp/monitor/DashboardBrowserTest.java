@@ -25,7 +25,9 @@ class DashboardBrowserTest {
       + " cores: [...document.querySelectorAll('#fabric g.core')].map(g => ({core: +g.dataset.core,"
       + " mvms: +g.dataset.mvms, rate: +g.dataset.rate, text: g.querySelector('.rate').textContent})),"
       + " topCores: document.querySelectorAll('#top-cores tbody tr').length,"
-      + " topChannels: document.querySelectorAll('#top-channels tbody tr').length})";
+      + " topChannels: document.querySelectorAll('#top-channels tbody tr').length,"
+      + " layers: [...document.querySelectorAll('#layers tbody tr')].map(r => r.dataset.layer),"
+      + " bottleneck: document.getElementById('bottleneck-virtual').textContent})";
 
   /** A moment at which the page shows exactly snapshot {@code seq}: per core, MVMs. */
   private record Moment(long seq, Map<Integer, Long> mvms, JsonNode page) {}
@@ -50,6 +52,13 @@ class DashboardBrowserTest {
           .isGreaterThanOrEqualTo(3);
       assertThat(b.page().get("topCores").asInt()).isEqualTo(10);
       assertThat(b.page().get("topChannels").asInt()).isEqualTo(10);
+      // every layer listed, in order, and the bottleneck named as the snapshot names it
+      java.util.List<String> layers = new java.util.ArrayList<>();
+      b.page().get("layers").forEach(l -> layers.add(l.asText()));
+      assertThat(layers).containsExactlyElementsOf(fivepp.mapping.CoreGraph.of(fivepp.model.Zoo.get("resnet32"),
+          fivepp.mapping.Tiling.DEFAULT).cores().stream().map(fivepp.mapping.Core::layer).distinct().toList());
+      assertThat(b.page().get("bottleneck").asText()).startsWith("modelled hardware: ").contains("conv1")
+          .contains("virtual busy").contains("against the bound of 9.8k");
       Path shot = Path.of("target", "dashboard.png");
       Files.createDirectories(shot.getParent());
       byte[] png = browser.screenshot();

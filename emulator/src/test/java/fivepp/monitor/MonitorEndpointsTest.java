@@ -84,6 +84,30 @@ class MonitorEndpointsTest {
       assertThat(snap.get("fabric").get("nodes")).hasSize(60);
       assertThat(snap.get("fabric").get("links")).hasSize(285);
       assertThat(snap.get("fabric").get("layout").asText()).isEqualTo("lines");
+      // every layer, in order; the bottleneck: every core of the most MVMs per image (ResNet-32's
+      // first stage), tied, with the analytic bound the report states
+      CoreGraph g = CoreGraph.of(Zoo.get("resnet32"), Tiling.DEFAULT);
+      java.util.List<String> layers = g.cores().stream().map(Core::layer).distinct().toList();
+      java.util.List<String> listed = new java.util.ArrayList<>();
+      snap.get("layers").forEach(l -> listed.add(l.get("layer").asText()));
+      assertThat(listed).containsExactlyElementsOf(layers);
+      long most = g.cores().stream().mapToLong(Core::mvmsPerImage).max().orElseThrow();
+      java.util.List<Integer> slowest = g.cores().stream().filter(c -> c.mvmsPerImage() == most)
+          .map(Core::id).toList();
+      assertThat(slowest).hasSize(11);
+      JsonNode virtual = snap.get("bottleneck").get("virtual");
+      java.util.List<Integer> named = new java.util.ArrayList<>();
+      virtual.get("cores").forEach(c -> named.add(c.asInt()));
+      assertThat(named).containsExactlyElementsOf(slowest);
+      assertThat(virtual.get("says").asText()).startsWith("11 cores of layers conv1, s1b1a, ");
+      assertThat(snap.get("bottleneck").get("boundImagesPerSecond").asDouble())
+          .isEqualTo(report.get("virtualBoundImagesPerSecond").asDouble());
+      java.util.Set<String> bottleneckLayers = new java.util.HashSet<>();
+      virtual.get("layers").forEach(l -> bottleneckLayers.add(l.asText()));
+      assertThat(prom.named("fivepp_layer_virtual_bottleneck")).hasSize(layers.size())
+          .allSatisfy(x -> assertThat(x.value()).isEqualTo(bottleneckLayers.contains(x.labels().get("layer")) ? 1.0 : 0.0));
+      assertThat(prom.named("fivepp_pipeline_bound_images_per_second").get(0).value())
+          .isEqualTo(report.get("virtualBoundImagesPerSecond").asDouble());
 
       HttpResponse<java.io.InputStream> stream = HttpClient.newHttpClient().send(
           HttpRequest.newBuilder(URI.create(run.url + "api/stream")).build(), HttpResponse.BodyHandlers.ofInputStream());

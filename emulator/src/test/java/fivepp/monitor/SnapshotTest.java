@@ -13,9 +13,9 @@ class SnapshotTest {
     for (int c : cores) {
       cs.add(new Snapshot.CoreSample(name, c, "l" + c, c, 100L * c, 10.0 * c, c, c, 0.5, 0.25, 0));
     }
-    return new Snapshot(7, 1000 + done, new Snapshot.Run("resnet32", "5pp", "row", 10, done, 1, 1, 1e-3, false, Snapshot.Run.INFERENCE),
+    return Snapshot.inference(7, 1000 + done, new Snapshot.Run("resnet32", "5pp", "row", 10, done, 1, 1, 1e-3, false, Snapshot.Run.INFERENCE),
         cs, List.of(), List.of(new Snapshot.ChannelSample(name, cores[0], cores[0] + 1, 64, 8, 2)),
-        new Snapshot.Latency(done, 1, 1, 2, 3), null);
+        new Snapshot.Latency(done, 1, 1, 2, 3), null, 500);
   }
 
   @Test
