@@ -27,7 +27,8 @@ class DashboardBrowserTest {
       + " topCores: document.querySelectorAll('#top-cores tbody tr').length,"
       + " topChannels: document.querySelectorAll('#top-channels tbody tr').length,"
       + " layers: [...document.querySelectorAll('#layers tbody tr')].map(r => r.dataset.layer),"
-      + " bottleneck: document.getElementById('bottleneck-virtual').textContent})";
+      + " bottleneck: document.getElementById('bottleneck-virtual').textContent,"
+      + " average: +document.body.dataset.average})";
 
   /** A moment at which the page shows exactly snapshot {@code seq}: per core, MVMs. */
   private record Moment(long seq, Map<Integer, Long> mvms, JsonNode page) {}
@@ -59,6 +60,8 @@ class DashboardBrowserTest {
           fivepp.mapping.Tiling.DEFAULT).cores().stream().map(fivepp.mapping.Core::layer).distinct().toList());
       assertThat(b.page().get("bottleneck").asText()).startsWith("modelled hardware: ").contains("conv1")
           .contains("virtual busy").contains("against the bound of 9.8k");
+      // images/s as a moving average of the samples the page has seen: images are completing
+      assertThat(b.page().get("average").asDouble()).isPositive();
       Path shot = Path.of("target", "dashboard.png");
       Files.createDirectories(shot.getParent());
       byte[] png = browser.screenshot();
