@@ -109,6 +109,21 @@ class MonitorEndpointsTest {
       assertThat(prom.named("fivepp_pipeline_bound_images_per_second").get(0).value())
           .isEqualTo(report.get("virtualBoundImagesPerSecond").asDouble());
 
+      // the Grafana dashboard in deploy/ queries only metrics this /metrics exports
+      JsonNode grafana = JSON.readTree(java.nio.file.Path.of("..", "deploy", "grafana", "fivepp-dashboard.json").toFile());
+      java.util.Set<String> queried = new java.util.TreeSet<>();
+      for (JsonNode panel : grafana.get("panels")) {
+        assertThat(panel.get("targets")).as("panel %s", panel.get("title")).isNotEmpty();
+        for (JsonNode t : panel.get("targets")) {
+          java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\bfivepp_[a-z0-9_]+").matcher(t.get("expr").asText());
+          while (m.find()) {
+            queried.add(m.group());
+          }
+        }
+      }
+      assertThat(queried).hasSize(15);
+      assertThat(queried).allSatisfy(name -> assertThat(prom.named(name)).as("%s in /metrics", name).isNotEmpty());
+
       HttpResponse<java.io.InputStream> stream = HttpClient.newHttpClient().send(
           HttpRequest.newBuilder(URI.create(run.url + "api/stream")).build(), HttpResponse.BodyHandlers.ofInputStream());
       assertThat(stream.headers().firstValue("Content-Type").orElse("")).startsWith("text/event-stream");
