@@ -190,6 +190,7 @@ final class MemberDeployer extends AbstractBehavior<MemberDeployer.Command> {
   private Behavior<Command> onLive(GotLive g) {
     Member.LiveCounters c = g.counters();
     fivepp.runtime.LiveStats live = settings.live();
+    live.heard(c.address());
     for (int i = 0; i < c.vertex().length; i++) {
       int v = c.vertex()[i];
       if (c.address().equals(memberOf.get(v))) {
@@ -219,6 +220,9 @@ final class MemberDeployer extends AbstractBehavior<MemberDeployer.Command> {
   private Behavior<Command> onGone(MemberGone g) {
     if (!members.lost(g.address())) {
       return this;
+    }
+    if (settings.live() != null) {
+      settings.live().lost(g.address(), g.why());
     }
     if (assignment.containsKey(g.address())) {
       int epoch = pending != null ? pending.epoch() : deployed;

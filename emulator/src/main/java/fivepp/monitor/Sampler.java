@@ -119,7 +119,8 @@ public final class Sampler {
         latency.getValueAtPercentile(50) / 1e6, latency.getValueAtPercentile(99) / 1e6,
         latency.getMaxValue() / 1e6);
     Snapshot snap = Snapshot.inference(seq++, System.currentTimeMillis(), run, List.copyOf(cores),
-        List.copyOf(routers), List.copyOf(channels), lat, fabric, live.boundImagesPerSecond());
+        List.copyOf(routers), List.copyOf(channels), lat, fabric, live.boundImagesPerSecond(),
+        Members.of(cores, channels, live.health()));
     lastNanos = now;
     lastDone = done;
     lastVertex = vertexNow;

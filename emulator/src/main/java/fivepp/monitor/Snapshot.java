@@ -14,24 +14,28 @@ import java.util.List;
  * @param timeMillis wall clock of the sample (ms since the epoch)
  * @param layers every layer's cores together (empty for a stress run)
  * @param bottleneck what bounds the pipeline (null for a stress run, or before any core)
+ * @param members each cluster member's share and health (empty in one JVM)
  */
 public record Snapshot(long seq, long timeMillis, Run run, List<CoreSample> cores,
     List<CoreSample> routers, List<ChannelSample> channels, Latency latency, FabricView fabric,
-    List<Bottleneck.Layer> layers, Bottleneck bottleneck) {
+    List<Bottleneck.Layer> layers, Bottleneck bottleneck, List<Members.Sample> members) {
 
-  /** A snapshot of {@code cores} and {@code channels}, with their layers and bottleneck. */
+  /**
+   * A snapshot of {@code cores} and {@code channels}, with their layers, bottleneck and
+   * {@code members}.
+   */
   public static Snapshot inference(long seq, long timeMillis, Run run, List<CoreSample> cores,
       List<CoreSample> routers, List<ChannelSample> channels, Latency latency, FabricView fabric,
-      double boundImagesPerSecond) {
+      double boundImagesPerSecond, List<Members.Sample> members) {
     return new Snapshot(seq, timeMillis, run, cores, routers, channels, latency, fabric,
         Bottleneck.layers(cores, channels), Bottleneck.of(cores, boundImagesPerSecond,
-            run.virtualSeconds() > 0 ? run.imagesDone() / run.virtualSeconds() : 0));
+            run.virtualSeconds() > 0 ? run.imagesDone() / run.virtualSeconds() : 0), members);
   }
 
   /** A snapshot with no layers and no bottleneck: a stress run's, or one with nothing yet. */
   public static Snapshot plain(long seq, long timeMillis, Run run, List<CoreSample> cores,
       List<CoreSample> routers, List<ChannelSample> channels, Latency latency, FabricView fabric) {
-    return new Snapshot(seq, timeMillis, run, cores, routers, channels, latency, fabric, List.of(), null);
+    return new Snapshot(seq, timeMillis, run, cores, routers, channels, latency, fabric, List.of(), null, List.of());
   }
 
   /**
@@ -76,14 +80,14 @@ public record Snapshot(long seq, long timeMillis, Run run, List<CoreSample> core
 
   /** This snapshot without the fabric, which does not change during a run. */
   public Snapshot withoutFabric() {
-    return new Snapshot(seq, timeMillis, run, cores, routers, channels, latency, null, layers, bottleneck);
+    return new Snapshot(seq, timeMillis, run, cores, routers, channels, latency, null, layers, bottleneck, members);
   }
 
   /**
    * The snapshot of a whole array run by several members: the cores, routers and channels of
    * all of them, the run and latency of {@code parts.get(0)} (the coordinator, where images
    * complete) and the fabric of the first part that has one; layers and bottleneck of all the
-   * cores, with the coordinator's bound.
+   * cores, with the coordinator's bound, and the coordinator's view of the members.
    */
   public static Snapshot merge(long seq, List<Snapshot> parts) {
     if (parts.isEmpty()) {
@@ -111,6 +115,6 @@ public record Snapshot(long seq, long timeMillis, Run run, List<CoreSample> core
     }
     return inference(seq, time, head.run(), List.copyOf(cores), List.copyOf(routers),
         List.copyOf(channels), head.latency(), fabric,
-        head.bottleneck() == null ? 0 : head.bottleneck().boundImagesPerSecond());
+        head.bottleneck() == null ? 0 : head.bottleneck().boundImagesPerSecond(), head.members());
   }
 }

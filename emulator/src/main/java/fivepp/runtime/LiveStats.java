@@ -187,6 +187,10 @@ public final class LiveStats {
   private final Recorder latency = new Recorder(3);
   private final double tMvmSeconds;
   private volatile double boundImagesPerSecond;
+  /** When each cluster member last answered for its counters (System.nanoTime). */
+  private final java.util.concurrent.ConcurrentHashMap<String, Long> heard = new java.util.concurrent.ConcurrentHashMap<>();
+  /** Why each member lost from the run was lost. */
+  private final java.util.concurrent.ConcurrentHashMap<String, String> lost = new java.util.concurrent.ConcurrentHashMap<>();
 
   /** Counters for an array on a fabric of {@code fabricNodes} vertices. */
   public LiveStats(int fabricNodes, double tMvmSeconds) {
@@ -238,6 +242,43 @@ public final class LiveStats {
   void start(int total, double boundImagesPerSecond) {
     imagesTotal.set(total);
     this.boundImagesPerSecond = boundImagesPerSecond;
+  }
+
+  /** A cluster member answered with its counters now. */
+  public void heard(String member) {
+    heard.put(member, System.nanoTime());
+  }
+
+  /** A cluster member is gone from the run, for {@code why}. */
+  public void lost(String member, String why) {
+    lost.put(member, why);
+  }
+
+  /**
+   * A cluster member as the coordinator sees it: reachable while it answers for its counters
+   * (asked once a second) within {@code HEARD_WITHIN_SECONDS} and is not lost.
+   *
+   * @param lastHeardSecondsAgo since its last answer; -1 if it never answered
+   * @param incident why it was lost, or null
+   */
+  public record Health(String member, boolean reachable, double lastHeardSecondsAgo, String incident) {}
+
+  /** Seconds without an answer after which a member is shown unreachable. */
+  public static final double HEARD_WITHIN_SECONDS = 3;
+
+  /** Every member heard from or lost, by address. */
+  public List<Health> health() {
+    long now = System.nanoTime();
+    java.util.TreeSet<String> members = new java.util.TreeSet<>(heard.keySet());
+    members.addAll(lost.keySet());
+    List<Health> out = new ArrayList<>();
+    for (String m : members) {
+      Long at = heard.get(m);
+      double ago = at == null ? -1 : (now - at) / 1e9;
+      String why = lost.get(m);
+      out.add(new Health(m, why == null && at != null && ago < HEARD_WITHIN_SECONDS, ago, why));
+    }
+    return out;
   }
 
   /** The pipeline's analytic bound, images per virtual second (0 until the run starts). */

@@ -120,6 +120,7 @@ class ClusterRunTest {
     LiveStats live = new LiveStats(fabric.nodes(), RunOptions.DEFAULT.tMvmSeconds());
     long[] midRun = new long[2];
     long[] memberView = new long[1];
+    List<LiveStats.Health> healthMidRun = new java.util.concurrent.CopyOnWriteArrayList<>();
     // equal members (same host): the work cut gives 10, 20 and 30 cores in address order
     long onMember3 = List.of(10L, 20L, 30L).get(ADDRESSES.stream().sorted().toList().indexOf(ADDRESSES.get(2)));
     RunReport r = ClusterRun.run(recipe("resnet32"), graph, weights, fabric, placement,
@@ -132,6 +133,7 @@ class ClusterRunTest {
                 && live.vertices().stream().allMatch(v -> v.member() != null && v.mvms() > 0));
             midRun[0] = live.vertices().stream().filter(v -> v.member() != null && v.mvms() > 0).count();
             midRun[1] = live.vertices().stream().mapToLong(LiveStats.Vertex::mvms).sum();
+            healthMidRun.addAll(live.health());
             // member 3's own monitor shows the cores it hosts, working
             Await.within(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())),
                 () -> (memberView[0] = busyCoresOnMember3()) >= onMember3);
@@ -139,6 +141,9 @@ class ClusterRunTest {
         }, coordinator(), 3, Duration.ofSeconds(120), Map.of(), live, null);
     assertThat(midRun[0]).as("vertices reported live by their members mid-run").isEqualTo(60);
     assertThat(memberView[0]).as("cores with MVMs on member 3's own /api/snapshot").isEqualTo(onMember3);
+    // every member answering for its counters, shown reachable
+    assertThat(healthMidRun).extracting(LiveStats.Health::member).containsExactlyElementsOf(ADDRESSES.stream().sorted().toList());
+    assertThat(healthMidRun).allSatisfy(h -> assertThat(h.reachable()).isTrue());
     assertBitIdentical(r, 200);
     // 60 vertices in three contiguous segments balanced by work, one per member: stage 1's
     // 32x32 cores cost most, so the first member takes 10 of them, and the last, capped by its
@@ -217,16 +222,21 @@ class ClusterRunTest {
   @Order(4)
   void aMemberKilledMidRunIsReplacedAndEveryImageIsReportedOnce() throws Exception {
     Process victim = MEMBERS.get(1);
+    LiveStats live = new LiveStats(fabric.nodes(), RunOptions.DEFAULT.tMvmSeconds());
     RunReport r = ClusterRun.run(recipe("resnet32"), graph, weights, fabric, placement,
         Images.synthetic(net.input(), SEED, IMAGES), RunOptions.DEFAULT, done -> {
           if (done == 60) {
             victim.destroyForcibly(); // SIGKILL
           }
-        }, coordinator(), 3, Duration.ofSeconds(120), Map.of(), null, null);
+        }, coordinator(), 3, Duration.ofSeconds(120), Map.of(), live, null);
     assertThat(victim.waitFor(10, TimeUnit.SECONDS)).isTrue();
     assertBitIdentical(r, IMAGES);
     assertThat(r.incidents()).hasSize(1);
     assertThat(r.incidents().get(0)).startsWith("member " + ADDRESSES.get(1) + " ");
+    // the monitor shows the lost member unreachable, with why
+    LiveStats.Health gone = live.health().stream().filter(h -> h.member().equals(ADDRESSES.get(1))).findFirst().orElseThrow();
+    assertThat(gone.reachable()).isFalse();
+    assertThat(r.incidents().get(0)).contains(gone.incident());
     // the images in flight when the member died were redone: at most a window's worth
     assertThat(r.imagesRedone()).isBetween(1, RunOptions.DEFAULT.window());
     // the array was rebuilt on the two survivors: 30 + 30 vertices

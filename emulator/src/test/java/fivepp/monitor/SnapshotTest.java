@@ -15,7 +15,7 @@ class SnapshotTest {
     }
     return Snapshot.inference(7, 1000 + done, new Snapshot.Run("resnet32", "5pp", "row", 10, done, 1, 1, 1e-3, false, Snapshot.Run.INFERENCE),
         cs, List.of(), List.of(new Snapshot.ChannelSample(name, cores[0], cores[0] + 1, 64, 8, 2)),
-        new Snapshot.Latency(done, 1, 1, 2, 3), null, 500);
+        new Snapshot.Latency(done, 1, 1, 2, 3), null, 500, List.of());
   }
 
   @Test
