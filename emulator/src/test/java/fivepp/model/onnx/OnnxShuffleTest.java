@@ -15,6 +15,7 @@ import fivepp.model.Layer;
 import fivepp.model.Network;
 import fivepp.onnx.ModelProto;
 import fivepp.onnx.NodeProto;
+import fivepp.onnx.OperatorSetIdProto;
 import fivepp.onnx.TensorProto;
 import fivepp.runtime.Tensor;
 import java.util.ArrayList;
@@ -28,7 +29,7 @@ import org.junit.jupiter.api.Test;
  * Concat): folded into the weight rows of the layers that read them, no layer added, and the
  * network equal to ONNX Runtime in the reference and the emulator (5PP, 256x256).
  */
-class OnnxShuffleTest {
+public class OnnxShuffleTest {
   private static final long SEED = 11;
 
   /** Nodes and initialisers of a model under construction; each method returns its output. */
@@ -116,7 +117,7 @@ class OnnxShuffleTest {
    * unit on Split halves, one on Slice halves, a stride-2 unit whose depthwise branch reads the
    * shuffled channels (16 to 32), a 1x1 conv, global pool and a Gemm: four shuffles.
    */
-  static ModelProto miniShuffleNet() {
+  public static ModelProto miniShuffleNet() {
     Graph g = new Graph();
     String x = g.relu(g.bn(g.conv("stem", "x", 3, 8, 3, 1, 1), 8));
     x = g.down("a.", x, 8, 8);
@@ -203,12 +204,31 @@ class OnnxShuffleTest {
   }
 
   @Test
-  void aTransposeOfTheGroupedViewOtherThanTheShuffleIsRefusedInOneLine() {
+  void anOpset18SplitIntoNumOutputsEqualsOnnxRuntime() throws Exception {
+    Graph g = new Graph();
+    String x = g.relu(g.conv("c", "x", 3, 6, 3, 1, 1));
+    g.nodes.add(split(x, "p", "q", null).toBuilder().addAttribute(integer("num_outputs", 2)).build());
+    g.conv("y", "p", 3, 4, 1, 1, 1);
+    ModelProto m = g.model(5).toBuilder().setOpsetImport(0, OperatorSetIdProto.newBuilder().setVersion(18)).build();
+    OnnxImporter.Imported imp = OnnxImporter.read(m, null, "split18", OnnxImportOptions.DEFAULT);
+    assertThat(imp.network().layer("y").inputs()).containsExactly(new Input("c", 0, 3));
+    Tensor image = OrtOracle.image(imp.network(), SEED);
+    OrtOracle.assertAgrees(OrtOracle.onnxRuntime(m.toByteArray(), image), imp.network(), imp.weights(),
+        image, 1e-4);
+  }
+
+  /** A conv, then a shuffle's Reshape and a Transpose of its N,g,C/g,H,W view by [0,1,2,4,3]. */
+  public static ModelProto transposeOtherThanShuffle() {
     Graph g = new Graph();
     String x = g.conv("c", "x", 3, 8, 1, 1, 1);
     g.shuffle("s", x, 8, 4, 2);
-    ModelProto bad = g.model(4).toBuilder().setGraph(g.model(4).getGraph().toBuilder()
+    return g.model(4).toBuilder().setGraph(g.model(4).getGraph().toBuilder()
         .setNode(2, node("Transpose", "s.t", List.of("s.v"), "s.vt", ints("perm", 0, 1, 2, 4, 3)))).build();
+  }
+
+  @Test
+  void aTransposeOfTheGroupedViewOtherThanTheShuffleIsRefusedInOneLine() {
+    ModelProto bad = transposeOtherThanShuffle();
     assertThatThrownBy(() -> OnnxImporter.read(bad, null, "perm", OnnxImportOptions.DEFAULT))
         .isInstanceOf(OnnxImportUnsupportedException.class)
         .hasMessageStartingWith("perm: Transpose of the N,g,C/g,H,W view s.v with perm [0, 1, 2, 4, 3]"
