@@ -75,15 +75,6 @@ final class ChannelOrder {
     return merge(sorted).size() < parts.size() ? from : null;
   }
 
-  /** The inverse of a permutation: where each channel went. */
-  static int[] inverse(int[] from) {
-    int[] to = new int[from.length];
-    for (int i = 0; i < from.length; i++) {
-      to[from[i]] = i;
-    }
-    return to;
-  }
-
   static float[] gather(float[] a, int[] from) {
     if (a == null) {
       return null;
