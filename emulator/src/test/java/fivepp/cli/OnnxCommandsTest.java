@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import fivepp.model.onnx.OnnxShuffleTest;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -39,6 +40,18 @@ class OnnxCommandsTest {
     assertThat(run.status()).isZero();
     JsonNode r = new ObjectMapper().readTree(run.out());
     assertThat(r.get("maxAbsDiffVsReference").asDouble()).isLessThanOrEqualTo(1e-4 * r.get("logitRange").asDouble());
+  }
+
+  @Test
+  void aShuffleNetRunsAndATransposeOtherThanAShuffleIsRefusedInOneLine() throws Exception {
+    Path shuffle = Files.write(dir.resolve("shuffle.onnx"), OnnxShuffleTest.miniShuffleNet().toByteArray());
+    MainTest.Result run = MainTest.run("run", "--onnx", shuffle.toString(), "--images", "2", "--format", "json");
+    assertThat(run.status()).isZero();
+    JsonNode r = new ObjectMapper().readTree(run.out());
+    assertThat(r.get("maxAbsDiffVsReference").asDouble()).isLessThanOrEqualTo(1e-4 * r.get("logitRange").asDouble());
+    Path bad = Files.write(dir.resolve("perm.onnx"), OnnxShuffleTest.transposeOtherThanShuffle().toByteArray());
+    MainTest.assertBadInput(MainTest.run("map", "--onnx", bad.toString(), "--svg", "none"),
+        "Transpose of the N,g,C/g,H,W view s.v with perm [0, 1, 2, 4, 3] (only [0, 2, 1, 3, 4], a channel shuffle)");
   }
 
   @Test

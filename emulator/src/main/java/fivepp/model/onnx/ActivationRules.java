@@ -144,7 +144,7 @@ final class ActivationRules extends OperatorRules {
     Val v = im.data(n, 0);
     Draft d = drafts.attachable(in, v);
     if (d != null && d.act == Activation.NONE && d.postPool == null) {
-      d.act = a;
+      d.act = a.perChannel() ? Activation.prelu(d.toLayerOrder(a.slopes())) : a;
       return drafts.outputOf(d, v.rank());
     }
     if (v.act() == Activation.NONE && v.pool() == null && v.pad() == null && !v.marked()) {

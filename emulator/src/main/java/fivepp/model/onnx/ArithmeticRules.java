@@ -95,8 +95,10 @@ final class ArithmeticRules extends OperatorRules {
     return affine(n.toBuilder().setInput(0, n.getInput(i)).build(), v, s, new float[s.length]);
   }
 
-  /** w' = w * s[co], b' = b * s[co] + t[co]. */
+  /** w' = w * s[co], b' = b * s[co] + t[co], s and t in the order the graph sees d's output. */
   private void scale(Draft d, float[] s, float[] t) {
+    s = d.toLayerOrder(s);
+    t = d.toLayerOrder(t);
     int per = d.w.length / d.out;
     for (int co = 0; co < d.out; co++) {
       for (int j = co * per; j < (co + 1) * per; j++) {
@@ -132,6 +134,7 @@ final class ArithmeticRules extends OperatorRules {
         d = drafts.host(v, n.getName().isEmpty() ? "bias" : n.getName());
         im.notes.add(attrs.node(n) + " (a constant) runs as the bias of host layer " + d.name);
       }
+      c = d.toLayerOrder(c);
       for (int j = 0; j < d.out; j++) {
         d.b[j] += c[j];
       }
@@ -179,7 +182,7 @@ final class ArithmeticRules extends OperatorRules {
   }
 
   private boolean residualFits(Val r, Draft d) {
-    if (r.parts().size() != 1 || !shortcut(r) || !whole(r)) {
+    if (r.parts().size() != 1 || !shortcut(r) || !whole(r) || d.outOrder != null) {
       return false;
     }
     if (!r.parts().get(0).from().equals(Network.INPUT) && r.parts().get(0).from().equals(d.name)) {

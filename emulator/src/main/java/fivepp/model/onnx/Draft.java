@@ -27,10 +27,28 @@ final class Draft {
   float[] w;
   float[] b;
   boolean host;
+  /**
+   * Null, or the order the graph sees this layer's output in: its channel {@code q} is the
+   * layer's channel {@code outOrder[q]} (a grouped convolution that reads a shuffled input in
+   * the canonical order, its groups permuted with it).
+   */
+  int[] outOrder;
 
   Layer layer() {
     return new Layer(name, kind, inputs, input, inputAct, prePool, out, kh, kw, sh, sw, pt, pl,
         pb, pr, dh, dw, groups, bias, residual, act, postPool);
+  }
+
+  /** A per-channel operand in the graph's order of the output, in the layer's order. */
+  float[] toLayerOrder(float[] perChannel) {
+    if (outOrder == null) {
+      return perChannel;
+    }
+    float[] r = new float[perChannel.length];
+    for (int q = 0; q < r.length; q++) {
+      r[outOrder[q]] = perChannel[q];
+    }
+    return r;
   }
 
   /** Nothing after the convolution yet: weights, bias and residual may still change. */

@@ -43,14 +43,14 @@ final class Drafts {
     return byName.isEmpty();
   }
 
+  /** Whether {@code v} is all of {@code d}'s output, in the order the graph sees it. */
   boolean wholeOutputOf(Val v, Draft d) {
-    Input p = v.parts().get(0);
-    return p.from().equals(d.name) && p.firstChannel() == 0 && p.channels() == d.layer().output().channels();
+    return v.parts().equals(outputOf(d, v.rank()).parts());
   }
 
   /** The draft whose current whole output {@code v} is, if only one consumer takes it. */
   Draft attachable(String valueName, Val v) {
-    if (!v.plain() || v.parts().size() != 1 || uses.getOrDefault(valueName, 0) != 1) {
+    if (!v.plain() || uses.getOrDefault(valueName, 0) != 1) {
       return null;
     }
     Draft d = byName.get(v.parts().get(0).from());
@@ -67,9 +67,11 @@ final class Drafts {
     return d;
   }
 
+  /** {@code d}'s output, in the order the graph sees it ({@link Draft#outOrder}). */
   Val outputOf(Draft d, int rank) {
     Shape s = d.layer().output();
-    return Val.of(List.of(new Input(d.name, 0, s.channels())), s, rank);
+    Val whole = Val.of(List.of(new Input(d.name, 0, s.channels())), s, rank);
+    return d.outOrder == null ? whole : ChannelOrder.gather(whole, d.outOrder);
   }
 
   /** A draft consuming {@code v}: its pending activation, pool and pad become the layer's. */

@@ -48,7 +48,11 @@ import java.util.Set;
  * neither can take runs in a HOST layer: a 1x1 identity convolution (weights 1, exact in float)
  * whose digital unit runs it; each host is listed in {@link Imported#notes()}. Slice (spatial
  * subsampling from 0) followed by Pad (zero channels appended, or on both sides) feeding an Add is
- * ResNet's option-A shortcut and becomes {@code Residual(source, stride, firstChannel)}. A final
+ * ResNet's option-A shortcut and becomes {@code Residual(source, stride, firstChannel)}. A channel
+ * shuffle (Reshape, Transpose, Reshape), Split and Slice of channels reorder the parts of a value
+ * ({@link ShuffleRules}); the weight layer reading them takes them in their producers' order, its
+ * weight rows permuted to match (a grouped one permutes its groups, and its output with them:
+ * {@link Draft#outOrder}), so they add no layer and move no data. A final
  * Softmax or LogSoftmax is run by the host on the array's outputs ({@link Imported#output(float[])}).
  *
  * <p>Every failure is one line: {@link IOException} for an unreadable, truncated, corrupt or
@@ -61,7 +65,7 @@ import java.util.Set;
  * and constants. {@link OnnxTensors} and {@link OnnxAttributes} decode tensors and attributes;
  * what each operator becomes is its rule in a subclass of {@link OperatorRules}, one per kind
  * ({@link WeightRules}, {@link ActivationRules}, {@link ArithmeticRules}, {@link PoolRules},
- * {@link ShapeRules}); {@link Drafts} holds the layers under construction.
+ * {@link ShapeRules}, {@link ShuffleRules}); {@link Drafts} holds the layers under construction.
  */
 public final class OnnxImporter {
   /** The operators the importer places, each by its rule in an {@link OperatorRules} subclass. */
@@ -69,7 +73,7 @@ public final class OnnxImporter {
       "Clip", "Concat", "Constant", "Conv", "Dropout", "Elu", "Flatten", "Gemm", "GlobalAveragePool",
       "GlobalMaxPool", "HardSigmoid", "HardSwish", "Identity", "LeakyRelu", "LogSoftmax", "MatMul",
       "MaxPool", "Mul", "PRelu", "Pad", "Relu", "Reshape", "Selu", "Sigmoid", "Slice", "Softmax",
-      "Softplus", "Softsign", "Squeeze", "Tanh", "Transpose");
+      "Softplus", "Softsign", "Split", "Squeeze", "Tanh", "Transpose");
 
   private OnnxImporter() {}
 
@@ -223,6 +227,7 @@ public final class OnnxImporter {
       new PoolRules(this).register(rules);
       new WeightRules(this).register(rules);
       new ShapeRules(this).register(rules);
+      new ShuffleRules(this).register(rules); // after ShapeRules, whose rules it extends
     }
 
     Imported run() throws IOException {
@@ -446,7 +451,7 @@ public final class OnnxImporter {
         constants.put(n.getOutput(0), c);
         return;
       }
-      for (int i = 1; i < n.getOutputCount(); i++) {
+      for (int i = 1; i < n.getOutputCount() && !op.equals("Split"); i++) {
         if (!n.getOutput(i).isEmpty() && uses.containsKey(n.getOutput(i))) {
           throw attrs.unsupported(n, op + " with its optional output " + n.getOutput(i) + " in use");
         }

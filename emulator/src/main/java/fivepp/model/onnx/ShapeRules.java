@@ -174,33 +174,46 @@ final class ShapeRules extends OperatorRules {
     throw attrs.unsupported(n, "Squeeze of " + s + " along " + Arrays.toString(axes) + " (only 1x1 maps to N,features)");
   }
 
-  private Val slice(NodeProto n) throws IOException {
-    Val v = im.data4(n);
-    long[] starts;
-    long[] ends;
-    long[] axes;
-    long[] steps;
-    if (im.opset < 10) {
-      starts = longs(attrs.attrInts(n, "starts", null));
-      ends = longs(attrs.attrInts(n, "ends", null));
-      axes = longs(attrs.attrInts(n, "axes", null));
-      steps = null;
-    } else {
-      starts = im.ints(n, 1);
-      ends = im.ints(n, 2);
-      axes = n.getInputCount() > 3 && !n.getInput(3).isEmpty() ? im.ints(n, 3) : null;
-      steps = n.getInputCount() > 4 && !n.getInput(4).isEmpty() ? im.ints(n, 4) : null;
+  /** A Slice's starts, ends, axes and steps (axes and steps null when not given). */
+  record SliceArgs(long[] starts, long[] ends, long[] axes, long[] steps) {
+    long axis(int i, int rank) {
+      long ax = axes == null ? i : axes[i];
+      return ax < 0 ? ax + rank : ax;
     }
-    if (starts == null || ends == null || starts.length != ends.length) {
+
+    long step(int i) {
+      return steps == null ? 1 : steps[i];
+    }
+  }
+
+  static SliceArgs sliceArgs(OnnxImporter.Build im, NodeProto n) throws IOException {
+    OnnxAttributes attrs = im.attrs;
+    SliceArgs a;
+    if (im.opset < 10) {
+      a = new SliceArgs(longs(attrs.attrInts(n, "starts", null)), longs(attrs.attrInts(n, "ends", null)),
+          longs(attrs.attrInts(n, "axes", null)), null);
+    } else {
+      a = new SliceArgs(im.ints(n, 1), im.ints(n, 2),
+          n.getInputCount() > 3 && !n.getInput(3).isEmpty() ? im.ints(n, 3) : null,
+          n.getInputCount() > 4 && !n.getInput(4).isEmpty() ? im.ints(n, 4) : null);
+    }
+    if (a.starts() == null || a.ends() == null || a.starts().length != a.ends().length) {
       throw new IllegalArgumentException(attrs.where(n) + "Slice without matching starts and ends");
     }
+    return a;
+  }
+
+  private Val slice(NodeProto n) throws IOException {
+    Val v = im.data4(n);
+    SliceArgs a = sliceArgs(im, n);
+    long[] starts = a.starts();
+    long[] ends = a.ends();
     Shape s = v.shape();
     int sh = 1;
     int sw = 1;
     for (int i = 0; i < starts.length; i++) {
-      long ax = axes == null ? i : axes[i];
-      ax = ax < 0 ? ax + 4 : ax;
-      long step = steps == null ? 1 : steps[i];
+      long ax = a.axis(i, 4);
+      long step = a.step(i);
       int dim = ax == 2 ? s.height() : ax == 3 ? s.width() : -1;
       if (dim < 0 || starts[i] != 0 || ends[i] < dim || step < 1) {
         throw attrs.unsupported(n, "Slice other than a spatial subsampling x[:, :, ::s, ::s] (axis " + ax

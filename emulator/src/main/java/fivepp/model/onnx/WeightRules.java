@@ -67,7 +67,26 @@ final class WeightRules extends OperatorRules {
     int[] extra = v.pad() == null ? new int[4] : v.pad();
     int[] p = attrs.pads(n, pooled.height() + extra[0] + extra[2], pooled.width() + extra[1] + extra[3],
         kh, kw, s[0], s[1], dil[0], dil[1]);
+    float[] w = wt.floats().clone();
+    int[] from = ChannelOrder.canonical(v.parts());
+    int[] outOrder = null;
+    if (from != null && g > 1) {
+      outOrder = groupOrder(from, g, cout);
+      if (outOrder == null) {
+        from = null; // groups cut across by the order: the layer reads the channels as they are
+      } else {
+        w = permuteGroups(w, from, outOrder, g, cout, kh * kw);
+      }
+    } else if (from != null) {
+      w = ChannelOrder.gatherBlocks(w, cout, kh * kw, from);
+    }
+    if (from != null) {
+      v = ChannelOrder.gather(v, from);
+      im.notes.add(attrs.node(n) + " reads its input's channels in their producers' order, its weight"
+          + " rows permuted to match" + (isIdentity(outOrder) ? "" : ", its groups with them"));
+    }
     Draft d = drafts.newDraft(n, Layer.Kind.CONV, v);
+    d.outOrder = isIdentity(outOrder) ? null : outOrder;
     d.out = cout;
     d.kh = kh;
     d.kw = kw;
@@ -81,8 +100,8 @@ final class WeightRules extends OperatorRules {
     d.pr = p[3] + extra[3];
     d.groups = g;
     d.bias = hasBias;
-    d.w = wt.floats().clone();
-    d.b = b;
+    d.w = w;
+    d.b = d.toLayerOrder(b);
     try {
       d.layer().convOutput();
     } catch (IllegalArgumentException e) {
@@ -151,20 +170,77 @@ final class WeightRules extends OperatorRules {
       throw new IllegalArgumentException(attrs.where(n) + "weight " + b.name() + " of shape "
           + Arrays.toString(b.dims()) + " does not fit an input of " + pooled.elements() + " features");
     }
+    float[] w = new float[out * k];
+    float[] bf = b.floats();
+    for (int o = 0; o < out; o++) {
+      for (int i = 0; i < k; i++) {
+        w[o * k + i] = alpha * (transB ? bf[o * k + i] : bf[i * out + o]);
+      }
+    }
+    int[] from = ChannelOrder.canonical(v.parts());
+    if (from != null) {
+      w = ChannelOrder.gatherBlocks(w, out, toInt(pooled.pixels()), from);
+      v = ChannelOrder.gather(v, from);
+      im.notes.add(attrs.node(n) + " reads its input's channels in their producers' order, its weight"
+          + " rows permuted to match");
+    }
     Draft d = drafts.newDraft(n, Layer.Kind.FC, v);
     d.out = out;
     d.kh = pooled.height();
     d.kw = pooled.width();
-    d.w = new float[out * k];
-    float[] bf = b.floats();
-    for (int o = 0; o < out; o++) {
-      for (int i = 0; i < k; i++) {
-        d.w[o * k + i] = alpha * (transB ? bf[o * k + i] : bf[i * out + o]);
-      }
-    }
+    d.w = w;
     d.b = new float[out];
     drafts.add(d);
     return drafts.outputOf(d, 2);
+  }
+
+  /**
+   * For a convolution of {@code g} groups reading its input in the order {@code from}: where each
+   * output channel goes when each canonical group {@code H} is computed from the one input group
+   * {@code G} its channels all come from (output channel {@code G*m+j} becomes {@code H*m+j});
+   * null when a group's channels come from several.
+   */
+  private static int[] groupOrder(int[] from, int g, int cout) {
+    int a = from.length / g;
+    int m = cout / g;
+    int[] outOrder = new int[cout];
+    for (int h = 0; h < g; h++) {
+      int src = from[h * a] / a;
+      for (int k = 0; k < a; k++) {
+        if (from[h * a + k] / a != src) {
+          return null;
+        }
+      }
+      for (int j = 0; j < m; j++) {
+        outOrder[src * m + j] = h * m + j;
+      }
+    }
+    return outOrder;
+  }
+
+  /** Grouped weights [cout][a][per] regrouped: row H*m+j is row G*m+j, its blocks gathered. */
+  private static float[] permuteGroups(float[] w, int[] from, int[] outOrder, int g, int cout, int per) {
+    int a = from.length / g;
+    int m = cout / g;
+    float[] r = new float[w.length];
+    for (int q = 0; q < cout; q++) {
+      int o = outOrder[q];
+      int h = o / m;
+      int src = q / m;
+      for (int k = 0; k < a; k++) {
+        System.arraycopy(w, (q * a + from[h * a + k] - src * a) * per, r, (o * a + k) * per, per);
+      }
+    }
+    return r;
+  }
+
+  private static boolean isIdentity(int[] order) {
+    for (int i = 0; order != null && i < order.length; i++) {
+      if (order[i] != i) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** Gemm's C for {@code out} outputs: scalar, [N], [1,N], or [M,N] with equal rows. */
