@@ -88,9 +88,20 @@ public final class MonitorServer implements AutoCloseable {
     }
   }
 
+  /**
+   * Apache ECharts, which draws the fabric, from its WebJar in the jar: the page needs no
+   * internet. The version is the pom's {@code echarts.version}; MonitorEndpointsTest checks the
+   * file is served.
+   */
+  static final String ECHARTS = "META-INF/resources/webjars/echarts/5.3.1/dist/echarts.min.js";
+
   static Route routes(Supplier<Snapshot> snapshots, Metrics metrics) {
     return get(() -> concat(
         pathEndOrSingleSlash(() -> getFromResource("fivepp/monitor/dashboard.html", ContentTypes.TEXT_HTML_UTF8)),
+        path("echarts.min.js", () -> getFromResource(ECHARTS,
+            org.apache.pekko.http.javadsl.model.ContentTypes.create(
+                org.apache.pekko.http.javadsl.model.MediaTypes.APPLICATION_JAVASCRIPT,
+                org.apache.pekko.http.javadsl.model.HttpCharsets.UTF_8))),
         path("metrics", () -> {
           metrics.update(snapshots.get());
           return complete(HttpEntities.create(PROMETHEUS, org.apache.pekko.util.ByteString.fromString(metrics.scrape())));

@@ -14,16 +14,17 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The dashboard in a real browser (Debian's headless Chromium over the DevTools protocol) during
- * a ResNet-32 run on 5PP: one element per core, the numbers it shows for the cores change
- * between two moments and equal {@code /api/snapshot} of the snapshot it rendered, and a
- * screenshot lands in target/.
+ * a ResNet-32 run on 5PP: one point per core on the fabric's canvas, the numbers it holds for
+ * the cores change between two moments and equal {@code /api/snapshot} of the snapshot it
+ * rendered, a core's figures on hover, the layers and the bottleneck, and a screenshot in
+ * target/.
  */
 class DashboardBrowserTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   /** What the page shows: the snapshot it rendered and, per core element, its numbers. */
   private static final String PAGE_STATE = "JSON.stringify({seq: +document.body.dataset.seq,"
-      + " cores: [...document.querySelectorAll('#fabric g.core')].map(g => ({core: +g.dataset.core,"
-      + " mvms: +g.dataset.mvms, rate: +g.dataset.rate, text: g.querySelector('.rate').textContent})),"
+      + " cores: (chart ? chart.getOption().series.find(x => x.name === 'cores').data : [])"
+      + "   .map(d => ({core: d[3], mvms: d[5], rate: d[6], text: tip(d[3])})),"
       + " topCores: document.querySelectorAll('#top-cores tbody tr').length,"
       + " topChannels: document.querySelectorAll('#top-channels tbody tr').length,"
       + " layers: [...document.querySelectorAll('#layers tbody tr')].map(r => r.dataset.layer),"
@@ -62,6 +63,10 @@ class DashboardBrowserTest {
           .contains("virtual busy").contains("against the bound of 9.8k");
       // images/s as a moving average of the samples the page has seen: images are completing
       assertThat(b.page().get("average").asDouble()).isPositive();
+      // hovering a core (the canvas has no element per core: the chart's own hover) shows its figures
+      String shown = browser.eval("chart.dispatchAction({type: 'showTip', seriesIndex: 1, dataIndex: 5});"
+          + " document.querySelector('#fabric .fabric-tip').textContent").asText();
+      assertThat(shown).startsWith("core 5 (s1b3a) on vertex 5").contains("MVMs/s").contains("virtual busy");
       Path shot = Path.of("target", "dashboard.png");
       Files.createDirectories(shot.getParent());
       byte[] png = browser.screenshot();

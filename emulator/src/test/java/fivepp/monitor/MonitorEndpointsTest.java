@@ -144,6 +144,11 @@ class MonitorEndpointsTest {
 
       HttpResponse<String> page = run.get("");
       assertThat(page.statusCode()).isEqualTo(200);
+      // the charting library, from the jar
+      HttpResponse<String> echarts = run.get("echarts.min.js");
+      assertThat(echarts.statusCode()).isEqualTo(200);
+      assertThat(echarts.headers().firstValue("Content-Type").orElse("")).startsWith("application/javascript");
+      assertThat(echarts.body()).hasSizeGreaterThan(900_000).contains("echarts");
       assertThat(page.body()).contains("<title>fivepp live monitor</title>");
       for (String path : new String[] {"nope", "api", "api/nope", "metrics/x", "dashboard.html", "../pom.xml"}) {
         assertThat(run.get(path).statusCode()).as("GET /%s", path).isEqualTo(404);
