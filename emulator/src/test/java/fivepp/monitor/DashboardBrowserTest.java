@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The dashboard in a real browser (Debian's headless Chromium over the DevTools protocol) during
- * a ResNet-32 run on 5PP: one point per core on the fabric's canvas, the numbers it holds for
+ * a ResNet-50 run at 112x112 on 5PP (422 cores): one point per core on the fabric's canvas, the numbers it holds for
  * the cores change between two moments and equal {@code /api/snapshot} of the snapshot it
  * rendered, a core's figures on hover, the layers and the bottleneck, and a screenshot in
  * target/.
@@ -29,7 +29,12 @@ class DashboardBrowserTest {
       + " topChannels: document.querySelectorAll('#top-channels tbody tr').length,"
       + " layers: [...document.querySelectorAll('#layers tbody tr')].map(r => r.dataset.layer),"
       + " bottleneck: document.getElementById('bottleneck-virtual').textContent,"
-      + " average: +document.body.dataset.average})";
+      + " average: +document.body.dataset.average, firstRenderMs: +document.body.dataset.firstRenderMs})";
+
+  /** ResNet-50 at 112x112: 422 cores. */
+  private static final fivepp.mapping.CoreGraph GRAPH =
+      fivepp.mapping.CoreGraph.of(fivepp.model.Zoo.get("resnet50", 112, 112), fivepp.mapping.Tiling.DEFAULT);
+  private static final int CORES = 422;
 
   /** A moment at which the page shows exactly snapshot {@code seq}: per core, MVMs. */
   private record Moment(long seq, Map<Integer, Long> mvms, JsonNode page) {}
@@ -38,11 +43,13 @@ class DashboardBrowserTest {
   void dashboardShowsEveryCoreLiveAndMatchesTheSnapshot() throws Exception {
     assertThat(Cdp.CHROMIUM).as("Debian's chromium (deploy/test installs it)").isExecutable();
     // long enough to watch: the run is ended once the page has been checked
-    try (MonitoredRun run = new MonitoredRun("--model", "resnet32", "--fabric", "5pp",
+    try (MonitoredRun run = new MonitoredRun("--model", "resnet50", "--input", "112x112", "--fabric", "5pp",
         "--images", "100000", "--check", "0");
         Cdp browser = Cdp.open(runUrl(run), 1400, 1100)) {
       Moment a = moment(run, browser, -1);
-      assertThat(a.page().get("cores")).hasSize(60);
+      assertThat(a.page().get("cores")).hasSize(CORES);
+      // the first snapshot (422 cores, 2,116 links) drawn within 2 s of its arrival
+      assertThat(a.page().get("firstRenderMs").asDouble()).isPositive().isLessThan(2000);
       Moment b = moment(run, browser, a.seq());
       int changed = 0;
       for (Map.Entry<Integer, Long> e : b.mvms().entrySet()) {
@@ -54,19 +61,24 @@ class DashboardBrowserTest {
           .isGreaterThanOrEqualTo(3);
       assertThat(b.page().get("topCores").asInt()).isEqualTo(10);
       assertThat(b.page().get("topChannels").asInt()).isEqualTo(10);
-      // every layer listed, in order, and the bottleneck named as the snapshot names it
+      // every layer listed, in order, and the bottleneck named: conv1, the core of the most MVMs
+      // per image (3,136 of 147x64), alone, beside the bound it sets
       java.util.List<String> layers = new java.util.ArrayList<>();
       b.page().get("layers").forEach(l -> layers.add(l.asText()));
-      assertThat(layers).containsExactlyElementsOf(fivepp.mapping.CoreGraph.of(fivepp.model.Zoo.get("resnet32"),
-          fivepp.mapping.Tiling.DEFAULT).cores().stream().map(fivepp.mapping.Core::layer).distinct().toList());
-      assertThat(b.page().get("bottleneck").asText()).startsWith("modelled hardware: ").contains("conv1")
-          .contains("virtual busy").contains("against the bound of 9.8k");
+      assertThat(layers).containsExactlyElementsOf(GRAPH.cores().stream().map(fivepp.mapping.Core::layer).distinct().toList());
+      assertThat(b.page().get("bottleneck").asText()).startsWith("modelled hardware: conv1 (core 0): ")
+          .contains("virtual busy").contains("against the bound of 3.2k");
       // images/s as a moving average of the samples the page has seen: images are completing
       assertThat(b.page().get("average").asDouble()).isPositive();
       // hovering a core (the canvas has no element per core: the chart's own hover) shows its figures
       String shown = browser.eval("chart.dispatchAction({type: 'showTip', seriesIndex: 1, dataIndex: 5});"
-          + " document.querySelector('#fabric .fabric-tip').textContent").asText();
-      assertThat(shown).startsWith("core 5 (s1b3a) on vertex 5").contains("MVMs/s").contains("virtual busy");
+          + " const d = chart.getOption().series[1].data[5]; 'core ' + d[3] + ' @' + d[4] + ' | '"
+          + " + document.querySelector('#fabric .fabric-tip').textContent").asText();
+      String core = shown.substring(5, shown.indexOf(' ', 5));
+      String vertex = shown.substring(shown.indexOf('@') + 1, shown.indexOf(" | "));
+      assertThat(shown.substring(shown.indexOf(" | ") + 3))
+          .startsWith("core " + core + " (" + GRAPH.cores().get(Integer.parseInt(core)).layer() + ") on vertex " + vertex)
+          .contains("MVMs/s").contains("virtual busy");
       Path shot = Path.of("target", "dashboard.png");
       Files.createDirectories(shot.getParent());
       byte[] png = browser.screenshot();
@@ -92,7 +104,7 @@ class DashboardBrowserTest {
         return null;
       }
       JsonNode snap = JSON.readTree(run.get("api/snapshot").body());
-      if (snap.get("seq").asLong() != seq || snap.get("cores").size() < 60
+      if (snap.get("seq").asLong() != seq || snap.get("cores").size() < CORES
           || snap.get("run").get("imagesDone").asLong() == 0) {
         return null;
       }
