@@ -66,6 +66,7 @@ public final class NetworkBuilder {
     private final Layer.Kind kind;
     private final int outChannels;
     private List<String> from = List.of(last);
+    private List<Input> parts;
     private Activation inputActivation = Activation.NONE;
     private Pool prePool;
     private int kh = 1, kw = 1, sh = 1, sw = 1, pt, pl, pb, pr, dh = 1, dw = 1, groups = 1;
@@ -88,6 +89,15 @@ public final class NetworkBuilder {
 
     public LayerBuilder from(List<String> producers) {
       this.from = List.copyOf(producers);
+      return this;
+    }
+
+    /**
+     * Consume the concatenation of these channel ranges of producers, in order (a channel
+     * split, or the halves of a shuffled concatenation, as ShuffleNetV2 reads them).
+     */
+    public LayerBuilder fromParts(List<Input> inputs) {
+      this.parts = List.copyOf(inputs);
       return this;
     }
 
@@ -181,15 +191,28 @@ public final class NetworkBuilder {
       List<Input> inputs = new ArrayList<>();
       Shape first = null;
       int channels = 0;
-      for (String p : from) {
-        Shape s = shapeOf(p);
+      List<Input> wanted = parts;
+      if (wanted == null) {
+        wanted = new ArrayList<>();
+        for (String p : from) {
+          wanted.add(new Input(p, 0, shapeOf(p).channels()));
+        }
+      }
+      for (Input part : wanted) {
+        Shape s = shapeOf(part.from());
         if (first != null && (s.height() != first.height() || s.width() != first.width())) {
           throw new IllegalArgumentException(name + "/" + layer + ": cannot concatenate " + first
               + " and " + s);
         }
+        if (part.firstChannel() < 0 || part.channels() <= 0
+            || part.firstChannel() + part.channels() > s.channels()) {
+          throw new IllegalArgumentException(name + "/" + layer + ": channels "
+              + part.firstChannel() + " to " + (part.firstChannel() + part.channels())
+              + " of " + part.from() + ", whose output is " + s);
+        }
         first = first == null ? s : first;
-        inputs.add(new Input(p, 0, s.channels()));
-        channels += s.channels();
+        inputs.add(part);
+        channels += part.channels();
       }
       Shape in = first.withChannels(channels);
       int g = groups == -1 ? channels : groups;

@@ -1,6 +1,7 @@
 package fivepp.model;
 
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -38,6 +39,7 @@ public final class Zoo {
     MODELS.put("densenet121", new Model(imageNet, Zoo::densenet121));
     MODELS.put("mobilenetv2", new Model(imageNet, Zoo::mobilenetv2));
     MODELS.put("squeezenet1_1", new Model(imageNet, Zoo::squeezenet11));
+    MODELS.put("shufflenet_v2_x1_0", new Model(imageNet, Zoo::shufflenetV2));
   }
 
   private Zoo() {}
@@ -317,5 +319,89 @@ public final class Zoo {
     }
     b.conv("conv10", 1000, 1, 1, 0).from(x).bias(true).relu().postPool(Pool.globalAvg()).add();
     return b.build();
+  }
+
+  /**
+   * torchvision's ShuffleNetV2 x1.0: stages of 4, 8 and 4 units, channels 24, 116, 232, 464, 1024.
+   * A shuffle, a split and a concatenation add no layer: a value is a list of one-channel parts of
+   * its producers (channel {@code i} of the value is part {@code i}), and the layer that reads it
+   * takes each producer's channels together, ascending ({@link #read}); that is torchvision's
+   * network with the reading layer's weight rows permuted, as the ONNX importer folds a shuffle.
+   */
+  private static Network shufflenetV2(Shape in) {
+    NetworkBuilder b = new NetworkBuilder("shufflenet_v2_x1_0", "ShuffleNetV2 x1.0 (torchvision):"
+        + " convs without bias, BN folded; conv1 3x3/2 ->24 with ReLU and a 3x3/2 max post-pool;"
+        + " stages of 4, 8, 4 units (116, 232, 464 channels); a stride-2 unit has two branches,"
+        + " sNu1b1d (3x3/2 depthwise) then sNu1b1p (1x1, ReLU), and sNu1b2a (1x1, ReLU), sNu1b2d"
+        + " (3x3/2 depthwise), sNu1b2p (1x1, ReLU); a stride-1 unit splits its input in halves,"
+        + " the first passes unchanged, the second goes through sNuMa, sNuMd, sNuMp; each unit's"
+        + " concatenation is shuffled in 2 groups, which adds no layer: the layers reading it take"
+        + " each producer's channels together, their weight rows permuted to match; conv5 1x1"
+        + " ->1024 with ReLU and a global avgpool post-pool; fc 1024->1000", in);
+    b.conv("conv1", 24, 3, 2, 1).relu().postPool(Pool.max(3, 2, 1)).add();
+    List<Input> x = channels("conv1", 24);
+    int[] repeats = {4, 8, 4};
+    int[] widths = {116, 232, 464};
+    for (int stage = 0; stage < repeats.length; stage++) {
+      int half = widths[stage] / 2;
+      for (int unit = 0; unit < repeats[stage]; unit++) {
+        String p = "s" + (stage + 2) + "u" + (unit + 1);
+        List<Input> kept;
+        List<Input> branch;
+        int stride;
+        if (unit == 0) {
+          stride = 2;
+          b.conv(p + "b1d", x.size(), 3, 2, 1).fromParts(read(x)).depthwise().add();
+          kept = channels(b.conv(p + "b1p", half, 1, 1, 0).relu().add(), half);
+          branch = x;
+          p += "b2";
+        } else {
+          stride = 1;
+          kept = x.subList(0, x.size() / 2);
+          branch = x.subList(x.size() / 2, x.size());
+        }
+        b.conv(p + "a", half, 1, 1, 0).fromParts(read(branch)).relu().add();
+        b.conv(p + "d", half, 3, stride, 1).depthwise().add();
+        List<Input> concat = new ArrayList<>(kept);
+        concat.addAll(channels(b.conv(p + "p", half, 1, 1, 0).relu().add(), half));
+        x = shuffle(concat, 2);
+      }
+    }
+    b.conv("conv5", 1024, 1, 1, 0).fromParts(read(x)).relu().postPool(Pool.globalAvg()).add();
+    b.fc("fc", 1000).add();
+    return b.build();
+  }
+
+  /** The channels of a producer, one part each. */
+  private static List<Input> channels(String producer, int count) {
+    List<Input> r = new ArrayList<>();
+    for (int c = 0; c < count; c++) {
+      r.add(new Input(producer, c, 1));
+    }
+    return r;
+  }
+
+  /** A channel shuffle of {@code groups}: [g, C/g] transposed to [C/g, g], flattened. */
+  private static List<Input> shuffle(List<Input> value, int groups) {
+    int per = value.size() / groups;
+    List<Input> r = new ArrayList<>();
+    for (int i = 0; i < per; i++) {
+      for (int g = 0; g < groups; g++) {
+        r.add(value.get(g * per + i));
+      }
+    }
+    return r;
+  }
+
+  /**
+   * The parts a layer reads a value in: each producer's channels together, producers in the order
+   * they first appear, channels ascending, consecutive channels merged into one part.
+   */
+  private static List<Input> read(List<Input> value) {
+    List<String> producers = value.stream().map(Input::from).distinct().toList();
+    List<Input> sorted = new ArrayList<>(value);
+    sorted.sort(Comparator.<Input>comparingInt(i -> producers.indexOf(i.from()))
+        .thenComparingInt(Input::firstChannel));
+    return Input.merged(sorted);
   }
 }

@@ -109,7 +109,11 @@ class MainTest {
     Result r = run("models", "--format", "json");
     assertThat(r.status()).isZero();
     JsonNode all = new ObjectMapper().readTree(r.out());
-    assertThat(all).hasSize(15);
+    assertThat(all).hasSize(16);
+    JsonNode shuffle = all.get(15);
+    assertThat(shuffle.get("name").asText()).isEqualTo("shufflenet_v2_x1_0");
+    assertThat(shuffle.get("weights").asLong()).isEqualTo(2_261_424);
+    assertThat(shuffle.get("macs").asLong()).isEqualTo(144_907_992);
     JsonNode squeeze = all.get(14);
     assertThat(squeeze.get("name").asText()).isEqualTo("squeezenet1_1");
     assertThat(squeeze.get("weights").asLong()).isEqualTo(1_231_552);

@@ -7,11 +7,14 @@ import fivepp.model.Zoo;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
-/** paper.md A4/B5: at layer granularity every zoo network embeds in 5PP, every flow on one link. */
+/**
+ * paper.md A4/B5: at layer granularity every zoo network but ShuffleNetV2 embeds in 5PP, every flow
+ * on one link; ShuffleNetV2 does not, as found (below).
+ */
 class EmbeddingTest {
 
   static java.util.List<String> zoo() {
-    return Zoo.names();
+    return Zoo.names().stream().filter(n -> !n.equals("shufflenet_v2_x1_0")).toList();
   }
 
   @ParameterizedTest
@@ -25,6 +28,26 @@ class EmbeddingTest {
     Mapping.MinK k = Mapping.minK(g, order);
     assertThat(k.confirmed()).isTrue();
     assertThat(k.k()).isBetween(k.lowerBound(), 5);
+  }
+
+  /**
+   * ShuffleNetV2 as found: the half a stride-1 unit passes unchanged is a channel range of earlier
+   * layers, and concat forwarding chains whole outputs only, so each layer receives its ranges
+   * directly from their producers, up to 7 units back (stage 3's last unit reads 8 producers):
+   * the smallest k found is 11, and no order can do better than 5.
+   */
+  @org.junit.jupiter.api.Test
+  void shufflenetV2DoesNotEmbedIn5ppAtLayerGranularity() {
+    CoreGraph g = CoreGraph.of(Zoo.get("shufflenet_v2_x1_0"), Tiling.DEFAULT.withCrossbar(Crossbar.LAYER));
+    int[] order = LinearOrder.search(g);
+    Mapping m = Mapping.onto(g, order, Fabrics.parse("5pp", g.cores().size()), 100e-9);
+    assertThat(g.cores()).hasSize(57);
+    assertThat(m.verdict().homomorphism()).isFalse();
+    assertThat(g.network().layer("s3u8a").producers()).hasSize(8);
+    Mapping.MinK k = Mapping.minK(g, order);
+    assertThat(k.confirmed()).isTrue();
+    assertThat(k.lowerBound()).isEqualTo(5);
+    assertThat(k.k()).isEqualTo(11);
   }
 
   @org.junit.jupiter.api.Test

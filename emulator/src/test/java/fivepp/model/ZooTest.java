@@ -26,7 +26,7 @@ class ZooTest {
   void namesInOrder() {
     assertThat(Zoo.names()).containsExactly("resnet20", "resnet32", "resnet44", "resnet56",
         "resnet110", "resnet18", "resnet34", "resnet50", "resnet101", "resnet152", "vgg16",
-        "googlenet", "densenet121", "mobilenetv2", "squeezenet1_1");
+        "googlenet", "densenet121", "mobilenetv2", "squeezenet1_1", "shufflenet_v2_x1_0");
   }
 
   @ParameterizedTest
@@ -133,7 +133,9 @@ class ZooTest {
         Arguments.of("densenet121", 7_978_856L - 2 * 41_824 - 1000, 2.834, 121),
         Arguments.of("mobilenetv2", 3_504_872L - 2 * 17_056 - 1000, 0.301, 53),
         // no BN: torchvision num_params - the biases of its 26 convs
-        Arguments.of("squeezenet1_1", 1_235_496L - 3_944, 0.349, 26));
+        Arguments.of("squeezenet1_1", 1_235_496L - 3_944, 0.349, 26),
+        // 8,090 BN channels; 0.146 G is the ShuffleNetV2 paper's 146 MFLOPs (multiply-adds)
+        Arguments.of("shufflenet_v2_x1_0", 2_278_604L - 2 * 8_090 - 1000, 0.146, 57));
   }
 
   @Test
@@ -145,6 +147,7 @@ class ZooTest {
     assertThat(Zoo.get("densenet121").macs()).isEqualTo(2_834_161_664L);
     assertThat(Zoo.get("mobilenetv2").macs()).isEqualTo(300_774_272L);
     assertThat(Zoo.get("squeezenet1_1").macs()).isEqualTo(349_151_936L);
+    assertThat(Zoo.get("shufflenet_v2_x1_0").macs()).isEqualTo(144_907_992L);
   }
 
   @Test
@@ -247,11 +250,92 @@ class ZooTest {
     assertThat(small.layer("f5e3").output()).isEqualTo(new Shape(128, 4, 4));
   }
 
+  /**
+   * ShuffleNetV2 x1.0 against torchvision's 2,278,604 parameters: 2,261,424 conv and fc weights,
+   * gamma and beta of 8,090 BN channels (16,180) and the fc's 1,000 biases. Folding the BN leaves
+   * the weights' count as it is and turns each BN channel's 2 parameters into 1 bias of its conv:
+   * 2,270,514 parameters folded. MACs: 144,907,992, within 2% (0.75% under) of the 146 M of the
+   * ShuffleNetV2 paper (Ma et al. 2018, Table 5, 1x: 146 MFLOPs counted as multiply-adds), which
+   * the issue's 0.15 G rounds; torchvision states 0.14 GFLOPS.
+   */
+  @Test
+  void shufflenetV2Figures() {
+    Network n = Zoo.get("shufflenet_v2_x1_0");
+    long bnChannels = n.layers().stream().filter(l -> l.kind() == Layer.Kind.CONV)
+        .mapToLong(Layer::outChannels).sum();
+    assertThat(bnChannels).isEqualTo(8_090);
+    assertThat(n.weights()).isEqualTo(2_261_424);
+    assertThat(n.weights() + 2 * bnChannels + 1000).isEqualTo(2_278_604); // torchvision, exactly
+    assertThat(n.weights() + bnChannels + 1000).isEqualTo(2_270_514); // folded: one bias per BN channel
+    assertThat(n.macs()).isEqualTo(144_907_992L);
+    assertThat((double) n.macs()).isCloseTo(146e6, withinPercentage(2));
+    assertThat(n.layers()).allSatisfy(l -> assertThat(l.bias()).as(l.name()).isEqualTo(l.name().equals("fc")));
+  }
+
+  /**
+   * A split, a shuffle and a concatenation add no layer: 1 + 3 x 5 (stride-2 units) + 13 x 3
+   * (stride-1 units) + conv5 + fc = 57 layers, and a layer reads the parts of its producers.
+   */
+  @Test
+  void shufflenetV2Layout() {
+    Network n = Zoo.get("shufflenet_v2_x1_0");
+    assertThat(n.layers()).hasSize(57);
+    assertThat(n.layer("conv1").output()).isEqualTo(new Shape(24, 56, 56));
+    Layer dw = n.layer("s2u1b1d");
+    assertThat(dw.groups()).isEqualTo(24);
+    assertThat(dw.convOutput()).isEqualTo(new Shape(24, 28, 28));
+    assertThat(dw.activation()).isEqualTo(Activation.NONE);
+    assertThat(n.layer("s2u1b2a").producers()).containsExactly("conv1");
+    assertThat(n.layer("s2u1b2d").activation()).isEqualTo(Activation.NONE);
+    assertThat(n.layer("s2u1b2p").activation()).isEqualTo(Activation.RELU);
+    // unit 1 ends in cat(b1p, b2p) shuffled: b1p0, b2p0, b1p1, b2p1, ...; unit 2's split takes
+    // the second half, channels 58..115 of each, read producer by producer
+    assertThat(n.layer("s3u2a").inputs()).containsExactly(new Input("s3u1b1p", 58, 58),
+        new Input("s3u1b2p", 58, 58));
+    assertThat(n.layer("s3u2a").input()).isEqualTo(new Shape(116, 14, 14));
+    // unit 3's second half: a quarter of each of unit 1's branches, half of unit 2's output
+    assertThat(n.layer("s3u3a").inputs()).containsExactly(new Input("s3u1b1p", 29, 29),
+        new Input("s3u2p", 58, 58), new Input("s3u1b2p", 29, 29));
+    Layer conv5 = n.layer("conv5");
+    assertThat(conv5.input()).isEqualTo(new Shape(464, 7, 7));
+    assertThat(conv5.producers()).containsExactlyInAnyOrder("s4u1b1p", "s4u1b2p", "s4u2p", "s4u3p", "s4u4p");
+    assertThat(conv5.output()).isEqualTo(new Shape(1024, 1, 1));
+    assertThat(n.layer("fc").rows()).isEqualTo(1024);
+    // every channel of every layer is read: the halves passed unchanged reach conv5
+    for (Layer l : n.layers().subList(0, n.layers().size() - 1)) {
+      boolean[] read = new boolean[l.outChannels()];
+      for (Layer c : n.layers()) {
+        for (Input in : c.inputs()) {
+          if (in.from().equals(l.name())) {
+            java.util.Arrays.fill(read, in.firstChannel(), in.firstChannel() + in.channels(), true);
+          }
+        }
+      }
+      for (int ch = 0; ch < read.length; ch++) {
+        assertThat(read[ch]).as(l.name() + " channel " + ch).isTrue();
+      }
+    }
+  }
+
+  @Test
+  void aLayerReadsChannelRangesAndARangeBeyondItsProducerIsRefused() {
+    NetworkBuilder b = new NetworkBuilder("parts", "test", new Shape(3, 8, 8));
+    b.conv("a", 4, 1, 1, 0).add();
+    b.conv("b", 6, 1, 1, 0).add();
+    b.conv("c", 2, 1, 1, 0).fromParts(List.of(new Input("b", 2, 3), new Input("a", 0, 1))).add();
+    Layer c = b.build().layer("c");
+    assertThat(c.input()).isEqualTo(new Shape(4, 8, 8));
+    assertThat(c.producers()).containsExactly("b", "a");
+    assertThatThrownBy(() -> b.conv("d", 2, 1, 1, 0).fromParts(List.of(new Input("a", 3, 2))).add())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("parts/d: channels 3 to 5 of a, whose output is 4x8x8");
+  }
+
   // ---- other input sizes and mistakes ----
 
   @ParameterizedTest
   @ValueSource(strings = {"resnet18", "resnet34", "resnet50", "resnet101", "resnet152", "vgg16",
-      "googlenet", "densenet121", "mobilenetv2", "squeezenet1_1"})
+      "googlenet", "densenet121", "mobilenetv2", "squeezenet1_1", "shufflenet_v2_x1_0"})
   void reducedInputKeepsThousandClasses(String name) {
     Network small = Zoo.get(name, 64, 64);
     assertThat(small.input()).isEqualTo(new Shape(3, 64, 64));
@@ -270,7 +354,7 @@ class ZooTest {
     assertThatThrownBy(() -> Zoo.get("alexnet"))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageStartingWith("unknown model 'alexnet'; use one of resnet20, resnet32,")
-        .hasMessageEndingWith("densenet121, mobilenetv2, squeezenet1_1")
+        .hasMessageEndingWith("mobilenetv2, squeezenet1_1, shufflenet_v2_x1_0")
         .hasMessageNotContaining("\n");
   }
 

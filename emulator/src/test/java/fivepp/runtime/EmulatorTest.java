@@ -57,7 +57,7 @@ class EmulatorTest {
   }
 
   @ParameterizedTest(name = "{0} at 64x64")
-  @CsvSource({"resnet18", "mobilenetv2", "googlenet", "densenet121", "squeezenet1_1"})
+  @CsvSource({"resnet18", "mobilenetv2", "googlenet", "densenet121", "squeezenet1_1", "shufflenet_v2_x1_0"})
   void imageNetNetworksAtReducedInputEqualTheReferenceOn5pp(String model) throws IOException {
     assertMatchesReference(run(Zoo.get(model, 64, 64), Crossbar.DEFAULT, "5pp", RunOptions.DEFAULT, 2).report());
   }

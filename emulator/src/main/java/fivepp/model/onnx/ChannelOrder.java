@@ -26,7 +26,7 @@ final class ChannelOrder {
       parts.add(single.get(f));
     }
     Activation act = v.act().perChannel() ? Activation.prelu(gather(v.act().slopes(), from)) : v.act();
-    return new Val(merge(parts), v.base().withChannels(from.length), v.rank(), act, v.pool(), v.pad(),
+    return new Val(Input.merged(parts), v.base().withChannels(from.length), v.rank(), act, v.pool(), v.pad(),
         1, 1, from.length, v.softmax(), gather(v.scale(), from), gather(v.shift(), from));
   }
 
@@ -72,7 +72,7 @@ final class ChannelOrder {
     for (int f : from) {
       sorted.add(single.get(f));
     }
-    return merge(sorted).size() < parts.size() ? from : null;
+    return Input.merged(sorted).size() < parts.size() ? from : null;
   }
 
   static float[] gather(float[] a, int[] from) {
@@ -107,21 +107,6 @@ final class ChannelOrder {
     for (Input in : parts) {
       for (int c = 0; c < in.channels(); c++) {
         r.add(new Input(in.from(), in.firstChannel() + c, 1));
-      }
-    }
-    return r;
-  }
-
-  /** Consecutive channels of one producer as one part. */
-  static List<Input> merge(List<Input> parts) {
-    List<Input> r = new ArrayList<>();
-    for (Input in : parts) {
-      Input last = r.isEmpty() ? null : r.get(r.size() - 1);
-      if (last != null && last.from().equals(in.from())
-          && last.firstChannel() + last.channels() == in.firstChannel()) {
-        r.set(r.size() - 1, new Input(last.from(), last.firstChannel(), last.channels() + in.channels()));
-      } else {
-        r.add(in);
       }
     }
     return r;
