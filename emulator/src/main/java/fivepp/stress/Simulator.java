@@ -569,7 +569,8 @@ public final class Simulator {
       return;
     }
     pReady[id] = now;
-    int first = net.routeCh[net.routeOff[src * net.nodes + dst]];
+    int first = net.computed != null ? net.computed.nextChannel(src, dst)
+        : net.routeCh[net.routeOff[src * net.nodes + dst]];
     enqueue(nNetBufs + first, id, src);
   }
 
@@ -625,12 +626,19 @@ public final class Simulator {
         } else if (pDst[p] == v) {
           out = EJECT;
         } else {
-          int at = net.routeOff[pSrc[p] * n + pDst[p]] + pHop[p];
-          out = net.routeCh[at];
+          int cls;
+          if (net.computed == null) {
+            int at = net.routeOff[pSrc[p] * n + pDst[p]] + pHop[p];
+            out = net.routeCh[at];
+            cls = net.routeCls[at];
+          } else {
+            out = net.computed.nextChannel(v, pDst[p]);
+            cls = net.computed.classAfter(b < nNetBufs ? b % vcs / vpc : 0, out);
+          }
           if (outFreeAt[out] > now) {
             continue;
           }
-          int first = out * vcs + net.routeCls[at] * vpc;
+          int first = out * vcs + cls * vpc;
           for (int j = first; j < first + vpc; j++) {
             if (credits[j] >= pFlits && (downstream < 0 || credits[j] > credits[downstream])) {
               downstream = j;
@@ -744,14 +752,22 @@ public final class Simulator {
     }
     latencies[nLatencies++] = now - pCreated[p] + 1;
     sumNetLatency += now - pInjected[p] + 1;
-    int pair = pSrc[p] * net.nodes + pDst[p];
+    sumZeroLoad += zeroLoad(pSrc[p], pDst[p], pHop[p]);
+    sumHops += pHop[p];
+  }
+
+  /** The zero-load latency of the route from s to d ({@code hops} long): its hops' delays plus the packet's flits. */
+  private int zeroLoad(int s, int d, int hops) {
+    if (net.computed != null) {
+      return net.extraDelays ? net.computed.zeroLoad(s, d, hopDelay, pFlits) : pFlits + hops * cfg.routerDelay();
+    }
+    int pair = s * net.nodes + d;
     int off = net.routeOff[pair];
     int zero = pFlits;
     for (int h = 0; h < net.routeLen[pair]; h++) {
       zero += hopDelay[net.routeCh[off + h]];
     }
-    sumZeroLoad += zero;
-    sumHops += net.routeLen[pair];
+    return zero;
   }
 
   private void drop(int p, int node, String reason) {
