@@ -80,6 +80,16 @@ class LargeFabricTest {
     RegionsTest.assertSame(a, b);
   }
 
+  @ParameterizedTest
+  @ValueSource(strings = {"torus:8x8", "ring", "5pp"})
+  void computedRoutesCutIntoRegionsGiveTheSameRun(String spec) {
+    // the class a packet holds travels in the buffer it is handed over to
+    Fabric f = Fabrics.parse(spec, 64);
+    RouteTable net = new RouteTable(f, Faults.NONE, true);
+    RegionsTest.check(net, () -> RegionsTest.syntheticUniform(f, net, spec.equals("torus:8x8") ? 0.3 : 0.1),
+        RegionsTest.CFG, Faults.NONE);
+  }
+
   @Test
   void datelineClassesOnTorusAndRing() {
     assertThat(new RouteTable(Fabrics.parse("torus:64x64", 1), Faults.NONE).classes()).isEqualTo(3);
