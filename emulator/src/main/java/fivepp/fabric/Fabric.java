@@ -43,6 +43,15 @@ public interface Fabric {
    */
   int[] route(int from, int to);
 
+  /**
+   * The vertex after {@code from} on the route to {@code to} (from != to). Routes are built hop by
+   * hop: the route from there to {@code to} is the rest of this one. The regular fabrics answer in
+   * constant time without building the path.
+   */
+  default int nextHop(int from, int to) {
+    return route(from, to)[1];
+  }
+
   /** Hops of the routed path from a to b. */
   default int hops(int from, int to) {
     return route(from, to).length - 1;

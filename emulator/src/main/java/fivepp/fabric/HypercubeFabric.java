@@ -78,6 +78,11 @@ public final class HypercubeFabric extends AbstractFabric {
   }
 
   @Override
+  public int nextHop(int from, int to) {
+    return check(from) ^ Integer.lowestOneBit(from ^ check(to));
+  }
+
+  @Override
   public int[] placementOrder() {
     int[] order = new int[nodes()];
     for (int i = 0; i < order.length; i++) {

@@ -89,6 +89,11 @@ public final class KppFabric extends AbstractFabric {
   }
 
   @Override
+  public int nextHop(int from, int to) {
+    return check(from) < check(to) ? from + Math.min(k, to - from) : from - Math.min(k, from - to);
+  }
+
+  @Override
   public int[] placementOrder() {
     return identity(n);
   }

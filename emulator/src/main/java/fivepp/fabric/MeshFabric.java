@@ -114,6 +114,12 @@ public final class MeshFabric extends AbstractFabric {
     return java.util.Arrays.copyOf(path, len);
   }
 
+  @Override
+  public int nextHop(int from, int to) {
+    int r = check(from) / cols, c = from % cols, tr = check(to) / cols, tc = to % cols;
+    return c != tc ? r * cols + step(c, tc, cols) : step(r, tr, rows) * cols + c;
+  }
+
   /** The next coordinate from x toward target (x != target). */
   private int step(int x, int target, int size) {
     if (!torus) {

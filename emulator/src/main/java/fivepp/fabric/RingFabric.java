@@ -64,6 +64,12 @@ public final class RingFabric extends AbstractFabric {
   }
 
   @Override
+  public int nextHop(int from, int to) {
+    int forward = Math.floorMod(check(to) - check(from), n);
+    return Math.floorMod(forward <= n - forward ? from + 1 : from - 1, n);
+  }
+
+  @Override
   public int[] placementOrder() {
     return identity(n);
   }

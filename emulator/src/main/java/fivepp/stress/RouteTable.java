@@ -16,6 +16,12 @@ import org.jgrapht.graph.SimpleGraph;
  * route of every ordered pair of live nodes as a channel sequence, and the virtual-channel class
  * of every hop.
  *
+ * <p><b>Size.</b> Up to {@link #TABLE_NODES} nodes every pair's route is stored, as described below.
+ * Larger kPP, mesh, torus, ring and hypercube fabrics without failed links or nodes are routed hop
+ * by hop from their topology instead ({@link ComputedRoutes}): the same routes, memory linear in
+ * channels, any size. Fabric files, the fully connected fabric and routes around failures need the
+ * stored table, so they stop at {@link #TABLE_NODES}.
+ *
  * <p><b>Routing.</b> A pair takes the fabric's own deterministic route when every link and node on
  * it is alive; otherwise the shortest path on the surviving graph (JGraphT breadth-first search,
  * neighbours in ascending order, so deterministic). A pair with no surviving path is unreachable.
@@ -29,8 +35,8 @@ import org.jgrapht.graph.SimpleGraph;
  * torus and ring wraparounds and routes around faults need more.
  */
 public final class RouteTable {
-  /** The largest fabric the stress simulator takes: every ordered pair's route is stored. */
-  static final int MAX_NODES = 512;
+  /** The largest fabric whose routes are stored pair by pair; larger ones must be computed. */
+  public static final int TABLE_NODES = 512;
 
   final Fabric fabric;
   final int nodes;
@@ -44,6 +50,10 @@ public final class RouteTable {
   final boolean[] chAlive;
   /** Extra cycles per hop on each channel. */
   final int[] chExtraDelay;
+  /** True when some channel has extra delay. */
+  final boolean extraDelays;
+  /** Routes computed hop by hop (large regular fabrics without failures), else null and the table holds them. */
+  final ComputedRoutes computed;
   /** Offset into routeCh/routeCls of the route of pair s*nodes+d, or -1 when unreachable or s == d. */
   final int[] routeOff;
   final int[] routeLen;
@@ -56,14 +66,29 @@ public final class RouteTable {
   /**
    * Channels, routes and classes of a fabric with its faults.
    *
-   * @throws IllegalArgumentException when the fabric has more than {@link #MAX_NODES} nodes
+   * @throws IllegalArgumentException with one line for the user when the fabric has more than
+   *     {@link #TABLE_NODES} nodes and its routes cannot be computed
    */
   public RouteTable(Fabric fabric, Faults faults) {
+    this(fabric, faults, fabric.nodes() > TABLE_NODES);
+  }
+
+  /**
+   * As {@link #RouteTable(Fabric, Faults)}, with routes computed hop by hop when {@code compute} (the
+   * fabric must be a regular one without failed links or nodes) and stored otherwise.
+   */
+  RouteTable(Fabric fabric, Faults faults, boolean compute) {
     this.fabric = fabric;
     this.nodes = fabric.nodes();
-    if (nodes > MAX_NODES) {
-      throw new IllegalArgumentException(fabric.describe() + " has " + nodes + " nodes; the stress simulator takes up to "
-          + MAX_NODES);
+    boolean failures = !faults.failedNodes().isEmpty() || !faults.failedLinks().isEmpty();
+    if (compute && failures) {
+      throw new IllegalArgumentException(fabric.describe() + " has " + nodes + " nodes; routing around failed links or"
+          + " nodes takes up to " + TABLE_NODES + " (leave out --fail-link and --fail-node, or use a smaller fabric)");
+    }
+    if (compute && !ComputedRoutes.supports(fabric)) {
+      throw new IllegalArgumentException(fabric.describe() + " has " + nodes + " nodes; the stress simulator takes"
+          + " fabric files and the fully connected fabric up to " + TABLE_NODES
+          + " (kpp, 5pp, mesh, torus, ring and hypercube go beyond)");
     }
     neighbors = new int[nodes][];
     chStart = new int[nodes + 1];
@@ -96,6 +121,18 @@ public final class RouteTable {
       chExtraDelay[channel(d.a(), d.b())] += d.cycles();
       chExtraDelay[channel(d.b(), d.a())] += d.cycles();
     }
+    extraDelays = !faults.linkDelays().isEmpty();
+    if (compute) {
+      computed = new ComputedRoutes(this);
+      routeOff = null;
+      routeLen = null;
+      routeCh = null;
+      routeCls = null;
+      rerouted = 0;
+      classes = computed.classes();
+      return;
+    }
+    computed = null;
     routeOff = new int[nodes * nodes];
     routeLen = new int[nodes * nodes];
     Arrays.fill(routeOff, -1);
@@ -224,11 +261,14 @@ public final class RouteTable {
 
   /** Hops of the route from s to d (-1 when unreachable). */
   public int hops(int s, int d) {
+    if (computed != null) {
+      return fabric.hops(s, d);
+    }
     return s == d ? 0 : routeOff[s * nodes + d] < 0 ? -1 : routeLen[s * nodes + d];
   }
 
   boolean reachable(int s, int d) {
-    return routeOff[s * nodes + d] >= 0;
+    return computed != null || routeOff[s * nodes + d] >= 0;
   }
 
   /** The directed channels whose two ends are in different regions ({@code regionOf} by node). */

@@ -105,6 +105,8 @@ public final class Simulator {
   private int[] pReady = new int[1024];
   private int[] pNext = new int[1024];
   private int[] pHop = new int[1024];
+  /** With computed routes: the channel the packet takes next from where it waits, or -1 until asked. */
+  private int[] pOut = new int[1024];
   private int[] pCorruptCh = new int[1024];
   private byte[] pFlags = new byte[1024];
   private long[] pSeq = new long[1024];
@@ -396,6 +398,7 @@ public final class Simulator {
       pInjected[p] = f[o + 4];
       pReady[p] = f[o + 5];
       pHop[p] = f[o + 6];
+      pOut[p] = -1;
       pCorruptCh[p] = f[o + 7];
       pFlags[p] = (byte) f[o + 8];
       pSeq[p] = in.seqs[i];
@@ -547,6 +550,7 @@ public final class Simulator {
     pDst[id] = dst;
     pCreated[id] = now;
     pHop[id] = 0;
+    pOut[id] = -1;
     pNext[id] = -1;
     pFlags[id] = 0;
     pSeq[id] = seqOf[src]++;
@@ -569,7 +573,9 @@ public final class Simulator {
       return;
     }
     pReady[id] = now;
-    int first = net.routeCh[net.routeOff[src * net.nodes + dst]];
+    int first = net.computed != null ? net.computed.nextChannel(src, dst)
+        : net.routeCh[net.routeOff[src * net.nodes + dst]];
+    pOut[id] = first;
     enqueue(nNetBufs + first, id, src);
   }
 
@@ -582,6 +588,7 @@ public final class Simulator {
     pReady = Arrays.copyOf(pReady, cap);
     pNext = Arrays.copyOf(pNext, cap);
     pHop = Arrays.copyOf(pHop, cap);
+    pOut = Arrays.copyOf(pOut, cap);
     pCorruptCh = Arrays.copyOf(pCorruptCh, cap);
     pFlags = Arrays.copyOf(pFlags, cap);
     pSeq = Arrays.copyOf(pSeq, cap);
@@ -625,12 +632,19 @@ public final class Simulator {
         } else if (pDst[p] == v) {
           out = EJECT;
         } else {
-          int at = net.routeOff[pSrc[p] * n + pDst[p]] + pHop[p];
-          out = net.routeCh[at];
+          int cls;
+          if (net.computed == null) {
+            int at = net.routeOff[pSrc[p] * n + pDst[p]] + pHop[p];
+            out = net.routeCh[at];
+            cls = net.routeCls[at];
+          } else {
+            out = pOut[p] >= 0 ? pOut[p] : (pOut[p] = net.computed.nextChannel(v, pDst[p]));
+            cls = net.computed.classAfter(b < nNetBufs ? b % vcs / vpc : 0, out);
+          }
           if (outFreeAt[out] > now) {
             continue;
           }
-          int first = out * vcs + net.routeCls[at] * vpc;
+          int first = out * vcs + cls * vpc;
           for (int j = first; j < first + vpc; j++) {
             if (credits[j] >= pFlits && (downstream < 0 || credits[j] > credits[downstream])) {
               downstream = j;
@@ -665,6 +679,7 @@ public final class Simulator {
       outFreeAt[out] = now + pFlits;
       credits[downstream] -= pFlits;
       pHop[p]++;
+      pOut[p] = -1;
       pReady[p] = now + hopDelay[out];
       if (faults.dropRate() > 0 && dropRng[v].nextDouble() < faults.dropRate()) {
         pFlags[p] |= CORRUPT;
@@ -744,14 +759,22 @@ public final class Simulator {
     }
     latencies[nLatencies++] = now - pCreated[p] + 1;
     sumNetLatency += now - pInjected[p] + 1;
-    int pair = pSrc[p] * net.nodes + pDst[p];
+    sumZeroLoad += zeroLoad(pSrc[p], pDst[p], pHop[p]);
+    sumHops += pHop[p];
+  }
+
+  /** The zero-load latency of the route from s to d ({@code hops} long): its hops' delays plus the packet's flits. */
+  private int zeroLoad(int s, int d, int hops) {
+    if (net.computed != null) {
+      return net.extraDelays ? net.computed.zeroLoad(s, d, hopDelay, pFlits) : pFlits + hops * cfg.routerDelay();
+    }
+    int pair = s * net.nodes + d;
     int off = net.routeOff[pair];
     int zero = pFlits;
     for (int h = 0; h < net.routeLen[pair]; h++) {
       zero += hopDelay[net.routeCh[off + h]];
     }
-    sumZeroLoad += zero;
-    sumHops += net.routeLen[pair];
+    return zero;
   }
 
   private void drop(int p, int node, String reason) {

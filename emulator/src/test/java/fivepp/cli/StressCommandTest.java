@@ -1,6 +1,7 @@
 package fivepp.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -92,6 +93,22 @@ class StressCommandTest {
     assertThat(w.get("simulatedMinimumLinkGbps").asDouble() / need).isBetween(1.0, 1.05);
   }
 
+  @Test
+  void vgg16On5ppFindsItsLinkWidth() throws Exception {
+    // 2,121 cores at 256x256: beyond the 512 nodes whose routes are stored, so routed hop by hop
+    MainTest.Result r = MainTest.run(args("--fabric", "5pp", "--pattern", "cnn:vgg16", "--rate", "0.5",
+        "--injection", "periodic", "--find-link-width", "--format", "json"));
+    assertThat(r.status()).as(r.err()).isZero();
+    JsonNode w = new ObjectMapper().readTree(r.out()).get("linkWidths").get(0);
+    assertThat(w.get("fabric").asText()).isEqualTo("5PP(2121)");
+    assertThat(w.get("model").asText()).isEqualTo("vgg16");
+    // the busiest channel carries 10.24 Gbit/s at the pipeline bound, 5.12 at half of it
+    assertThat(w.get("analysisBusiestChannelGbps").asDouble()).isCloseTo(10.24, within(0.001));
+    double need = w.get("analysisBusiestChannelGbps").asDouble() * 0.5;
+    assertThat(w.get("simulatedMinimumLinkGbps").asDouble() / need).isBetween(1.0, 1.05);
+    assertThat(w.get("run").get("sustained").asBoolean()).isTrue();
+  }
+
   @ParameterizedTest
   @CsvSource(delimiter = '|', quoteCharacter = '"', value = {
       "--pattern zigzag | unknown pattern 'zigzag'",
@@ -104,7 +121,8 @@ class StressCommandTest {
       "--link-delay 1-2 | --link-delay '1-2': give A-B:CYCLES",
       "--sweep 0.5:0.1:0.1 | --sweep '0.5:0.1:0.1'",
       "--pattern cnn:alexnet | unknown model 'alexnet'",
-      "--fabric mesh:40x40 | the stress simulator takes up to 512",
+      "--fabric full --nodes 600 | the stress simulator takes fabric files and the fully connected fabric up to 512",
+      "--nodes 600 --fail-node 3 | routing around failed links or nodes takes up to 512",
       "--packet-flits 20 --buffer-flits 10 | a buffer must hold a whole packet",
       "--injection bursty | --injection 'bursty'",
       "--pattern hotspot | needs --hotspot",
