@@ -46,6 +46,18 @@ class DashboardScaleTest {
         return n.asInt() == cores ? true : null;
       });
       assertThat(browser.eval("document.querySelectorAll('#layers tbody tr').length").asInt()).isEqualTo(16);
+      assertThat(browser.eval("layerChart.getOption().xAxis[0].data.length").asInt()).isEqualTo(16);
+      // zoomed out, the fabric's links are summed between the layers' boxes; zoomed in to a
+      // quarter of each axis or less, every link is drawn
+      String links = "chart.getOption().series.find(x => x.name === 'links').data.length";
+      int flows = browser.eval(links).asInt();
+      assertThat(flows).isBetween(1, 16 * 15 / 2);
+      int fabricLinks = browser.eval("fabricLinks.length").asInt();
+      assertThat(fabricLinks).isGreaterThan(1500);
+      assertThat(browser.eval("chart.dispatchAction({type: 'dataZoom', batch: [{dataZoomIndex: 0, start: 40, end: 60},"
+          + " {dataZoomIndex: 1, start: 40, end: 60}]}); " + links).asInt()).isEqualTo(fabricLinks);
+      assertThat(browser.eval("chart.dispatchAction({type: 'dataZoom', batch: [{dataZoomIndex: 0, start: 0, end: 100},"
+          + " {dataZoomIndex: 1, start: 0, end: 100}]}); " + links).asInt()).isEqualTo(flows);
       // 60 frames, each zooming or panning both axes: the time from one frame to the next
       JsonNode frames = browser.eval("(async () => { const times = []; let last = performance.now();"
           + " for (let i = 0; i < 60; i++) { const s = (i % 10) * 4, x = (i % 7) * 3;"
