@@ -201,13 +201,13 @@ class OnnxActivationsTest {
     List<float[]> without = ort(identity, images);
     for (int i = 0; i < images.size(); i++) {
       float[] want = ort.get(i);
-      double range = range(want);
+      double range = OrtOracle.range(want);
       float[] ref = imp.output(Reference.logits(imp.network(), imp.weights(), images.get(i)));
-      assertThat(maxAbsDiff(ref, want)).as("image %d: reference vs ONNX Runtime", i)
+      assertThat(OrtOracle.maxAbsDiff(ref, want)).as("image %d: reference vs ONNX Runtime", i)
           .isLessThanOrEqualTo(TOLERANCE * range);
-      assertThat(maxAbsDiff(emulated[i], want)).as("image %d: emulator vs ONNX Runtime", i)
+      assertThat(OrtOracle.maxAbsDiff(emulated[i], want)).as("image %d: emulator vs ONNX Runtime", i)
           .isLessThanOrEqualTo(TOLERANCE * range);
-      assertThat(maxAbsDiff(without.get(i), want)).as("image %d: the activation matters", i)
+      assertThat(OrtOracle.maxAbsDiff(without.get(i), want)).as("image %d: the activation matters", i)
           .isGreaterThan(100 * TOLERANCE * range);
     }
   }
@@ -234,7 +234,7 @@ class OnnxActivationsTest {
     List<float[]> ort = ort(m, images);
     float[][] emulated = emulate(imp, images);
     for (int i = 0; i < images.size(); i++) {
-      assertThat(maxAbsDiff(emulated[i], ort.get(i))).as("image %d: emulator vs ONNX Runtime", i)
+      assertThat(OrtOracle.maxAbsDiff(emulated[i], ort.get(i))).as("image %d: emulator vs ONNX Runtime", i)
           .isLessThanOrEqualTo(1e-5);
       // log-probabilities are <= 0 and spread; probabilities sum to 1
       double sum = 0;
@@ -242,7 +242,7 @@ class OnnxActivationsTest {
         sum += op.equals("LogSoftmax") ? Math.exp(v) : v;
       }
       assertThat(sum).isCloseTo(1, org.assertj.core.api.Assertions.within(1e-5));
-      assertThat(range(ort.get(i))).isGreaterThan(0.1);
+      assertThat(OrtOracle.range(ort.get(i))).isGreaterThan(0.1);
     }
   }
 
@@ -281,8 +281,8 @@ class OnnxActivationsTest {
     List<float[]> ort = ort(m, images);
     float[][] emulated = emulate(imp, images);
     for (int i = 0; i < images.size(); i++) {
-      double range = range(ort.get(i));
-      assertThat(maxAbsDiff(emulated[i], ort.get(i))).as("image %d: emulator vs ONNX Runtime", i)
+      double range = OrtOracle.range(ort.get(i));
+      assertThat(OrtOracle.maxAbsDiff(emulated[i], ort.get(i))).as("image %d: emulator vs ONNX Runtime", i)
           .isLessThanOrEqualTo(TOLERANCE * range);
     }
   }
@@ -345,8 +345,8 @@ class OnnxActivationsTest {
       List<float[]> ort = ort(ModelProto.parseFrom(Files.readAllBytes(f)), images);
       for (int i = 0; i < images.size(); i++) {
         float[] ref = Reference.logits(net, w, images.get(i));
-        assertThat(maxAbsDiff(ref, ort.get(i))).as("%s: reference vs ONNX Runtime", a)
-            .isLessThanOrEqualTo(TOLERANCE * Math.max(1, range(ort.get(i))));
+        assertThat(OrtOracle.maxAbsDiff(ref, ort.get(i))).as("%s: reference vs ONNX Runtime", a)
+            .isLessThanOrEqualTo(TOLERANCE * Math.max(1, OrtOracle.range(ort.get(i))));
       }
     }
   }
@@ -391,24 +391,5 @@ class OnnxActivationsTest {
       out[i] = imp.output(r.logits()[i]);
     }
     return out;
-  }
-
-  static double range(float[] v) {
-    double min = Double.POSITIVE_INFINITY;
-    double max = Double.NEGATIVE_INFINITY;
-    for (float x : v) {
-      min = Math.min(min, x);
-      max = Math.max(max, x);
-    }
-    return max - min;
-  }
-
-  static double maxAbsDiff(float[] a, float[] b) {
-    assertThat(a).hasSameSizeAs(b);
-    double d = 0;
-    for (int i = 0; i < a.length; i++) {
-      d = Math.max(d, Math.abs((double) a[i] - b[i]));
-    }
-    return d;
   }
 }

@@ -92,15 +92,15 @@ class OnnxRuntimeOracleTest {
       float[] o = ort.get(i);
       float[] ref = Reference.logits(net, w, inputs.get(i));
       assertThat(o).hasSize(ref.length);
-      double range = range(o);
+      double range = OrtOracle.range(o);
       minRange = Math.min(minRange, range);
       assertThat(range).as("logit range").isGreaterThan(0.1);
-      double dRef = maxAbsDiff(o, ref);
+      double dRef = OrtOracle.maxAbsDiff(o, ref);
       assertThat(dRef).as("%s image %d: ONNX Runtime vs reference", name, i)
           .isLessThanOrEqualTo(TOLERANCE * range);
       worstRef = Math.max(worstRef, dRef);
       if (emulated != null) {
-        double dEmu = maxAbsDiff(o, emulated[i]);
+        double dEmu = OrtOracle.maxAbsDiff(o, emulated[i]);
         assertThat(dEmu).as("%s image %d: ONNX Runtime vs emulator", name, i)
             .isLessThanOrEqualTo(TOLERANCE * range);
         worstEmu = Math.max(worstEmu, dEmu);
@@ -131,23 +131,5 @@ class OnnxRuntimeOracleTest {
         RunOptions.DEFAULT, i -> { });
     assertThat(r.logits()).hasNumberOfRows(images);
     return r.logits();
-  }
-
-  private static double range(float[] v) {
-    float min = Float.POSITIVE_INFINITY;
-    float max = Float.NEGATIVE_INFINITY;
-    for (float x : v) {
-      min = Math.min(min, x);
-      max = Math.max(max, x);
-    }
-    return max - min;
-  }
-
-  private static double maxAbsDiff(float[] a, float[] b) {
-    double d = 0;
-    for (int i = 0; i < a.length; i++) {
-      d = Math.max(d, Math.abs((double) a[i] - b[i]));
-    }
-    return d;
   }
 }
