@@ -2,7 +2,7 @@
 # Benchmark (not a test): one job across 1, 2, 3 ... member JVMs on this machine, side by side
 # with the same job in one JVM; optionally, what LAN latency costs two members.
 #   deploy/cluster-bench.sh [--pin] [--latency-ms LIST] [--window LIST] [--latency-only] [--warmup N]
-#                           [--model-placement] [MAX_MEMBERS] [COUNT]
+#                           [--model-placement] [--coordinator-nice N] [MAX_MEMBERS] [COUNT]
 #   deploy/cluster-bench.sh 3 3000             3,000 ResNet-32 images on 1..3 members (unpinned)
 #   deploy/cluster-bench.sh --pin              ResNet-50 at 112x112, each JVM on its own CPU
 #   deploy/cluster-bench.sh --pin --latency-ms 0,0.2,1 --window 1,4,16,64    and the latency table
@@ -19,6 +19,8 @@
 #   --fabric 5pp", 1000 images (long enough that filling and draining the pipeline weigh little),
 #   members 1..nproc (at least 2, at most 8), capacity 1024 cores each, and for every JVM
 #   FIVEPP_JAVA_OPTS="-XX:+UseG1GC -Xms2g -Xmx2g -XX:+AlwaysPreTouch" unless set.
+# --coordinator-nice N: the coordinator runs at nice level N in every leg (default 0), so that
+#   where the members have the CPUs to themselves it takes only the time they leave idle.
 # Latency leg (--latency-ms, --window or --latency-only; as root): 2 members and the coordinator,
 #   each in its own network namespace, reach each other only through a 'fivepp relay' that writes
 #   every byte on D ms after it arrived (one way; this kernel has no netem). Members speak TLS
@@ -35,24 +37,26 @@ me="cluster-bench.sh"
 jar="$root/emulator/target/fivepp.jar"
 
 fail() { echo "$me: $1" >&2; exit 2; }
-usage() { sed -n '2,32s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; }
+usage() { sed -n '2,34s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; }
 
-pin=0 latency_only=0 latencies="" windows="" warmup="" by_model=0 positional=()
+pin=0 latency_only=0 latencies="" windows="" warmup="" by_model=0 nice_level=0 positional=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --pin) pin=1 ;;
     --model-placement) by_model=1 ;;
     --latency-only) latency_only=1 ;;
-    --latency-ms | --window | --warmup)
+    --latency-ms | --window | --warmup | --coordinator-nice)
       [ $# -ge 2 ] && [ -n "$2" ] && [[ "$2" != -* ]] || fail "$1 needs a value, e.g. $1 4"
-      case "$1" in --window) windows="$2" ;; --latency-ms) latencies="$2" ;; *) warmup="$2" ;; esac
+      case "$1" in
+        --window) windows="$2" ;; --latency-ms) latencies="$2" ;; --coordinator-nice) nice_level="$2" ;; *) warmup="$2" ;;
+      esac
       shift ;;
     --warmup=*) warmup="${1#*=}" ;;
     --latency-ms=*) latencies="${1#*=}"; [ -n "$latencies" ] || fail "--latency-ms needs a list, e.g. --latency-ms 0.2,1" ;;
     --window=*) windows="${1#*=}"; [ -n "$windows" ] || fail "--window needs a list, e.g. --window 1,4" ;;
     -h | --help) usage; exit 0 ;;
     --) shift; positional+=("$@"); break ;;
-    -*) fail "unknown option '$1' (options: --pin, --latency-ms LIST, --window LIST, --latency-only, --warmup N, --model-placement; see --help)" ;;
+    -*) fail "unknown option '$1' (options: --pin, --latency-ms LIST, --window LIST, --latency-only, --warmup N, --model-placement, --coordinator-nice N; see --help)" ;;
     *) positional+=("$1") ;;
   esac
   shift
@@ -84,6 +88,10 @@ capacity="${FIVEPP_CAPACITY:-$capacity_default}"
 [[ "$max" =~ ^[1-9][0-9]?$ ]] || fail "MAX_MEMBERS must be 1..99, not '$max'"
 [[ "$count" =~ ^[1-9][0-9]*$ ]] || fail "COUNT must be a positive number, not '$count'"
 [[ "$warmup" =~ ^[0-9]+$ ]] || fail "--warmup must be a number of images (0: none), not '$warmup'"
+[[ "$nice_level" =~ ^[0-9]+$ ]] && [ "$nice_level" -le 19 ] \
+  || fail "--coordinator-nice must be a nice level from 0 to 19, not '$nice_level'"
+# the coordinator's command prefix: its nice level
+coord=(nice -n "$nice_level")
 [[ "$capacity" =~ ^[1-9][0-9]*$ ]] || fail "FIVEPP_CAPACITY must be a positive number of cores, not '$capacity'"
 latency_leg=0
 if [ -n "$latencies$windows" ] || [ "$latency_only" = 1 ]; then
@@ -199,13 +207,13 @@ scaling() {
     if [ "$command" = run ] && [ "$warmup" -gt 0 ]; then
       progress "scaling: warming $n member(s) up with $warmup images"
       # shellcheck disable=SC2086
-      "$root/deploy/fivepp" run $args --images "$warmup" --check 0 "${place[@]}" \
+      "${coord[@]}" "$root/deploy/fivepp" run $args --images "$warmup" --check 0 "${place[@]}" \
         --cluster "127.0.0.1:$FIVEPP_BASE_PORT" --members "$n" "${tls[@]}" > /dev/null 2> "$out/err" \
         || { echo "$me: the warm-up on $n member(s) failed: $(tail -n 1 "$out/err")" >&2; exit 1; }
     fi
     progress "scaling: on $n member(s)"
     # shellcheck disable=SC2086
-    "$root/deploy/fivepp" "$command" $args "${job[@]}" --format json "${place[@]}" \
+    "${coord[@]}" "$root/deploy/fivepp" "$command" $args "${job[@]}" --format json "${place[@]}" \
       --cluster "127.0.0.1:$FIVEPP_BASE_PORT" --members "$n" "${tls[@]}" > "$out/m$n.json" 2> "$out/err" \
       || { echo "$me: the leg on $n member(s) failed: $(tail -n 1 "$out/err")" >&2; exit 1; }
     "$root/deploy/local-cluster.sh" stop >/dev/null
@@ -214,6 +222,7 @@ scaling() {
   if [ "$command" = run ]; then
     how=", members warmed by $warmup images, placed by $([ "$by_model" = 1 ] && echo "the cost model" || echo "the previous leg's measured busy time")"
   fi
+  [ "$nice_level" = 0 ] || how="$how, the coordinator at nice $nice_level"
   echo "Scaling: $command $args, $count per leg$([ "$pin" = 1 ] && echo ", pinned")$how ($(date -u +%Y-%m-%dT%H:%MZ), $ncpu CPUs)"
   echo
   scaling_table
@@ -297,7 +306,7 @@ stop_pids() {
 # one 'fivepp run' from the coordinator's namespace: port, images, window, JSON file, what it is
 coordinate() {
   # shellcheck disable=SC2086  # FIVEPP_BENCH_ARGS is a list of words
-  ip netns exec "$ns_prefix-0" "$root/deploy/fivepp" run $args --images "$2" --check 0 --window "$3" \
+  ip netns exec "$ns_prefix-0" "${coord[@]}" "$root/deploy/fivepp" run $args --images "$2" --check 0 --window "$3" \
     --format json --cluster 10.211.1.1:25520 --members 2 --cluster-wait 120 \
     --hostname 10.211.0.1 --port "$1" --config "$out/coordinator.conf" > "$4" 2> "$out/err" \
     || { echo "$me: $5 failed: $(tail -n 1 "$out/err")" >&2; exit 1; }
