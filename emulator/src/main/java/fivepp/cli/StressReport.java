@@ -19,9 +19,9 @@ final class StressReport {
 
   static String model(SimulatorSettings c) {
     return String.format(Locale.ROOT, "virtual cut-through, %d-flit packets, %d VCs per class of %d flits each,"
-        + " %d-cycle hops, credits back after 1 cycle; %,d warm-up + %,d measured cycles (drain up to %,d), seed %d",
-        c.packetFlits(), c.vcsPerClass(), c.bufferFlits(), c.routerDelay(), c.warmup(), c.measure(), c.drainLimit(),
-        c.seed());
+        + " %d-cycle hops, credits back after %d cycle%s; %,d warm-up + %,d measured cycles (drain up to %,d), seed %d",
+        c.packetFlits(), c.vcsPerClass(), c.bufferFlits(), c.routerDelay(), c.creditDelay(),
+        c.creditDelay() == 1 ? "" : "s", c.warmup(), c.measure(), c.drainLimit(), c.seed());
   }
 
   private static String f3(double v) {

@@ -24,7 +24,7 @@ import org.apache.pekko.actor.typed.ActorRef;
 
 /**
  * Maps the messages of a stress run across members to {@code proto/.../stress.proto}: a region's
- * placement, the lockstep steps between regions (packed ints), and each region's tally, with
+ * placement, the steps between regions (one per window of cycles, packed ints), and each region's tally, with
  * latencies as a histogram and the drops' reasons listed once. Bound in reference.conf.
  */
 public final class StressWireSerializer extends ProtobufSerializer {
@@ -209,7 +209,8 @@ public final class StressWireSerializer extends ProtobufSerializer {
         .setInjection(s.injection().name()).setLinkGbps(s.linkGbps()).setCrossbar(s.crossbar())
         .addAllFailLinks(s.failLinks()).addAllFailNodes(s.failNodes()).setDropRate(s.dropRate())
         .addAllLinkDelays(s.linkDelays()).setPacketFlits(c.packetFlits()).setBufferFlits(c.bufferFlits())
-        .setVcsPerClass(c.vcsPerClass()).setRouterDelay(c.routerDelay()).setWarmup(c.warmup())
+        .setVcsPerClass(c.vcsPerClass()).setRouterDelay(c.routerDelay()).setCreditDelay(c.creditDelay())
+        .setWarmup(c.warmup())
         .setMeasure(c.measure()).setDrainLimit(c.drainLimit()).setSeed(c.seed()).build();
   }
 
@@ -218,6 +219,6 @@ public final class StressWireSerializer extends ProtobufSerializer {
         p.getRate(), Traffic.Injection.valueOf(p.getInjection()), p.getLinkGbps(), p.getCrossbar(),
         p.getFailLinksList(), p.getFailNodesList(), p.getDropRate(), p.getLinkDelaysList(),
         new SimulatorSettings(p.getPacketFlits(), p.getBufferFlits(), p.getVcsPerClass(), p.getRouterDelay(),
-            p.getWarmup(), p.getMeasure(), p.getDrainLimit(), p.getSeed()));
+            p.getCreditDelay(), p.getWarmup(), p.getMeasure(), p.getDrainLimit(), p.getSeed()));
   }
 }

@@ -268,7 +268,7 @@ class WireSerializerTest {
     Class<StressWireSerializer> by = StressWireSerializer.class;
     fivepp.stress.StressSpec spec = new fivepp.stress.StressSpec("torus:4x4", 16, "hotspot", "0,5:0.25", 0.35,
         fivepp.stress.Traffic.Injection.POISSON, 12.5, "128x128", List.of("0-1"), List.of("3"), 0.01,
-        List.of("1-2:4"), new fivepp.stress.SimulatorSettings(8, 24, 3, 2, 100, 900, 5000, -42));
+        List.of("1-2:4"), new fivepp.stress.SimulatorSettings(8, 24, 3, 2, 3, 100, 900, 5000, -42));
     Member.SpawnStress sp = (Member.SpawnStress) roundTrip(new Member.SpawnStress(77, 2, spec,
         new int[] {0, 0, 1, 1, 2}, 1, conductor.getRef(), true), by);
     assertThat(sp.spec()).isEqualTo(spec);
@@ -286,12 +286,13 @@ class WireSerializerTest {
         region.getRef())), by);
     assertThat(st.regions()).containsExactly(region.getRef(), region.getRef());
     StressRegion.Step step = (StressRegion.Step) roundTrip(new StressRegion.Step(2, 1234, new int[] {4, 1, 9, 1200, 1201,
-        1236, 3, -1, 1}, new long[] {1L << 40}, new int[] {7, 7, 19}, new long[] {10, 9, -3, 5000, 2}), by);
+        1236, 3, -1, 1}, new long[] {1L << 40}, new int[] {7, 1237, 19, 1238},
+        new long[] {10, 9, -3, 5000, 2, 10, 10, -4, 5020, 1}), by);
     assertThat(List.of(step.region(), step.cycle())).containsExactly(2, 1234);
     assertThat(step.packets()).containsExactly(4, 1, 9, 1200, 1201, 1236, 3, -1, 1);
     assertThat(step.seqs()).containsExactly(1L << 40);
-    assertThat(step.credits()).containsExactly(7, 7, 19);
-    assertThat(step.counters()).containsExactly(10, 9, -3, 5000, 2);
+    assertThat(step.credits()).containsExactly(7, 1237, 19, 1238);
+    assertThat(step.counters()).containsExactly(10, 9, -3, 5000, 2, 10, 10, -4, 5020, 1);
 
     StressRegion.Ready ready = new StressRegion.Ready(77, 2, 1, region.getRef());
     assertThat(roundTrip(ready, by)).isEqualTo(ready);
