@@ -48,8 +48,12 @@ public final class StressRegion extends AbstractBehavior<StressRegion.Command> {
   /** The region is built and waits for {@link Start}. */
   public record Ready(long run, int epoch, int region, ActorRef<Command> ref) implements Reply {}
 
-  /** The run is over: what this region measured, the cycles run and its wall-clock seconds. */
-  public record Done(long run, int epoch, int region, Tally tally, int cycles, double wallSeconds) implements Reply {}
+  /**
+   * The run is over: what this region measured, the cycles run, its wall-clock seconds and the
+   * {@link Step}s it sent (one per other region and window).
+   */
+  public record Done(long run, int epoch, int region, Tally tally, int cycles, double wallSeconds, long steps)
+      implements Reply {}
 
   /**
    * The region's totals at cycle {@code cycle}, sent every {@link fivepp.stress.TrafficMeter#EVERY}
@@ -74,6 +78,7 @@ public final class StressRegion extends AbstractBehavior<StressRegion.Command> {
   private List<Step> inbox = new ArrayList<>();
   private List<Step> early = new ArrayList<>();
   private long started;
+  private long steps;
 
   /**
    * A region that builds its network from {@code spec} and answers {@code conductor}, with its
@@ -159,7 +164,7 @@ public final class StressRegion extends AbstractBehavior<StressRegion.Command> {
           if (live) {
             progress(cycle);
           }
-          conductor.tell(new Done(run, epoch, me, sim.tally(), cycle, (System.nanoTime() - started) / 1e9));
+          conductor.tell(new Done(run, epoch, me, sim.tally(), cycle, (System.nanoTime() - started) / 1e9, steps));
           return Behaviors.stopped();
         }
         sim.step(cycle);
@@ -172,6 +177,7 @@ public final class StressRegion extends AbstractBehavior<StressRegion.Command> {
           Simulator.Outbox o = sim.outbox(r);
           regions.get(r).tell(new Step(me, window, o.packets(), o.seqs(), o.credits(), o.counters()));
           o.clear();
+          steps++;
         }
       }
     }

@@ -147,7 +147,8 @@ public final class StressWireSerializer extends ProtobufSerializer {
 
   private static RegionDone done(StressRegion.Done d) {
     Tally t = d.tally();
-    RegionDone.Builder b = RegionDone.newBuilder().setId(id(d)).setCycles(d.cycles()).setWallSeconds(d.wallSeconds()).setSumNetworkLatency(t.sumNetworkLatency())
+    RegionDone.Builder b = RegionDone.newBuilder().setId(id(d)).setCycles(d.cycles()).setWallSeconds(d.wallSeconds())
+        .setSteps(d.steps()).setSumNetworkLatency(t.sumNetworkLatency())
         .setSumHops(t.sumHops()).setSumZeroLoad(t.sumZeroLoad()).setGenerated(t.generated())
         .setDelivered(t.delivered()).setMeasured(t.measured()).setMeasuredDone(t.measuredDone())
         .setFlitHops(t.flitHops());
@@ -195,7 +196,7 @@ public final class StressWireSerializer extends ProtobufSerializer {
         longs(p.getChannelBusyList()), lat, p.getSumNetworkLatency(), p.getSumHops(), p.getSumZeroLoad(),
         p.getGenerated(), p.getDelivered(), p.getMeasured(), p.getMeasuredDone(), p.getFlitHops(), List.copyOf(drops));
     return new StressRegion.Done(p.getId().getRun(), p.getId().getEpoch(), p.getId().getRegion(), t, p.getCycles(),
-        p.getWallSeconds());
+        p.getWallSeconds(), p.getSteps());
   }
 
   private static fivepp.proto.stress.RegionId id(StressRegion.Reply r) {

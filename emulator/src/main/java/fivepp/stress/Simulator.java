@@ -167,7 +167,7 @@ public final class Simulator {
 
   /**
    * A simulator of one region of the network: the nodes {@code v} with {@code regionOf[v] == me}.
-   * Regions are numbered from 0, and every region runs the same cycle in lockstep with the others
+   * Regions are numbered from 0, and the regions run in windows of cycles, in step with each other
    * (see the class comment).
    */
   public Simulator(RouteTable net, Traffic traffic, SimulatorSettings cfg, Faults faults, int[] regionOf, int me) {

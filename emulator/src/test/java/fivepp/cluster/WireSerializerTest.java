@@ -310,10 +310,11 @@ class WireSerializerTest {
         new fivepp.stress.StressResult.Drop(3, 1, 2, 170, 4, "corrupted on link 3->4 (drop rate 0.01)"));
     fivepp.stress.Tally t = new fivepp.stress.Tally(new long[] {1, 2}, new long[] {3, 4}, new long[] {5, 6},
         new long[] {7, 8, 9}, new int[] {30, 21, 30, 22, 21, 30}, 11, 12, 13, 14, 15, 16, 17, 18, drops);
-    StressRegion.Done done = (StressRegion.Done) roundTrip(new StressRegion.Done(77, 2, 1, t, 4321, 1.5), by);
+    StressRegion.Done done = (StressRegion.Done) roundTrip(new StressRegion.Done(77, 2, 1, t, 4321, 1.5, 2880), by);
     assertThat(List.of(done.run(), (long) done.epoch(), (long) done.region(), (long) done.cycles()))
         .containsExactly(77L, 2L, 1L, 4321L);
     assertThat(done.wallSeconds()).isEqualTo(1.5);
+    assertThat(done.steps()).isEqualTo(2880);
     // latencies travel as a histogram: the same values, sorted
     assertThat(done.tally()).usingRecursiveComparison().ignoringFields("latencies").isEqualTo(t);
     assertThat(done.tally().latencies()).containsExactly(21, 21, 22, 30, 30, 30);
