@@ -376,7 +376,7 @@ public final class Simulator {
     return -1;
   }
 
-  /** The counters whose sums over the regions decide the phases, as {@link #counters()} gives them. */
+  /** The counters whose sums over the regions decide the phases, as a region keeps them for each cycle. */
   public enum Counter {
     MEASURED, MEASURED_DONE, OUTSTANDING, FLIT_HOPS, ACTIVE_PORTS;
 
