@@ -29,15 +29,16 @@
 #   --warmup N images (default 50, with --pin 300; 0: none) on the same members. Addresses: 10.211.K.0/24, only
 #   inside the namespaces this script creates and deletes; the host's own network is not touched.
 # Environment: FIVEPP_BENCH_COMMAND=run (default) or stress ('fivepp stress' of COUNT cycles;
-#   scaling leg only), FIVEPP_BENCH_ARGS (the job's options), FIVEPP_CAPACITY (cores per member),
-#   FIVEPP_JAVA_OPTS. docs/cluster-bench.md describes the tables.
+#   scaling leg only), FIVEPP_BENCH_ARGS (the job's options), FIVEPP_BENCH_MORE_ARGS (options added
+#   to the job's, defaults included, e.g. "--router-delay 4 --credit-delay 4" for stress),
+#   FIVEPP_CAPACITY (cores per member), FIVEPP_JAVA_OPTS. docs/cluster-bench.md describes the tables.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 me="cluster-bench.sh"
 jar="$root/emulator/target/fivepp.jar"
 
 fail() { echo "$me: $1" >&2; exit 2; }
-usage() { sed -n '2,34s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; }
+usage() { sed -n '2,/^set -euo/s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; }
 
 pin=0 latency_only=0 latencies="" windows="" warmup="" by_model=0 nice_level=0 positional=()
 while [ $# -gt 0 ]; do
@@ -81,6 +82,7 @@ case "$command" in
   stress) args="${FIVEPP_BENCH_ARGS:---fabric 5pp --nodes 64 --rate 0.2}" ;;
   *) fail "FIVEPP_BENCH_COMMAND must be run or stress, not '$command'" ;;
 esac
+args="$args${FIVEPP_BENCH_MORE_ARGS:+ $FIVEPP_BENCH_MORE_ARGS}"
 warmup="${warmup:-50}"
 max="${positional[0]:-$max_default}"
 count="${positional[1]:-$count_default}"
@@ -169,12 +171,14 @@ if kind == "run":
         print("| %s | %.1f | %.2f | %.0f | %s |" % (label, rate(r), rate(r) / base,
               r.get("crossMemberBytesPerImage", 0), share(r)))
 else:
-    print("| members | cycles/s (wall) | speed-up vs 1 member | flit-hops/s | channels between members |")
-    print("|---|---|---|---|---|")
+    print("| members | cycles/s (wall) | speed-up vs 1 member | flit-hops/s | channels between members"
+          " | exchange every (cycles) | step messages |")
+    print("|---|---|---|---|---|---|---|")
     for label, r in rows:
         s = r["runs"][0]
-        print("| %s | %.0f | %.2f | %.0f | %d |" % (label, rate(r), rate(r) / base, s["flitHopsPerSecond"],
-              s.get("cluster", {}).get("channelsBetweenMembers", 0)))
+        c = s.get("cluster", {})
+        print("| %s | %.0f | %.2f | %.0f | %d | %s | %d |" % (label, rate(r), rate(r) / base, s["flitHopsPerSecond"],
+              c.get("channelsBetweenMembers", 0), c.get("exchangeEveryCycles", "-"), c.get("stepMessages", 0)))
 PY
 }
 

@@ -36,14 +36,17 @@ import picocli.CommandLine.Model.CommandSpec;
         "and --router-delay cycles per hop. Phases: warm-up, measurement, drain; then the",
         "network is flushed, so every packet is delivered or reported dropped.",
         "--sweep runs a load sweep and writes CSV, PNG and SVG to --out.",
-        "--cluster spreads the routers over cluster members ('fivepp node'), cycle by",
-        "cycle in lockstep: the same results, bit for bit, as in one JVM."},
+        "--cluster spreads the routers over cluster members ('fivepp node'). They exchange",
+        "what crossed between them every L = min(--router-delay, --credit-delay) cycles",
+        "(the lookahead), in one message per pair of members: the same results, bit for",
+        "bit, as in one JVM."},
     footer = {"", "Examples:",
         "  fivepp stress --fabric mesh:8x8 --pattern uniform --rate 0.2",
         "  fivepp stress --fabric 5pp,mesh,torus --sweep 0.04:0.64:0.04 --out docs",
         "  fivepp stress --fabric 5pp --pattern cnn:resnet32 --find-link-width",
         "  fivepp stress --fabric 5pp --rate 0.15 --fail-link 30-31 --drop-rate 0.001",
-        "  fivepp stress --fabric 5pp --nodes 128 --cluster 127.0.0.1:25521 --members 3"})
+        "  fivepp stress --fabric 5pp --nodes 128 --cluster 127.0.0.1:25521 --members 3",
+        "  fivepp stress --fabric 5pp --nodes 128 --router-delay 4 --credit-delay 4 --cluster ..."})
 final class StressCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
@@ -86,6 +89,12 @@ final class StressCommand implements Callable<Integer> {
   @Option(names = "--router-delay", defaultValue = "1", paramLabel = "CYCLES",
       description = "Cycles per hop, router and link (default: ${DEFAULT-VALUE}).")
   int routerDelay;
+
+  @Option(names = "--credit-delay", defaultValue = "1", paramLabel = "CYCLES",
+      description = {"Cycles before a freed buffer slot's credit counts at the upstream router, like BookSim2's"
+          + " credit_delay (default: ${DEFAULT-VALUE}).",
+          "With --cluster, members exchange every min(--router-delay, --credit-delay) cycles."})
+  int creditDelay;
 
   @Option(names = "--cycles", defaultValue = "10000", paramLabel = "N", description = "Measured cycles (default: ${DEFAULT-VALUE}).")
   int cycles;
@@ -363,7 +372,8 @@ final class StressCommand implements Callable<Integer> {
 
   private SimulatorSettings config() {
     int buffer = bufferFlits != null ? bufferFlits : 2 * Math.max(1, packetFlits);
-    return call(() -> new SimulatorSettings(packetFlits, buffer, vcs, routerDelay, warmup, cycles, drain, seed));
+    return call(() -> new SimulatorSettings(packetFlits, buffer, vcs, routerDelay, creditDelay, warmup, cycles, drain,
+        seed));
   }
 
   private static Traffic.Injection injection(String s) {

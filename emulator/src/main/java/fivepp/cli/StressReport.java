@@ -19,9 +19,9 @@ final class StressReport {
 
   static String model(SimulatorSettings c) {
     return String.format(Locale.ROOT, "virtual cut-through, %d-flit packets, %d VCs per class of %d flits each,"
-        + " %d-cycle hops, credits back after 1 cycle; %,d warm-up + %,d measured cycles (drain up to %,d), seed %d",
-        c.packetFlits(), c.vcsPerClass(), c.bufferFlits(), c.routerDelay(), c.warmup(), c.measure(), c.drainLimit(),
-        c.seed());
+        + " %d-cycle hops, credits back after %d cycle%s; %,d warm-up + %,d measured cycles (drain up to %,d), seed %d",
+        c.packetFlits(), c.vcsPerClass(), c.bufferFlits(), c.routerDelay(), c.creditDelay(),
+        c.creditDelay() == 1 ? "" : "s", c.warmup(), c.measure(), c.drainLimit(), c.seed());
   }
 
   private static String f3(double v) {
@@ -88,6 +88,8 @@ final class StressReport {
     o.regions().forEach((member, nodes) -> regions.put(member, ranges(nodes)));
     m.put("regions", regions);
     m.put("channelsBetweenMembers", o.channelsBetween());
+    m.put("exchangeEveryCycles", o.exchangeEvery());
+    m.put("stepMessages", o.steps());
     m.put("incidents", o.incidents());
     return m;
   }
@@ -96,8 +98,9 @@ final class StressReport {
     StringBuilder sb = new StringBuilder();
     Table t = new Table("member", "nodes");
     o.regions().forEach((member, nodes) -> t.row(member, ranges(nodes)));
-    sb.append(String.format(Locale.ROOT, "on %d cluster member(s), in lockstep; %d channels between members:%n",
-        o.regions().size(), o.channelsBetween()));
+    sb.append(String.format(Locale.ROOT, "on %d cluster member(s), exchanging every %d cycle%s (%,d step messages);"
+        + " %d channels between members:%n", o.regions().size(), o.exchangeEvery(), o.exchangeEvery() == 1 ? "" : "s",
+        o.steps(), o.channelsBetween()));
     sb.append(t);
     o.incidents().forEach(i -> sb.append("incident: ").append(i).append('\n'));
     return sb.toString();

@@ -14,17 +14,19 @@ import org.apache.pekko.actor.typed.ActorSystem;
 /**
  * Stress runs whose routers span cluster members: this JVM joins the cluster as a member with role
  * {@code coordinator} (it hosts no routers) and runs one stress run after another on the members,
- * each cut into regions that run in lockstep (see {@link fivepp.stress.Simulator}). The result of
+ * each cut into regions that run in windows of the lookahead (see {@link fivepp.stress.Simulator}). The result of
  * a run equals the one JVM's, bit for bit.
  */
 public final class ClusterStress implements AutoCloseable {
 
   /**
    * A run's result, where its regions ran (member address to nodes, in region order), the
-   * directed channels between members, and the incidents (members lost, after each of which the run
-   * started again).
+   * directed channels between members, the incidents (members lost, after each of which the run
+   * started again), the cycles between exchanges (the lookahead) and the step messages the regions
+   * sent each other (one per pair of regions and window).
    */
-  public record Outcome(StressResult result, Map<String, int[]> regions, int channelsBetween, List<String> incidents) {}
+  public record Outcome(StressResult result, Map<String, int[]> regions, int channelsBetween, List<String> incidents,
+      int exchangeEvery, long steps) {}
 
   private final ActorSystem<StressConductor.Command> system;
 

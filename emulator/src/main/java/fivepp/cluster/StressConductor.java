@@ -279,6 +279,7 @@ final class StressConductor extends AbstractBehavior<StressConductor.Command> {
     private final long started;
     private final Tally[] tallies;
     private final StressRegion.Progress[] progress;
+    private long steps;
 
     Running(ActorContext<Command> ctx, Run run, Map<String, int[]> placement, int[] regionOf, long started) {
       super(ctx);
@@ -347,6 +348,7 @@ final class StressConductor extends AbstractBehavior<StressConductor.Command> {
         return this;
       }
       tallies[d.region()] = d.tally();
+      steps += d.steps();
       if (!Arrays.stream(tallies).allMatch(java.util.Objects::nonNull)) {
         return this;
       }
@@ -358,7 +360,8 @@ final class StressConductor extends AbstractBehavior<StressConductor.Command> {
         publish(true);
       }
       return finish(run, new ClusterStress.Outcome(result, new LinkedHashMap<>(placement),
-          b.routes().channelsBetween(regionOf), List.copyOf(run.incidents)), null);
+          b.routes().channelsBetween(regionOf), List.copyOf(run.incidents), run.request.spec().config().lookahead(),
+          steps), null);
     }
   }
 }

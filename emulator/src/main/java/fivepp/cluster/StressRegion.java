@@ -14,11 +14,12 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
 
 /**
  * The routers of one region of a stress run, on the member that hosts them: a {@link Simulator}
- * of the region, run cycle by cycle in lockstep with the other regions. After each cycle it sends
- * every other region a {@link Step} (the packets it granted onto channels into that region, the
- * credits it freed on channels out of it, and its counters), and it runs the next cycle once it has
- * every region's step of this one. When the phases say the run is over (all regions decide alike,
- * from the same summed counters), it sends its {@link Tally} to the conductor.
+ * of the region, run in windows of L cycles (the lookahead, {@link
+ * fivepp.stress.SimulatorSettings#lookahead()}) in step with the other regions. After each window it
+ * sends every other region one {@link Step} (the packets it granted onto channels into that region,
+ * the credits it freed on channels out of it, and its counters of each cycle), and it runs the next
+ * window once it has every region's step of this one. When the phases say the run is over (all
+ * regions decide alike, from the same summed counters), it sends its {@link Tally} to the conductor.
  */
 public final class StressRegion extends AbstractBehavior<StressRegion.Command> {
 
@@ -28,8 +29,9 @@ public final class StressRegion extends AbstractBehavior<StressRegion.Command> {
   public record Start(List<ActorRef<Command>> regions) implements Command {}
 
   /**
-   * What region {@code region} sends after cycle {@code cycle}: packets and credits for the
-   * receiver (see {@link Simulator.Outbox}), and its counters (see {@link Simulator.Counter}).
+   * What region {@code region} sends after the window of cycles from {@code cycle}: packets and
+   * credits for the receiver, and its counters of each of the window's cycles (see {@link
+   * Simulator.Outbox}).
    */
   public record Step(int region, int cycle, int[] packets, long[] seqs, int[] credits, long[] counters)
       implements Command {}
@@ -46,8 +48,12 @@ public final class StressRegion extends AbstractBehavior<StressRegion.Command> {
   /** The region is built and waits for {@link Start}. */
   public record Ready(long run, int epoch, int region, ActorRef<Command> ref) implements Reply {}
 
-  /** The run is over: what this region measured, the cycles run and its wall-clock seconds. */
-  public record Done(long run, int epoch, int region, Tally tally, int cycles, double wallSeconds) implements Reply {}
+  /**
+   * The run is over: what this region measured, the cycles run, its wall-clock seconds and the
+   * {@link Step}s it sent (one per other region and window).
+   */
+  public record Done(long run, int epoch, int region, Tally tally, int cycles, double wallSeconds, long steps)
+      implements Reply {}
 
   /**
    * The region's totals at cycle {@code cycle}, sent every {@link fivepp.stress.TrafficMeter#EVERY}
@@ -66,11 +72,13 @@ public final class StressRegion extends AbstractBehavior<StressRegion.Command> {
   private final Simulator sim;
   private final boolean live;
   private List<ActorRef<Command>> regions = List.of();
-  private int cycle = -1;
+  /** The first cycle of the window last run, or -1 before the first. */
+  private int window = -1;
+  private final int length;
   private List<Step> inbox = new ArrayList<>();
   private List<Step> early = new ArrayList<>();
-  private final long[] global = new long[Simulator.Counter.values().length];
   private long started;
+  private long steps;
 
   /**
    * A region that builds its network from {@code spec} and answers {@code conductor}, with its
@@ -105,6 +113,7 @@ public final class StressRegion extends AbstractBehavior<StressRegion.Command> {
     this.me = me;
     this.conductor = conductor;
     this.sim = sim;
+    this.length = sim.lookahead();
   }
 
   @Override
@@ -120,51 +129,55 @@ public final class StressRegion extends AbstractBehavior<StressRegion.Command> {
   }
 
   private Behavior<Command> onStep(Step s) {
-    if (s.cycle() == cycle) {
+    if (s.cycle() == window) {
       inbox.add(s);
-    } else if (s.cycle() == cycle + 1) {
-      early.add(s); // that region already has this one's step of the current cycle and ran the next
+    } else if (s.cycle() == window + length) {
+      early.add(s); // that region already has this one's step of the current window and ran the next
     } else {
-      return fail("region " + s.region() + " sent cycle " + s.cycle() + " while region " + me + " is at " + cycle);
+      return fail("region " + s.region() + " sent the window from cycle " + s.cycle() + " while region " + me
+          + " is at the window from " + window);
     }
     return regions.isEmpty() ? this : advance();
   }
 
-  /** Runs cycles for as long as every other region's step of the last one is in. */
+  /** Runs windows for as long as every other region's step of the last one is in. */
   private Behavior<Command> advance() {
-    while (cycle < 0 || inbox.size() == regions.size() - 1) {
-      sim.counters(global);
-      for (Step s : inbox) {
-        sim.receive(new Simulator.Outbox(s.packets(), s.seqs(), s.credits()));
-        Simulator.Counter.add(global, s.counters());
+    while (window < 0 || inbox.size() == regions.size() - 1) {
+      try {
+        for (Step s : inbox) {
+          sim.receive(new Simulator.Outbox(s.packets(), s.seqs(), s.credits(), s.cycle(), s.counters()));
+        }
+      } catch (RuntimeException e) {
+        return fail("region " + me + " cannot take a step: " + e.getMessage());
       }
       inbox = early;
       early = new ArrayList<>();
-      int next = cycle + 1;
-      boolean go;
-      try {
-        go = sim.next(next, global);
-      } catch (IllegalStateException deadlock) {
-        return fail(deadlock.getMessage());
-      }
-      if (!go) {
-        if (live) {
-          progress(next);
+      window = window < 0 ? 0 : window + length;
+      for (int cycle = window; cycle < window + length; cycle++) {
+        boolean go;
+        try {
+          go = sim.next(cycle);
+        } catch (IllegalStateException deadlock) {
+          return fail(deadlock.getMessage());
         }
-        conductor.tell(new Done(run, epoch, me, sim.tally(), next, (System.nanoTime() - started) / 1e9));
-        return Behaviors.stopped();
+        if (!go) {
+          if (live) {
+            progress(cycle);
+          }
+          conductor.tell(new Done(run, epoch, me, sim.tally(), cycle, (System.nanoTime() - started) / 1e9, steps));
+          return Behaviors.stopped();
+        }
+        sim.step(cycle);
+        if (live && (cycle & (fivepp.stress.TrafficMeter.EVERY - 1)) == 0) {
+          progress(cycle);
+        }
       }
-      sim.step(next);
-      cycle = next;
-      if (live && (cycle & (fivepp.stress.TrafficMeter.EVERY - 1)) == 0) {
-        progress(cycle);
-      }
-      long[] mine = sim.counters(new long[global.length]);
       for (int r = 0; r < regions.size(); r++) {
         if (r != me) {
           Simulator.Outbox o = sim.outbox(r);
-          regions.get(r).tell(new Step(me, cycle, o.packets(), o.seqs(), o.credits(), mine));
+          regions.get(r).tell(new Step(me, window, o.packets(), o.seqs(), o.credits(), o.counters()));
           o.clear();
+          steps++;
         }
       }
     }

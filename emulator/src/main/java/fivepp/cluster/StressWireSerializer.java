@@ -24,7 +24,7 @@ import org.apache.pekko.actor.typed.ActorRef;
 
 /**
  * Maps the messages of a stress run across members to {@code proto/.../stress.proto}: a region's
- * placement, the lockstep steps between regions (packed ints), and each region's tally, with
+ * placement, the steps between regions (one per window of cycles, packed ints), and each region's tally, with
  * latencies as a histogram and the drops' reasons listed once. Bound in reference.conf.
  */
 public final class StressWireSerializer extends ProtobufSerializer {
@@ -147,7 +147,8 @@ public final class StressWireSerializer extends ProtobufSerializer {
 
   private static RegionDone done(StressRegion.Done d) {
     Tally t = d.tally();
-    RegionDone.Builder b = RegionDone.newBuilder().setId(id(d)).setCycles(d.cycles()).setWallSeconds(d.wallSeconds()).setSumNetworkLatency(t.sumNetworkLatency())
+    RegionDone.Builder b = RegionDone.newBuilder().setId(id(d)).setCycles(d.cycles()).setWallSeconds(d.wallSeconds())
+        .setSteps(d.steps()).setSumNetworkLatency(t.sumNetworkLatency())
         .setSumHops(t.sumHops()).setSumZeroLoad(t.sumZeroLoad()).setGenerated(t.generated())
         .setDelivered(t.delivered()).setMeasured(t.measured()).setMeasuredDone(t.measuredDone())
         .setFlitHops(t.flitHops());
@@ -195,7 +196,7 @@ public final class StressWireSerializer extends ProtobufSerializer {
         longs(p.getChannelBusyList()), lat, p.getSumNetworkLatency(), p.getSumHops(), p.getSumZeroLoad(),
         p.getGenerated(), p.getDelivered(), p.getMeasured(), p.getMeasuredDone(), p.getFlitHops(), List.copyOf(drops));
     return new StressRegion.Done(p.getId().getRun(), p.getId().getEpoch(), p.getId().getRegion(), t, p.getCycles(),
-        p.getWallSeconds());
+        p.getWallSeconds(), p.getSteps());
   }
 
   private static fivepp.proto.stress.RegionId id(StressRegion.Reply r) {
@@ -209,7 +210,8 @@ public final class StressWireSerializer extends ProtobufSerializer {
         .setInjection(s.injection().name()).setLinkGbps(s.linkGbps()).setCrossbar(s.crossbar())
         .addAllFailLinks(s.failLinks()).addAllFailNodes(s.failNodes()).setDropRate(s.dropRate())
         .addAllLinkDelays(s.linkDelays()).setPacketFlits(c.packetFlits()).setBufferFlits(c.bufferFlits())
-        .setVcsPerClass(c.vcsPerClass()).setRouterDelay(c.routerDelay()).setWarmup(c.warmup())
+        .setVcsPerClass(c.vcsPerClass()).setRouterDelay(c.routerDelay()).setCreditDelay(c.creditDelay())
+        .setWarmup(c.warmup())
         .setMeasure(c.measure()).setDrainLimit(c.drainLimit()).setSeed(c.seed()).build();
   }
 
@@ -218,6 +220,6 @@ public final class StressWireSerializer extends ProtobufSerializer {
         p.getRate(), Traffic.Injection.valueOf(p.getInjection()), p.getLinkGbps(), p.getCrossbar(),
         p.getFailLinksList(), p.getFailNodesList(), p.getDropRate(), p.getLinkDelaysList(),
         new SimulatorSettings(p.getPacketFlits(), p.getBufferFlits(), p.getVcsPerClass(), p.getRouterDelay(),
-            p.getWarmup(), p.getMeasure(), p.getDrainLimit(), p.getSeed()));
+            p.getCreditDelay(), p.getWarmup(), p.getMeasure(), p.getDrainLimit(), p.getSeed()));
   }
 }

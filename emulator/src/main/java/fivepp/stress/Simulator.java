@@ -24,7 +24,7 @@ import java.util.SplittableRandom;
  *       buffer of its class has credits for the whole packet (virtual cut-through); ejection always
  *       succeeds. The input port and the channel are then held for the packet's flits;</li>
  *   <li>every held port sends one flit; the freed buffer slot returns its credit upstream, usable
- *       from the next cycle.</li>
+ *       {@code creditDelay} cycles later (from the next cycle by default).</li>
  * </ol>
  * A head flit sent in cycle t can leave the next router from cycle t + routerDelay + the link's
  * extra delay; a packet's flits follow one per cycle behind it and never stall, since the whole
@@ -41,16 +41,20 @@ import java.util.SplittableRandom;
  *
  * <p><b>Regions.</b> A simulator may own only a region of the network (its routers, their input
  * buffers, source queues and the credit counters of the channels leaving them), so that a network
- * can be spread over several simulators, on cluster members. Every cycle is then run in lockstep:
- * each region runs its cycle, hands every region the packets granted onto channels into it and the
- * credits freed on channels out of it ({@link Outbox}), and applies what it receives before the next
- * cycle. That is exact, not an approximation, because nothing a router does in cycle t is seen by
- * another router before cycle t + 1: a packet granted in cycle t is ready at the next router from
- * t + routerDelay (at least t + 1), and a freed credit counts from t + 1. Random draws come from a
+ * can be spread over several simulators, on cluster members. The regions then run in windows of up to
+ * L cycles, L = {@link SimulatorSettings#lookahead()} = min(routerDelay, creditDelay): each region
+ * runs the window's cycles, hands every region the packets granted onto channels into it, the
+ * credits freed on channels out of it and its counters of each cycle ({@link Outbox}), and applies
+ * what it receives before the next window. That is exact, not an approximation (conservative
+ * parallel simulation with lookahead L), because nothing a router does in cycle t is seen by another
+ * router before cycle t + L: a packet granted in cycle t is ready at the next router from
+ * t + routerDelay (or later on a slow link), and a freed credit counts from t + creditDelay. So
+ * everything sent in a window takes effect at the window's end or later. Random draws come from a
  * stream per source node (traffic) and per router (link corruption), decisions about the phases
- * from the whole network's counters at the end of the previous cycle ({@link #counters}), and the
- * region's measurements add up ({@link Tally}); so a run cut into any regions gives the same
- * result, bit for bit, as the whole network in one simulator.
+ * from the whole network's counters at the end of cycle t - L ({@link #next}), known everywhere at
+ * the start of a window, and the region's measurements add up ({@link Tally}); so a run cut into any
+ * regions, with any window from 1 to L, gives the same result, bit for bit, as the whole network in
+ * one simulator.
  */
 public final class Simulator {
   private static final int EJECT = -1;
@@ -68,6 +72,17 @@ public final class Simulator {
   private final int nChannels;
   private final int pFlits;
   private final int[] hopDelay;
+  /** Cycles before a freed credit counts upstream, and the lookahead (see {@link SimulatorSettings#lookahead()}). */
+  private final int creditDelay;
+  private final int lookahead;
+  /** Credits on their way back, by the cycle they count from modulo the credit delay (when it is above 1). */
+  private final int[][] owed;
+  private final int[] nOwed;
+  /**
+   * The whole network's counters at the end of each of the last cycles, by cycle modulo its length:
+   * this region's own, plus the other regions' as they arrive ({@link #receive}).
+   */
+  private final long[][] seen;
 
   // the region: which region every node is in, this one's index, its nodes
   private final int[] regionOf;
@@ -152,7 +167,7 @@ public final class Simulator {
 
   /**
    * A simulator of one region of the network: the nodes {@code v} with {@code regionOf[v] == me}.
-   * Regions are numbered from 0, and every region runs the same cycle in lockstep with the others
+   * Regions are numbered from 0, and the regions run in windows of cycles, in step with each other
    * (see the class comment).
    */
   public Simulator(RouteTable net, Traffic traffic, SimulatorSettings cfg, Faults faults, int[] regionOf, int me) {
@@ -182,6 +197,11 @@ public final class Simulator {
     for (int r = 0; r < regions; r++) {
       outboxes[r] = r == me ? null : new Outbox();
     }
+    creditDelay = cfg.creditDelay();
+    lookahead = cfg.lookahead();
+    owed = creditDelay > 1 ? new int[creditDelay][] : null;
+    nOwed = creditDelay > 1 ? new int[creditDelay] : null;
+    seen = new long[2 * lookahead][Counter.values().length];
     hopDelay = new int[nChannels];
     for (int c = 0; c < nChannels; c++) {
       hopDelay[c] = cfg.routerDelay() + net.chExtraDelay[c];
@@ -230,7 +250,7 @@ public final class Simulator {
     seqOf = new long[n];
     rng = streams(new SplittableRandom(cfg.seed()), n);
     dropRng = streams(new SplittableRandom(cfg.seed() * 0x9E3779B97F4A7C15L + 7), n);
-    clock = new Clock(cfg, 10_000 + 4L * cfg.bufferFlits() * n);
+    clock = new Clock(cfg, 10_000 + 4L * cfg.bufferFlits() * n + (creditDelay - 1), lookahead);
   }
 
   /** One random stream per node, split from {@code root} in node order: the same in every region. */
@@ -280,8 +300,7 @@ public final class Simulator {
     }
     long start = System.nanoTime();
     int cycle = 0;
-    long[] counters = new long[Counter.values().length];
-    while (next(cycle, counters(counters))) {
+    while (next(cycle)) {
       step(cycle++);
     }
     double wall = (System.nanoTime() - start) / 1e9;
@@ -292,39 +311,40 @@ public final class Simulator {
   }
 
   /**
-   * Runs a network cut into regions in this thread, in lockstep, as cluster members do over the
-   * wire: the result equals {@link #run()}'s on the whole network.
+   * Runs a network cut into regions in this thread, as cluster members do over the wire: each region
+   * runs a window of {@link SimulatorSettings#lookahead()} cycles, then the regions exchange what
+   * crossed between them in the window. The result equals {@link #run()}'s on the whole network.
    *
    * @param traffic a traffic per region (a periodic source keeps state)
    */
   public static StressResult runRegions(RouteTable net, java.util.function.Supplier<Traffic> traffic,
       SimulatorSettings cfg, Faults faults, int[] regionOf) {
+    return runRegions(net, traffic, cfg, faults, regionOf, cfg.lookahead(), 0);
+  }
+
+  /**
+   * {@link #runRegions(RouteTable, java.util.function.Supplier, SimulatorSettings, Faults, int[])} with
+   * windows of {@code window} cycles (1 to the lookahead), and, to show that a test catches it, what
+   * a region receives taking effect {@code early} cycles sooner than it may (0 in every real run).
+   */
+  static StressResult runRegions(RouteTable net, java.util.function.Supplier<Traffic> traffic,
+      SimulatorSettings cfg, Faults faults, int[] regionOf, int window, int early) {
+    if (window < 1 || window > cfg.lookahead()) {
+      throw new IllegalArgumentException("a window of " + window + " cycles: give 1 to the lookahead, "
+          + cfg.lookahead());
+    }
     int k = Arrays.stream(regionOf).max().orElse(0) + 1;
     Simulator[] rs = new Simulator[k];
     for (int r = 0; r < k; r++) {
       rs[r] = new Simulator(net, traffic.get(), cfg, faults, regionOf, r);
     }
     long start = System.nanoTime();
-    int cycle = 0;
-    for (; ; cycle++) {
-      long[] global = new long[Counter.values().length];
-      for (Simulator r : rs) {
-        Counter.add(global, r.counters(new long[global.length]));
-      }
-      boolean go = false;
-      for (Simulator r : rs) {
-        go = r.next(cycle, global);
-      }
-      if (!go) {
-        break;
-      }
-      for (Simulator r : rs) {
-        r.step(cycle);
-      }
+    int end;
+    for (int cycle = 0; (end = runWindow(rs, cycle, window)) < 0; cycle += window) {
       for (Simulator from : rs) {
         for (int to = 0; to < k; to++) {
           if (to != from.me) {
-            rs[to].receive(from.outbox(to));
+            rs[to].receive(from.outbox(to), early);
             from.outbox(to).clear();
           }
         }
@@ -332,10 +352,31 @@ public final class Simulator {
     }
     double wall = (System.nanoTime() - start) / 1e9;
     List<Tally> parts = Arrays.stream(rs).map(Simulator::tally).toList();
-    return result(net, rs[0].traffic, cfg, faults, Tally.sum(parts), cycle, wall);
+    return result(net, rs[0].traffic, cfg, faults, Tally.sum(parts), end, wall);
   }
 
-  /** The counters whose sums over the regions decide the phases, as {@link #counters()} gives them. */
+  /**
+   * Runs cycles {@code from} to {@code from + window - 1} of every region.
+   *
+   * @return the cycle the run ended at (its count of cycles), or -1 when it goes on
+   */
+  private static int runWindow(Simulator[] rs, int from, int window) {
+    for (int cycle = from; cycle < from + window; cycle++) {
+      boolean go = false;
+      for (Simulator r : rs) {
+        go = r.next(cycle);
+      }
+      if (!go) {
+        return cycle;
+      }
+      for (Simulator r : rs) {
+        r.step(cycle);
+      }
+    }
+    return -1;
+  }
+
+  /** The counters whose sums over the regions decide the phases, as a region keeps them for each cycle. */
   public enum Counter {
     MEASURED, MEASURED_DONE, OUTSTANDING, FLIT_HOPS, ACTIVE_PORTS;
 
@@ -348,7 +389,7 @@ public final class Simulator {
   }
 
   /** This region's counters at the end of the last cycle it ran, indexed by {@link Counter}, into {@code c}. */
-  public long[] counters(long[] c) {
+  private long[] counters(long[] c) {
     c[0] = measured;
     c[1] = measuredDone;
     c[2] = outstanding;
@@ -359,18 +400,26 @@ public final class Simulator {
 
   /**
    * Decides whether cycle {@code cycle} runs, and whether traffic is created in it, from the whole
-   * network's counters at the end of the cycle before (the sums of every region's {@link #counters}).
+   * network's counters at the end of cycle {@code cycle - lookahead} (the sums of every region's
+   * counters; with the default lookahead of 1, the cycle before). Looking that far back, and no
+   * nearer, lets regions run a window of up to the lookahead between exchanges and still decide alike.
    *
    * @return false when the run is over: traffic has stopped and no packet is left in the network
    * @throws IllegalStateException when the network stopped moving with packets in it (deadlock)
    */
-  public boolean next(int cycle, long[] global) {
-    return clock.next(cycle, global);
+  public boolean next(int cycle) {
+    int at = cycle - lookahead;
+    return clock.next(cycle, at < 0 ? NOTHING : seen[at % seen.length]);
   }
+
+  private static final long[] NOTHING = new long[Counter.values().length];
 
   /** Runs one cycle of this region (after {@link #next} said it runs). */
   public void step(int cycle) {
     now = cycle;
+    if (owed != null) {
+      repay();
+    }
     if (clock.generating) {
       traffic.generate(now, mine, rng, sink);
     }
@@ -379,24 +428,51 @@ public final class Simulator {
     if (meter != null && (now & (TrafficMeter.EVERY - 1)) == 0) {
       meter.publish(now, totInjected, totDelivered, totEjected, totChannel, false);
     }
+    long[] c = counters(seen[now % seen.length]);
+    for (Outbox o : outboxes) {
+      if (o != null) {
+        o.counters(now, c);
+      }
+    }
   }
 
-  /** What this region's last cycle sends region {@code to}; the caller clears it once sent. */
+  /** The regions this one exchanges with run windows of at most this many cycles. */
+  public int lookahead() {
+    return lookahead;
+  }
+
+  /** What this region's cycles since the last exchange send region {@code to}; the caller clears it once sent. */
   public Outbox outbox(int to) {
     return outboxes[to];
   }
 
-  /** Applies what another region's last cycle sent this one, before this region's next cycle. */
+  /**
+   * Applies what another region sent this one from the cycles it ran since the last exchange, before
+   * this region's next cycle: packets, credits, and its counters of those cycles.
+   *
+   * @throws IllegalStateException when a packet or credit should have counted before the next cycle
+   *     (the regions ran further apart than the lookahead)
+   */
   public void receive(Outbox in) {
+    receive(in, 0);
+  }
+
+  /** {@link #receive(Outbox)}, with what arrives counting {@code early} cycles too soon (a test's deliberate error). */
+  void receive(Outbox in, int early) {
     int[] f = in.packets;
     for (int i = 0; i < in.nPackets; i++) {
       int o = i * Outbox.FIELDS;
+      int ready = f[o + 5];
+      if (ready <= now) {
+        throw new IllegalStateException("a packet ready at cycle " + ready + " arrived after cycle " + now
+            + ": the regions ran further apart than the lookahead, " + lookahead);
+      }
       int p = slot();
       pSrc[p] = f[o + 1];
       pDst[p] = f[o + 2];
       pCreated[p] = f[o + 3];
       pInjected[p] = f[o + 4];
-      pReady[p] = f[o + 5];
+      pReady[p] = ready - early;
       pHop[p] = f[o + 6];
       pOut[p] = -1;
       pCorruptCh[p] = f[o + 7];
@@ -405,8 +481,45 @@ public final class Simulator {
       enqueue(f[o], p, net.chDst[f[o] / vcs]);
     }
     for (int i = 0; i < in.nCredits; i++) {
-      credits[in.credits[i]]++;
+      int due = in.credits[2 * i + 1];
+      if (due <= now) {
+        throw new IllegalStateException("a credit due at cycle " + due + " arrived after cycle " + now
+            + ": the regions ran further apart than the lookahead, " + lookahead);
+      }
+      owe(in.credits[2 * i], Math.max(now + 1, due - early));
     }
+    for (int c = 0; c < in.nCycles; c++) {
+      long[] g = seen[(in.firstCycle + c) % seen.length];
+      for (int k = 0; k < COUNTERS; k++) {
+        g[k] += in.counters[c * COUNTERS + k];
+      }
+    }
+  }
+
+  private static final int COUNTERS = Counter.values().length;
+
+  /** A credit of buffer {@code b} that counts from cycle {@code due} (at once with a credit delay of 1). */
+  private void owe(int b, int due) {
+    if (owed == null) {
+      credits[b]++;
+      return;
+    }
+    int s = due % creditDelay;
+    if (owed[s] == null) {
+      owed[s] = new int[16];
+    } else if (nOwed[s] == owed[s].length) {
+      owed[s] = Arrays.copyOf(owed[s], 2 * nOwed[s]);
+    }
+    owed[s][nOwed[s]++] = b;
+  }
+
+  /** The credits that count from this cycle on. */
+  private void repay() {
+    int s = now % creditDelay;
+    for (int i = 0; i < nOwed[s]; i++) {
+      credits[owed[s][i]]++;
+    }
+    nOwed[s] = 0;
   }
 
   /** What this region measured, to add up with the other regions'. */
@@ -417,10 +530,12 @@ public final class Simulator {
   }
 
   /**
-   * The packets and credits one region's cycle sends another: per packet {@link #FIELDS} ints (the
-   * downstream buffer it enters, then source, destination, cycle created, cycle injected, cycle its
-   * head is ready, hops taken, the channel that corrupted it, flags) and its sequence number at its
-   * source; per freed buffer slot the buffer's index, once per flit.
+   * What one region's cycles since the last exchange send another: per packet {@link #FIELDS} ints
+   * (the downstream buffer it enters, then source, destination, cycle created, cycle injected, cycle
+   * its head is ready, hops taken, the channel that corrupted it, flags) and its sequence number at
+   * its source; per freed buffer slot two ints, the buffer's index and the cycle its credit counts
+   * from, once per flit; and the sender's {@link Counter}s at the end of each of those cycles, from
+   * cycle {@link #firstCycle()} on.
    */
   public static final class Outbox {
     /** Ints per packet. */
@@ -428,22 +543,29 @@ public final class Simulator {
     int[] packets = new int[FIELDS * 16];
     long[] seqs = new long[16];
     int nPackets;
-    int[] credits = new int[64];
+    int[] credits = new int[128];
     int nCredits;
+    int firstCycle;
+    long[] counters = new long[4 * COUNTERS];
+    int nCycles;
 
     /** An empty outbox. */
     public Outbox() {}
 
     /** An outbox holding what arrived over the wire. */
-    public Outbox(int[] packets, long[] seqs, int[] credits) {
-      if (packets.length != FIELDS * seqs.length) {
-        throw new IllegalArgumentException(packets.length + " packet fields for " + seqs.length + " packets");
+    public Outbox(int[] packets, long[] seqs, int[] credits, int firstCycle, long[] counters) {
+      if (packets.length != FIELDS * seqs.length || credits.length % 2 != 0 || counters.length % COUNTERS != 0) {
+        throw new IllegalArgumentException(packets.length + " packet fields for " + seqs.length + " packets, "
+            + credits.length + " credit fields, " + counters.length + " counters");
       }
       this.packets = packets;
       this.seqs = seqs;
       this.nPackets = seqs.length;
       this.credits = credits;
-      this.nCredits = credits.length;
+      this.nCredits = credits.length / 2;
+      this.firstCycle = firstCycle;
+      this.counters = counters;
+      this.nCycles = counters.length / COUNTERS;
     }
 
     public int[] packets() {
@@ -454,24 +576,47 @@ public final class Simulator {
       return Arrays.copyOf(seqs, nPackets);
     }
 
+    /** Buffer index and cycle due, for each credit. */
     public int[] credits() {
-      return Arrays.copyOf(credits, nCredits);
+      return Arrays.copyOf(credits, 2 * nCredits);
+    }
+
+    /** The first cycle whose counters {@link #counters()} holds. */
+    public int firstCycle() {
+      return firstCycle;
+    }
+
+    /** The sender's counters, {@link Counter#values()} of them per cycle. */
+    public long[] counters() {
+      return Arrays.copyOf(counters, nCycles * COUNTERS);
     }
 
     public boolean isEmpty() {
-      return nPackets == 0 && nCredits == 0;
+      return nPackets == 0 && nCredits == 0 && nCycles == 0;
     }
 
     public void clear() {
       nPackets = 0;
       nCredits = 0;
+      nCycles = 0;
     }
 
-    void credit(int buffer) {
-      if (nCredits == credits.length) {
-        credits = Arrays.copyOf(credits, 2 * nCredits);
+    void counters(int cycle, long[] c) {
+      if (nCycles == 0) {
+        firstCycle = cycle;
       }
-      credits[nCredits++] = buffer;
+      if ((nCycles + 1) * COUNTERS > counters.length) {
+        counters = Arrays.copyOf(counters, 2 * counters.length);
+      }
+      System.arraycopy(c, 0, counters, nCycles++ * COUNTERS, COUNTERS);
+    }
+
+    void credit(int buffer, int due) {
+      if (2 * nCredits == credits.length) {
+        credits = Arrays.copyOf(credits, 2 * credits.length);
+      }
+      credits[2 * nCredits] = buffer;
+      credits[2 * nCredits++ + 1] = due;
     }
 
     void packet(int buffer, int src, int dst, int created, int injected, int ready, int hop, int corruptCh,
@@ -499,29 +644,44 @@ public final class Simulator {
     private final int windowEnd;
     private final int drainEnd;
     private final long deadlockAfter;
+    private final int lookahead;
     boolean generating;
+    /** The first cycle without traffic, or -1 while traffic runs. */
+    private int stoppedAt = -1;
     private int lastProgress;
     private long lastFlitHops = -1;
 
-    Clock(SimulatorSettings cfg, long deadlockAfter) {
+    Clock(SimulatorSettings cfg, long deadlockAfter, int lookahead) {
       this.windowEnd = cfg.warmup() + cfg.measure();
       this.drainEnd = windowEnd + cfg.drainLimit();
       this.deadlockAfter = deadlockAfter;
+      this.lookahead = lookahead;
     }
 
+    /**
+     * Whether cycle {@code now} runs, from the network's counters {@code g} at the end of cycle
+     * {@code now - lookahead}. Traffic runs until the measurement window's last cycle is seen, then
+     * while measured packets are left and the drain limit is not reached; once stopped it stays
+     * stopped (the measured count no longer grows). The run ends when the counters seen come from a
+     * cycle after the traffic stopped and show no packet left.
+     */
     boolean next(int now, long[] g) {
-      if (now > 0) {
+      int seen = now - lookahead;
+      if (seen >= 0) {
         if (g[Counter.FLIT_HOPS.ordinal()] != lastFlitHops || g[Counter.ACTIVE_PORTS.ordinal()] > 0) {
           lastFlitHops = g[Counter.FLIT_HOPS.ordinal()];
-          lastProgress = now - 1;
-        } else if (!generating && now - 1 - lastProgress > deadlockAfter) {
+          lastProgress = seen;
+        } else if (!generating && seen - lastProgress > deadlockAfter) {
           throw new IllegalStateException("the network stopped moving with " + g[Counter.OUTSTANDING.ordinal()]
-              + " packets in it at cycle " + (now - 1) + " (deadlock)");
+              + " packets in it at cycle " + seen + " (deadlock)");
         }
       }
-      generating = now < windowEnd
+      generating = seen + 1 < windowEnd
           || (now < drainEnd && g[Counter.MEASURED_DONE.ordinal()] < g[Counter.MEASURED.ordinal()]);
-      return generating || g[Counter.OUTSTANDING.ordinal()] != 0;
+      if (!generating && stoppedAt < 0) {
+        stoppedAt = now;
+      }
+      return generating || g[Counter.OUTSTANDING.ordinal()] != 0 || seen + 1 < stoppedAt;
     }
   }
 
@@ -706,9 +866,9 @@ public final class Simulator {
       if (b < nNetBufs) {
         int upstream = net.chSrc[b / vcs];
         if (mine[upstream]) {
-          credits[b]++;
+          owe(b, now + creditDelay);
         } else {
-          outboxes[regionOf[upstream]].credit(b);
+          outboxes[regionOf[upstream]].credit(b, now + creditDelay);
         }
       }
       if (out >= 0) {

@@ -59,6 +59,25 @@ class StressCommandTest {
   }
 
   @Test
+  void theCreditDelayIsReportedAndSlowsALoadedNetwork() throws Exception {
+    ObjectMapper json = new ObjectMapper();
+    JsonNode[] runs = new JsonNode[2];
+    String[] delays = {"1", "6"};
+    for (int i = 0; i < 2; i++) {
+      MainTest.Result r = MainTest.run(args("--fabric", "mesh:4x4", "--rate", "0.4", "--vcs", "1",
+          "--credit-delay", delays[i], "--format", "json"));
+      assertThat(r.status()).as(r.err()).isZero();
+      JsonNode j = json.readTree(r.out());
+      assertThat(j.get("model").asText()).contains(i == 0 ? "credits back after 1 cycle;" : "credits back after 6 cycles;");
+      runs[i] = j.get("runs").get(0);
+    }
+    // the same packets are offered; with credits slower to return they wait longer
+    assertThat(runs[1].get("generated").asLong()).isGreaterThan(500);
+    assertThat(runs[1].get("avgLatency").asDouble()).isGreaterThan(runs[0].get("avgLatency").asDouble());
+    assertThat(runs[1].get("zeroLoadLatency").asDouble()).isEqualTo(runs[0].get("zeroLoadLatency").asDouble());
+  }
+
+  @Test
   void aSweepWritesCsvPngAndSvgAndReportsSaturation() throws Exception {
     MainTest.Result r = MainTest.run(args("--fabric", "mesh:4x4,torus:4x4", "--sweep", "0.1:0.9:0.4", "--out",
         dir.toString()));
@@ -132,6 +151,9 @@ class StressCommandTest {
       "--list-drops -1 | --list-drops -1",
       "--vcs 0 | --vcs 0",
       "--router-delay 0 | --router-delay 0",
+      "--credit-delay 0 | --credit-delay 0: give a whole number of cycles from 1 to 100000",
+      "--credit-delay 100001 | --credit-delay 100001: give a whole number of cycles from 1 to 100000",
+      "--credit-delay abc | Invalid value for option '--credit-delay': 'abc' is not an int",
       "--cycles 0 | --cycles >= 1",
       "--warmup 2000000000 | together at most",
   })

@@ -77,6 +77,7 @@ class StressClusterTest {
         "256x256", List.of(), List.of(), 0, List.of(), SimulatorSettings.DEFAULT.withCycles(200, 1_000, 20_000));
     cnn = cnn.withLinkGbps(cnn.build().mapping().bandwidth().busiestGbps());
     StressResult oneCnn = oneJvm(cnn);
+    StressResult oneSlow = oneJvm(withDelays(faulty, 3, 4));
     try (ClusterStress c = ClusterStress.join(coordinator(), 3, Duration.ofSeconds(60), Map.of(), e -> { })) {
       ClusterStress.Outcome o = c.run(faulty, faulty.build());
       assertThat(o.regions().keySet()).containsExactlyElementsOf(jvms.addresses.stream().sorted().toList());
@@ -88,7 +89,23 @@ class StressClusterTest {
       ClusterStress.Outcome o2 = c.run(cnn, cnn.build());
       assertThat(o2.result().delivered()).isGreaterThan(500);
       assertThat(o2.result()).usingRecursiveComparison().ignoringFields("wallSeconds").isEqualTo(oneCnn);
+      // default delays: one step per pair of regions and cycle, none in the cycle the run ends
+      assertThat(o.exchangeEvery()).isEqualTo(1);
+      assertThat(o.steps()).isEqualTo(3 * 2L * o.result().cycles());
+      // credits back after 4 cycles, hops of 3: the members exchange every 3 cycles, in a third of the steps
+      StressSpec slow = withDelays(faulty, 3, 4);
+      ClusterStress.Outcome o3 = c.run(slow, slow.build());
+      assertThat(o3.exchangeEvery()).isEqualTo(3);
+      assertThat(o3.steps()).isEqualTo(3 * 2L * (o3.result().cycles() / 3));
+      assertThat(o3.result()).usingRecursiveComparison().ignoringFields("wallSeconds").isEqualTo(oneSlow);
+      assertThat(o3.result().avgLatency()).isGreaterThan(one.avgLatency());
     }
+  }
+
+  static StressSpec withDelays(StressSpec s, int router, int credit) {
+    return new StressSpec(s.fabric(), s.nodes(), s.pattern(), s.hotspot(), s.rate(), s.injection(), s.linkGbps(),
+        s.crossbar(), s.failLinks(), s.failNodes(), s.dropRate(), s.linkDelays(),
+        s.config().withRouterDelay(router).withCreditDelay(credit));
   }
 
   static String[] mesh(boolean cluster) {

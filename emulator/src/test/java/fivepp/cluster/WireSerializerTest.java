@@ -268,7 +268,7 @@ class WireSerializerTest {
     Class<StressWireSerializer> by = StressWireSerializer.class;
     fivepp.stress.StressSpec spec = new fivepp.stress.StressSpec("torus:4x4", 16, "hotspot", "0,5:0.25", 0.35,
         fivepp.stress.Traffic.Injection.POISSON, 12.5, "128x128", List.of("0-1"), List.of("3"), 0.01,
-        List.of("1-2:4"), new fivepp.stress.SimulatorSettings(8, 24, 3, 2, 100, 900, 5000, -42));
+        List.of("1-2:4"), new fivepp.stress.SimulatorSettings(8, 24, 3, 2, 3, 100, 900, 5000, -42));
     Member.SpawnStress sp = (Member.SpawnStress) roundTrip(new Member.SpawnStress(77, 2, spec,
         new int[] {0, 0, 1, 1, 2}, 1, conductor.getRef(), true), by);
     assertThat(sp.spec()).isEqualTo(spec);
@@ -286,12 +286,13 @@ class WireSerializerTest {
         region.getRef())), by);
     assertThat(st.regions()).containsExactly(region.getRef(), region.getRef());
     StressRegion.Step step = (StressRegion.Step) roundTrip(new StressRegion.Step(2, 1234, new int[] {4, 1, 9, 1200, 1201,
-        1236, 3, -1, 1}, new long[] {1L << 40}, new int[] {7, 7, 19}, new long[] {10, 9, -3, 5000, 2}), by);
+        1236, 3, -1, 1}, new long[] {1L << 40}, new int[] {7, 1237, 19, 1238},
+        new long[] {10, 9, -3, 5000, 2, 10, 10, -4, 5020, 1}), by);
     assertThat(List.of(step.region(), step.cycle())).containsExactly(2, 1234);
     assertThat(step.packets()).containsExactly(4, 1, 9, 1200, 1201, 1236, 3, -1, 1);
     assertThat(step.seqs()).containsExactly(1L << 40);
-    assertThat(step.credits()).containsExactly(7, 7, 19);
-    assertThat(step.counters()).containsExactly(10, 9, -3, 5000, 2);
+    assertThat(step.credits()).containsExactly(7, 1237, 19, 1238);
+    assertThat(step.counters()).containsExactly(10, 9, -3, 5000, 2, 10, 10, -4, 5020, 1);
 
     StressRegion.Ready ready = new StressRegion.Ready(77, 2, 1, region.getRef());
     assertThat(roundTrip(ready, by)).isEqualTo(ready);
@@ -309,10 +310,11 @@ class WireSerializerTest {
         new fivepp.stress.StressResult.Drop(3, 1, 2, 170, 4, "corrupted on link 3->4 (drop rate 0.01)"));
     fivepp.stress.Tally t = new fivepp.stress.Tally(new long[] {1, 2}, new long[] {3, 4}, new long[] {5, 6},
         new long[] {7, 8, 9}, new int[] {30, 21, 30, 22, 21, 30}, 11, 12, 13, 14, 15, 16, 17, 18, drops);
-    StressRegion.Done done = (StressRegion.Done) roundTrip(new StressRegion.Done(77, 2, 1, t, 4321, 1.5), by);
+    StressRegion.Done done = (StressRegion.Done) roundTrip(new StressRegion.Done(77, 2, 1, t, 4321, 1.5, 2880), by);
     assertThat(List.of(done.run(), (long) done.epoch(), (long) done.region(), (long) done.cycles()))
         .containsExactly(77L, 2L, 1L, 4321L);
     assertThat(done.wallSeconds()).isEqualTo(1.5);
+    assertThat(done.steps()).isEqualTo(2880);
     // latencies travel as a histogram: the same values, sorted
     assertThat(done.tally()).usingRecursiveComparison().ignoringFields("latencies").isEqualTo(t);
     assertThat(done.tally().latencies()).containsExactly(21, 21, 22, 30, 30, 30);

@@ -55,6 +55,45 @@ class ZeroLoadLatencyTest {
     assertThat(checked).isGreaterThan(20);
   }
 
+  /**
+   * Two packets 0 -> 2 on a 1x3 mesh with one buffer of one packet per port: the second leaves when
+   * the last credit of the first comes back, cycle 20 + credit delay, so it arrives 20 + credit delay
+   * cycles after the first (latency 22, then 42 + credit delay).
+   */
+  @ParameterizedTest
+  @ValueSource(ints = {1, 2, 4, 9})
+  void theSecondPacketWaitsForTheCreditDelay(int creditDelay) {
+    Fabric f = Fabrics.parse("mesh:1x3", 3);
+    SimulatorSettings cfg = ONE.withVcs(1).withPacketFlits(20, 20).withCreditDelay(creditDelay);
+    StressResult r = Simulator.run(f, net -> new Traffic() {
+      @Override
+      public String describe() {
+        return "two packets 0->2";
+      }
+
+      @Override
+      public void generate(int cycle, boolean[] mine, java.util.SplittableRandom[] rng, PacketSink sink) {
+        if (cycle == 0 && mine[0]) {
+          sink.packet(0, 2);
+          sink.packet(0, 2);
+        }
+      }
+
+      @Override
+      public int[] sources() {
+        return new int[] {0};
+      }
+
+      @Override
+      public double offeredRate() {
+        return 0;
+      }
+    }, cfg, Faults.NONE);
+    assertThat(r.delivered()).isEqualTo(2);
+    assertThat(r.maxLatency()).isEqualTo(42 + creditDelay);
+    assertThat(r.avgLatency()).isEqualTo((22 + 42 + creditDelay) / 2.0);
+  }
+
   @ParameterizedTest
   @ValueSource(strings = {"5pp", "kpp:3", "mesh:8x8", "torus:8x8", "torus:5x7", "ring", "hypercube", "full", "mesh:3x5"})
   void zeroLoadLatencyIsHopsTimesRouterDelayPlusSerialisation(String spec) {
