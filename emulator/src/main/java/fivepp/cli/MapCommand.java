@@ -32,8 +32,9 @@ import picocli.CommandLine.Model.CommandSpec;
         "",
         "Tiles the network into cores, searches a placement, verifies that every",
         "flow is single-hop (the homomorphism), measures the load of every channel,",
-        "prints the table layer -> cores -> fabric vertices and writes an SVG",
-        "picture of the placement."},
+        "prints the table layer -> cores -> fabric vertices, the energy per image,",
+        "power and area (parameters: --energy FILE, see docs/energy.md), and writes",
+        "an SVG picture of the placement."},
     footer = {"", "Example: fivepp map --model resnet32 --fabric 5pp --svg resnet32.svg"})
 final class MapCommand implements Callable<Integer> {
   @Spec CommandSpec spec;

@@ -81,7 +81,7 @@ public record EnergyModel(
       return of(ConfigFactory.parseFile(file.toFile(),
           ConfigParseOptions.defaults().setSyntax(ConfigSyntax.CONF).setAllowMissing(false)));
     } catch (ConfigException e) {
-      throw new IllegalArgumentException(what + oneLine(e.getMessage())
+      throw new IllegalArgumentException(what + problem(e)
           + (e instanceof ConfigException.Missing ? "; give every key of the defaults (docs/energy.md)" : ""));
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(what + e.getMessage());
@@ -111,7 +111,20 @@ public record EnergyModel(
     return v;
   }
 
-  private static String oneLine(String s) {
-    return s == null ? "" : s.replaceAll("\\s*\\R\\s*", " ").strip();
+  /**
+   * What Typesafe Config found wrong, on one printable line: its line number rather than the file's
+   * name again, without its hint about .properties files, and nothing of the file's own bytes that
+   * would not print.
+   */
+  static String problem(ConfigException e) {
+    String s = e.getMessage() == null ? "not readable as HOCON" : e.getMessage();
+    if (e.origin() != null && s.startsWith(e.origin().description() + ": ")) {
+      s = s.substring(e.origin().description().length() + 2);
+      s = e.origin().lineNumber() > 0 && !(e instanceof ConfigException.Missing)
+          ? "line " + e.origin().lineNumber() + ": " + s : s;
+    }
+    int hint = s.indexOf(" (if you intended");
+    s = hint < 0 ? s : s.substring(0, hint);
+    return s.replaceAll("\\s*\\R\\s*", " ").replaceAll("[^\\p{Print}]", "?").strip();
   }
 }
