@@ -7,8 +7,6 @@ import static org.assertj.core.api.Assertions.within;
 import fivepp.fabric.Fabrics;
 import fivepp.fabric.KppFabric;
 import fivepp.model.Network;
-import fivepp.model.NetworkBuilder;
-import fivepp.model.Shape;
 import fivepp.model.Zoo;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,11 +20,7 @@ class EnergyTest {
 
   /** Three 1x1 layers a -> b -> c (4, 8, 8 input channels, 8 outputs, 4x4 pixels) plus a residual a -> c. */
   private static CoreGraph chain() {
-    NetworkBuilder n = new NetworkBuilder("t", "test", new Shape(4, 4, 4));
-    n.conv("a", 8, 1, 1, 0).add();
-    n.conv("b", 8, 1, 1, 0).add();
-    n.conv("c", 8, 1, 1, 0).residual("a", 1).add();
-    return CoreGraph.of(n.build(), Tiling.DEFAULT.withCrossbar(Crossbar.LAYER));
+    return BandwidthTest.chain();
   }
 
   /** Every parameter 0 but the one at {@code index} (constructor order), which is 1; a 1 mm2 core. */
