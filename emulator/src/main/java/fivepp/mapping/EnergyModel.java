@@ -75,7 +75,8 @@ public record EnergyModel(
   public static EnergyModel read(Path file) {
     String what = "energy file " + file + ": ";
     if (!Files.isRegularFile(file)) {
-      throw new IllegalArgumentException(what + "no such file");
+      throw new IllegalArgumentException(what + (Files.isDirectory(file)
+          ? "a folder, not a file; give the HOCON file itself" : "no such file"));
     }
     try {
       return of(ConfigFactory.parseFile(file.toFile(),

@@ -157,6 +157,7 @@ class EnergyTest {
     Path zeroArea = Files.writeString(dir.resolve("zero.conf"), good.replace("core.area-mm2 = 0.62", "core.area-mm2 = 0"));
     assertThatThrownBy(() -> EnergyModel.read(zeroArea)).hasMessageContaining("core.area-mm2 must be > 0");
     assertThatThrownBy(() -> EnergyModel.read(dir.resolve("absent.conf"))).hasMessageEndingWith("no such file");
+    assertThatThrownBy(() -> EnergyModel.read(dir)).hasMessageEndingWith("a folder, not a file; give the HOCON file itself");
   }
 
   @Test
