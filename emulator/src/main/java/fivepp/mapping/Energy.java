@@ -145,7 +145,10 @@ public final class Energy {
         e.meanLinkPitches() * model.pitchMm(), e.layout.describe());
   }
 
-  /** The mean length of the fabric's links in pitches (0 without links; the full fabric's can be many). */
+  /**
+   * The mean length of the fabric's links in pitches (0 without links), over at most the first
+   * 5 million links (a very large full fabric has more; the mean is then over the first ones).
+   */
   double meanLinkPitches() {
     long links = 0, sum = 0;
     for (int a = 0; a < fabric.nodes() && links < 5_000_000; a++) {
