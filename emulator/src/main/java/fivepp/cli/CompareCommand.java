@@ -3,6 +3,8 @@ package fivepp.cli;
 import fivepp.fabric.Fabric;
 import fivepp.mapping.Bandwidth;
 import fivepp.mapping.CoreGraph;
+import fivepp.mapping.Energy;
+import fivepp.mapping.EnergyModel;
 import fivepp.mapping.LinearOrder;
 import fivepp.mapping.Mapping;
 import fivepp.mapping.Tiling;
@@ -24,7 +26,9 @@ import picocli.CommandLine.Model.CommandSpec;
         "",
         "Per network and fabric (each fabric sized to the network's cores): the",
         "maximum and mean channel load in bytes per image, channels used, hops, and",
-        "the Gbit/s the busiest channel needs at the pipeline's throughput bound;",
+        "the Gbit/s the busiest channel needs at the pipeline's throughput bound,",
+        "the energy per image (cores, digital units, line buffers, links), the links'",
+        "power at that bound and the array's area (see docs/energy.md);",
         "plus minK, the smallest k found for which the network embeds in kPP with",
         "every flow single-hop (and a lower bound no ordering can beat)."},
     footer = {"", "Example: fivepp compare --models resnet32,vgg16 --crossbar layer --format csv"})
@@ -52,6 +56,8 @@ final class CompareCommand implements Callable<Integer> {
 
   @Mixin Inputs.TilingOptions options;
 
+  @Mixin Inputs.EnergyOptions energy;
+
   @Option(names = "--format", defaultValue = "table", paramLabel = "table|csv|json",
       description = "Output format (default: ${DEFAULT-VALUE}).")
   Inputs.Format format;
@@ -59,7 +65,9 @@ final class CompareCommand implements Callable<Integer> {
   /** One network on one fabric. */
   record Row(String model, String fabric, String fabricSize, int cores, int nodes, long maxChannelBytes,
       double meanChannelBytes, int channelsUsed, long channels, int maxHops, double meanHops,
-      boolean singleHop, double imagesPerSecond, double busiestGbps) {}
+      boolean singleHop, double imagesPerSecond, double busiestGbps, double energyPerImageJoules,
+      double coreEnergyPerImageJoules, double digitalEnergyPerImageJoules, double lineBufferEnergyPerImageJoules,
+      double linkEnergyPerImageJoules, double linkPowerWatts, double topsPerWatt, double areaMm2) {}
 
   /** One network on every fabric, with its smallest k. */
   record Result(String model, int cores, int minK, int minKLowerBound, String representation, List<Row> rows) {
@@ -84,8 +92,9 @@ final class CompareCommand implements Callable<Integer> {
     }
     List<String> specs = Inputs.list(fabrics);
     Tiling tiling = options.tiling();
+    EnergyModel model = energy.model();
     specs.forEach(s -> Inputs.fabric(s, 1));
-    List<Result> results = nets.parallelStream().map(n -> compare(n, specs, tiling)).toList();
+    List<Result> results = nets.parallelStream().map(n -> compare(n, specs, tiling, model)).toList();
     PrintWriter out = spec.commandLine().getOut();
     switch (format) {
       case json -> out.println(Json.write(results));
@@ -96,7 +105,7 @@ final class CompareCommand implements Callable<Integer> {
     return 0;
   }
 
-  Result compare(Network net, List<String> specs, Tiling tiling) {
+  Result compare(Network net, List<String> specs, Tiling tiling, EnergyModel model) {
     CoreGraph g = Inputs.cores(net, tiling);
     int[] order = LinearOrder.search(g);
     Mapping.MinK k = Mapping.minK(g, order);
@@ -105,9 +114,12 @@ final class CompareCommand implements Callable<Integer> {
       Fabric f = Inputs.fabric(s, g.cores().size());
       Mapping m = Mapping.onto(g, order, f, options.tMvmSeconds());
       Bandwidth b = m.bandwidth();
+      Energy.Summary e = Energy.summarise(model, m);
+      Energy.Breakdown j = e.perImage();
       rows.add(new Row(net.name(), f.spec(), f.describe(), g.cores().size(), f.nodes(), b.maxChannelBytes(),
           b.meanChannelBytes(), b.channelsUsed(), b.channels(), b.maxHops(), b.meanHops(),
-          m.verdict().homomorphism(), b.imagesPerSecond(), b.busiestGbps()));
+          m.verdict().homomorphism(), b.imagesPerSecond(), b.busiestGbps(), j.total(), j.coreJoules(),
+          j.digitalJoules(), j.lineBufferJoules(), j.linkJoules(), e.linkPowerWatts(), e.topsPerWatt(), e.areaMm2()));
     }
     return new Result(net.name(), g.cores().size(), k.k(), k.lowerBound(), g.representation(), rows);
   }
@@ -117,14 +129,16 @@ final class CompareCommand implements Callable<Integer> {
     sb.append("crossbar ").append(tiling.crossbar()).append(", ").append(tiling.activationBits())
         .append("-bit activations, ").append(tiling.partialSumBits()).append("-bit partial sums, concat ")
         .append(tiling.concat().name().toLowerCase(java.util.Locale.ROOT))
-        .append("; loads in bytes per image, Gbit/s at the pipeline bound\n");
+        .append("; loads in bytes per image, Gbit/s and link W at the pipeline bound, energy in uJ per image\n");
     Table t = new Table("model", "cores", "minK", "fabric", "nodes", "max ch B", "mean ch B", "ch used",
-        "max hops", "mean hops", "1-hop", "images/s", "max Gbit/s");
+        "max hops", "mean hops", "1-hop", "images/s", "max Gbit/s", "uJ/image", "link uJ", "link W", "mm2");
     for (Result r : results) {
       for (Row w : r.rows()) {
         t.row(r.model(), r.cores(), r.minK() + (r.minK() == r.minKLowerBound() ? "" : " (>=" + r.minKLowerBound() + ")"),
             w.fabricSize(), w.nodes(), w.maxChannelBytes(), w.meanChannelBytes(), w.channelsUsed() + "/" + w.channels(),
-            w.maxHops(), w.meanHops(), w.singleHop() ? "yes" : "no", w.imagesPerSecond(), w.busiestGbps());
+            w.maxHops(), w.meanHops(), w.singleHop() ? "yes" : "no", w.imagesPerSecond(), w.busiestGbps(),
+            MapCommand.uj(w.energyPerImageJoules()), MapCommand.uj(w.linkEnergyPerImageJoules()),
+            String.format("%.4g", w.linkPowerWatts()), String.format("%.1f", w.areaMm2()));
       }
     }
     sb.append(t);
@@ -140,13 +154,17 @@ final class CompareCommand implements Callable<Integer> {
 
   private static String csv(List<Result> results) {
     StringBuilder sb = new StringBuilder("model,cores,minK,minKLowerBound,fabric,nodes,maxChannelBytesPerImage,"
-        + "meanChannelBytesPerImage,channelsUsed,channels,maxHops,meanHops,singleHop,imagesPerSecond,busiestChannelGbps\n");
+        + "meanChannelBytesPerImage,channelsUsed,channels,maxHops,meanHops,singleHop,imagesPerSecond,busiestChannelGbps,"
+        + "energyPerImageJoules,linkEnergyPerImageJoules,linkPowerWatts,topsPerWatt,areaMm2\n");
     for (Result r : results) {
       for (Row w : r.rows()) {
         sb.append(String.join(",", r.model(), "" + r.cores(), "" + r.minK(), "" + r.minKLowerBound(), w.fabric(),
             "" + w.nodes(), "" + w.maxChannelBytes(), String.format("%.1f", w.meanChannelBytes()),
             "" + w.channelsUsed(), "" + w.channels(), "" + w.maxHops(), String.format("%.3f", w.meanHops()),
-            "" + w.singleHop(), String.format("%.1f", w.imagesPerSecond()), String.format("%.4f", w.busiestGbps())))
+            "" + w.singleHop(), String.format("%.1f", w.imagesPerSecond()), String.format("%.4f", w.busiestGbps()),
+            String.format("%.6g", w.energyPerImageJoules()), String.format("%.6g", w.linkEnergyPerImageJoules()),
+            String.format("%.6g", w.linkPowerWatts()), String.format("%.4f", w.topsPerWatt()),
+            String.format("%.3f", w.areaMm2())))
             .append('\n');
       }
     }

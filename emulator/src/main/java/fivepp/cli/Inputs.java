@@ -183,6 +183,23 @@ final class Inputs {
     }
   }
 
+  /** {@code --energy FILE}: the energy and area parameters (default: the resource {@code energy.conf}). */
+  static final class EnergyOptions {
+    @Option(names = "--energy", paramLabel = "FILE",
+        description = "A HOCON file of energy and area parameters giving every key (default: the built-in"
+            + " energy.conf; see docs/energy.md).")
+    java.nio.file.Path file;
+
+    /** The parameters; a missing, malformed or incomplete file is the user's mistake. */
+    fivepp.mapping.EnergyModel model() {
+      try {
+        return file == null ? fivepp.mapping.EnergyModel.defaults() : fivepp.mapping.EnergyModel.read(file);
+      } catch (IllegalArgumentException e) {
+        throw new UserError(e.getMessage());
+      }
+    }
+  }
+
   /** Where the live monitor listens: {@code --monitor-port} (absent: no monitor) and {@code --monitor-host}. */
   static final class MonitorOptions {
     @Option(names = "--monitor-port", paramLabel = "PORT",

@@ -3,6 +3,8 @@ package fivepp.cli;
 import fivepp.mapping.Bandwidth;
 import fivepp.mapping.Core;
 import fivepp.mapping.CoreGraph;
+import fivepp.mapping.Energy;
+import fivepp.mapping.EnergyModel;
 import fivepp.mapping.Flow;
 import fivepp.mapping.LinearOrder;
 import fivepp.mapping.Mapping;
@@ -30,8 +32,9 @@ import picocli.CommandLine.Model.CommandSpec;
         "",
         "Tiles the network into cores, searches a placement, verifies that every",
         "flow is single-hop (the homomorphism), measures the load of every channel,",
-        "prints the table layer -> cores -> fabric vertices and writes an SVG",
-        "picture of the placement."},
+        "prints the table layer -> cores -> fabric vertices, the energy per image,",
+        "power and area (parameters: --energy FILE, see docs/energy.md), and writes",
+        "an SVG picture of the placement."},
     footer = {"", "Example: fivepp map --model resnet32 --fabric 5pp --svg resnet32.svg"})
 final class MapCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
@@ -43,6 +46,8 @@ final class MapCommand implements Callable<Integer> {
   String fabric;
 
   @Mixin Inputs.TilingOptions options;
+
+  @Mixin Inputs.EnergyOptions energy;
 
   @Option(names = "--format", defaultValue = "table", paramLabel = "table|json",
       description = "Output format (default: ${DEFAULT-VALUE}).")
@@ -59,11 +64,13 @@ final class MapCommand implements Callable<Integer> {
     }
     Network net = network.load(null, 1).network();
     var tiling = options.tiling();
+    EnergyModel energyModel = energy.model();
     CoreGraph g = Inputs.cores(net, tiling);
     var fab = Inputs.fabric(fabric, g.cores().size());
     int[] order = LinearOrder.search(g);
     Mapping m = Mapping.onto(g, order, fab, options.tMvmSeconds());
     Mapping.MinK minK = Mapping.minK(g, order);
+    Energy.Summary cost = Energy.summarise(energyModel, m);
     Path picture = svg == null
         ? Path.of(net.name() + "-" + fab.spec().replaceAll("[^A-Za-z0-9]+", "_") + ".svg")
         : svg.equals("none") ? null : Path.of(svg);
@@ -76,9 +83,9 @@ final class MapCommand implements Callable<Integer> {
     }
     PrintWriter out = spec.commandLine().getOut();
     if (format == Inputs.Format.json) {
-      out.println(Json.write(json(m, minK)));
+      out.println(Json.write(json(m, minK, cost)));
     } else {
-      out.print(table(m, minK));
+      out.print(table(m, minK, cost));
       if (picture != null) {
         out.println("picture: " + picture);
       }
@@ -87,7 +94,7 @@ final class MapCommand implements Callable<Integer> {
     return 0;
   }
 
-  static Map<String, Object> json(Mapping m, Mapping.MinK minK) {
+  static Map<String, Object> json(Mapping m, Mapping.MinK minK, Energy.Summary e) {
     CoreGraph g = m.graph();
     Bandwidth b = m.bandwidth();
     Map<String, Object> j = new LinkedHashMap<>();
@@ -143,11 +150,45 @@ final class MapCommand implements Callable<Integer> {
     j.put("busiestChannelGbps", b.busiestGbps());
     j.put("minK", minK.k());
     j.put("minKLowerBound", minK.lowerBound());
+    putEnergy(j, e);
     j.put("placement", m.placement().vertexOf());
     return j;
   }
 
-  static String table(Mapping m, Mapping.MinK minK) {
+  /** The energy and area fields, shared with {@code compare}'s JSON. */
+  static void putEnergy(Map<String, Object> j, Energy.Summary e) {
+    Energy.Breakdown b = e.perImage();
+    j.put("energyPerImageJoules", b.total());
+    j.put("coreEnergyPerImageJoules", b.coreJoules());
+    j.put("digitalEnergyPerImageJoules", b.digitalJoules());
+    j.put("lineBufferEnergyPerImageJoules", b.lineBufferJoules());
+    j.put("linkEnergyPerImageJoules", b.linkJoules());
+    j.put("linkPowerWatts", e.linkPowerWatts());
+    j.put("powerWatts", e.powerWatts());
+    j.put("topsPerWatt", e.topsPerWatt());
+    j.put("coreAreaMm2", e.coreAreaMm2());
+    j.put("areaMm2", e.areaMm2());
+    j.put("meanLinkMm", e.meanLinkMm());
+    j.put("chipLayout", e.layout());
+  }
+
+  /** The energy lines of the table: per image by part, power at the bound, area. */
+  static String energyLines(Energy.Summary e) {
+    Energy.Breakdown b = e.perImage();
+    return String.format("energy per image %s uJ: cores %s, digital %s, line buffers %s, links %s uJ; %s TOPS/W%n",
+        uj(b.total()), uj(b.coreJoules()), uj(b.digitalJoules()), uj(b.lineBufferJoules()), uj(b.linkJoules()),
+        String.format("%.2f", e.topsPerWatt()))
+        + String.format("power at the pipeline bound %.3f W, of which links %.4f W%n", e.powerWatts(), e.linkPowerWatts())
+        + String.format("area %.2f mm2 (%.2f mm2 a core, pitch %.3f mm); links %.3f mm long on average (%s)%n",
+        e.areaMm2(), e.coreAreaMm2(), e.pitchMm(), e.meanLinkMm(), e.layout());
+  }
+
+  /** Joules as microjoules, 4 significant digits. */
+  static String uj(double joules) {
+    return String.format("%.4g", joules * 1e6);
+  }
+
+  static String table(Mapping m, Mapping.MinK minK, Energy.Summary cost) {
     CoreGraph g = m.graph();
     Network net = g.network();
     Bandwidth b = m.bandwidth();
@@ -189,6 +230,7 @@ final class MapCommand implements Callable<Integer> {
     sb.append(String.format("pipeline bound %s images/s (max %d MVMs per core at %s ns); busiest channel needs %.3f Gbit/s%n",
         Table.format(b.imagesPerSecond()), g.maxMvmsPerCore(),
         Table.format(1e9 / (b.imagesPerSecond() * g.maxMvmsPerCore())), b.busiestGbps()));
+    sb.append(energyLines(cost));
     return sb.toString();
   }
 

@@ -93,7 +93,8 @@ public final class Fabrics {
     throw new IllegalArgumentException(given + ": " + problem);
   }
 
-  private static int ceilSqrt(int n) {
+  /** The smallest r with r * r >= n (n >= 1). */
+  static int ceilSqrt(int n) {
     int r = (int) Math.sqrt(n);
     while ((long) r * r < n) {
       r++;

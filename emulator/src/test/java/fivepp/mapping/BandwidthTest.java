@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 class BandwidthTest {
 
   /** Three 1x1 layers a -> b -> c plus a residual a -> c, one core each at layer granularity. */
-  private static CoreGraph chain() {
+  static CoreGraph chain() {
     NetworkBuilder n = new NetworkBuilder("t", "test", new Shape(4, 4, 4));
     n.conv("a", 8, 1, 1, 0).add();
     n.conv("b", 8, 1, 1, 0).add();
