@@ -119,6 +119,14 @@ final class RunCommand implements Callable<Integer> {
     CoreGraph g = Inputs.cores(net, options.tiling());
     Fabric f = Inputs.fabric(fabric, g.cores().size());
     Placement p = Placement.along(LinearOrder.search(g), f);
+    if (analogSettings.on() && imagesFrom != null) {
+      // a file may hold fewer images than --images: some must still run analog
+      try (Images.Source s = source(net)) {
+        analog.settings(seed, s.count());
+      } catch (IOException e) {
+        throw new UserError(e.getMessage());
+      }
+    }
     boolean onCluster = cluster.on();
     RunMemory.check(net, RunMemory.of(g, f, p, pixels, window, images, check, !onCluster), Runtime.getRuntime().maxMemory());
     RunOptions o = new RunOptions(options.tMvmSeconds(), linkGbps * 1e9, linkLatencyNs * 1e-9, pixels, window,
