@@ -50,9 +50,7 @@ final class RunCommand implements Callable<Integer> {
   @Option(names = "--images", defaultValue = "100", paramLabel = "N", description = "Images to run (default: ${DEFAULT-VALUE}).")
   int images;
 
-  @Option(names = "--images-from", paramLabel = "PATH",
-      description = "A CIFAR-10 binary file, or a folder of PNG/JPEG files (resized to the input); default: seeded synthetic images.")
-  Path imagesFrom;
+  @Mixin Inputs.ImagesFrom imagesFrom;
 
   @Option(names = "--granularity", defaultValue = "row", paramLabel = "row|pixel",
       description = "One message per output row or per output pixel (default: ${DEFAULT-VALUE}).")
@@ -119,7 +117,7 @@ final class RunCommand implements Callable<Integer> {
     CoreGraph g = Inputs.cores(net, options.tiling());
     Fabric f = Inputs.fabric(fabric, g.cores().size());
     Placement p = Placement.along(LinearOrder.search(g), f);
-    if (analogSettings.on() && imagesFrom != null) {
+    if (analogSettings.on() && imagesFrom.path != null) {
       // a file may hold fewer images than --images: some must still run analog
       try (Images.Source s = source(net)) {
         analog.settings(seed, s.count());
@@ -231,15 +229,9 @@ final class RunCommand implements Callable<Integer> {
   }
 
   private Images.Source source(Network net) throws IOException {
-    if (imagesFrom == null) {
-      return Images.synthetic(net.input(), seed, images);
-    }
-    try {
-      return Images.open(imagesFrom, net.input(), images);
-    } catch (IllegalArgumentException e) {
-      throw new UserError(e.getMessage());
-    }
+    return imagesFrom.open(net, seed, images);
   }
+
 
   /**
    * Each cluster member's share of the array as planned, and what it measured: bytes, messages
