@@ -26,7 +26,7 @@ import picocli.CommandLine.Model.CommandSpec;
 /** {@code fivepp bench}: speed measurements, side by side in one process. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
     description = "Measure the emulator's speed against the reference inference.",
-    subcommands = {BenchCommand.Run.class, BenchMonitor.class})
+    subcommands = {BenchCommand.Run.class, BenchMonitor.class, BenchAnalog.class})
 final class BenchCommand {
 
   /** {@code fivepp bench run}: emulator (row and pixel granularity) against the reference. */

@@ -294,6 +294,59 @@ final class Inputs {
   }
 
   /** {@code --monitor-hold}: how long the monitor stays up once the work is done. */
+  /** Where a sweep writes its files: a folder, a base name, and whether files that exist may be replaced. */
+  static final class SweepOutput {
+    @Option(names = "--out", defaultValue = ".", paramLabel = "DIR", description = "Where a sweep writes (default: the current directory).")
+    java.nio.file.Path out;
+
+    @Option(names = "--name", paramLabel = "NAME", description = "Base name of a sweep's files (default: after what it sweeps).")
+    String name;
+
+    @Option(names = "--force", description = "Let a sweep replace files that exist (without it, it refuses).")
+    boolean force;
+
+    /** The base name: --name, checked to be a plain file name, or {@code otherwise}. */
+    String base(String otherwise) {
+      if (name != null && (name.isBlank() || name.startsWith(".") || !name.matches("[A-Za-z0-9._+=@-]+"))) {
+        throw new UserError("--name '" + name + "': give a plain file name (letters, digits, . _ + = @ -), not a path;"
+            + " choose the folder with --out");
+      }
+      return name != null ? name : otherwise;
+    }
+
+    /** {@code files} (in --out), checked before any work: a folder to write in, nothing replaced without --force. */
+    List<java.nio.file.Path> check(List<java.nio.file.Path> files) {
+      if (!java.nio.file.Files.isDirectory(out)) {
+        throw new UserError("--out " + out + ": not a directory");
+      }
+      for (java.nio.file.Path file : files) {
+        if (java.nio.file.Files.exists(file) && !force) {
+          throw new UserError(file + " exists; give --force to replace it, or --name/--out for other files");
+        }
+      }
+      return files;
+    }
+  }
+
+  /** Where a run's images come from: a file or folder, or seeded synthetic images. */
+  static final class ImagesFrom {
+    @Option(names = "--images-from", paramLabel = "PATH",
+        description = "A CIFAR-10 binary file, or a folder of PNG/JPEG files (resized to the input); default: seeded synthetic images.")
+    java.nio.file.Path path;
+
+    /** Up to {@code images} images for {@code net}: from --images-from, or synthetic with {@code seed}. */
+    fivepp.runtime.Images.Source open(Network net, long seed, int images) throws java.io.IOException {
+      if (path == null) {
+        return fivepp.runtime.Images.synthetic(net.input(), seed, images);
+      }
+      try {
+        return fivepp.runtime.Images.open(path, net.input(), images);
+      } catch (IllegalArgumentException e) {
+        throw new UserError(e.getMessage());
+      }
+    }
+  }
+
   static final class MonitorHold {
     @Option(names = "--monitor-hold", defaultValue = "0", paramLabel = "SECONDS",
         description = "Keep the monitor up this long after the run, to inspect the final state (default: ${DEFAULT-VALUE}).")

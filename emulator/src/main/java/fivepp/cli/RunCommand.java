@@ -9,6 +9,7 @@ import fivepp.model.Network;
 import fivepp.cluster.ArrayRecipe;
 import fivepp.cluster.ClusterRun;
 import fivepp.monitor.Monitor;
+import fivepp.runtime.AnalogCheck;
 import fivepp.runtime.Emulator;
 import fivepp.runtime.Images;
 import fivepp.runtime.ReferenceCheck;
@@ -49,9 +50,7 @@ final class RunCommand implements Callable<Integer> {
   @Option(names = "--images", defaultValue = "100", paramLabel = "N", description = "Images to run (default: ${DEFAULT-VALUE}).")
   int images;
 
-  @Option(names = "--images-from", paramLabel = "PATH",
-      description = "A CIFAR-10 binary file, or a folder of PNG/JPEG files (resized to the input); default: seeded synthetic images.")
-  Path imagesFrom;
+  @Mixin Inputs.ImagesFrom imagesFrom;
 
   @Option(names = "--granularity", defaultValue = "row", paramLabel = "row|pixel",
       description = "One message per output row or per output pixel (default: ${DEFAULT-VALUE}).")
@@ -76,6 +75,8 @@ final class RunCommand implements Callable<Integer> {
   @Option(names = "--format", defaultValue = "table", paramLabel = "table|json", description = "Output format (default: ${DEFAULT-VALUE}).")
   Inputs.Format format;
 
+  @Mixin AnalogOptions analog;
+
   @Mixin Inputs.MonitorOptions monitorAt;
 
   @Mixin Inputs.MonitorHold monitorHold;
@@ -98,6 +99,7 @@ final class RunCommand implements Callable<Integer> {
     if (check < 0 || window < 1 || !(linkGbps >= 0) || !(linkLatencyNs >= 0)) {
       throw new UserError("--check must be >= 0, --window >= 1, --link-gbps and --link-latency >= 0");
     }
+    fivepp.runtime.AnalogSettings analogSettings = analog.settings(seed, images);
     monitorHold.check(monitorAt);
     if (workProfile != null && !cluster.on()) {
       throw new UserError("--work-profile places cores on cluster members and needs --cluster HOST:PORT");
@@ -115,9 +117,18 @@ final class RunCommand implements Callable<Integer> {
     CoreGraph g = Inputs.cores(net, options.tiling());
     Fabric f = Inputs.fabric(fabric, g.cores().size());
     Placement p = Placement.along(LinearOrder.search(g), f);
+    if (analogSettings.on() && imagesFrom.path != null) {
+      // a file may hold fewer images than --images: some must still run analog
+      try (Images.Source s = source(net)) {
+        analog.settings(seed, s.count());
+      } catch (IOException e) {
+        throw new UserError(e.getMessage());
+      }
+    }
     boolean onCluster = cluster.on();
     RunMemory.check(net, RunMemory.of(g, f, p, pixels, window, images, check, !onCluster), Runtime.getRuntime().maxMemory());
-    RunOptions o = new RunOptions(options.tMvmSeconds(), linkGbps * 1e9, linkLatencyNs * 1e-9, pixels, window);
+    RunOptions o = new RunOptions(options.tMvmSeconds(), linkGbps * 1e9, linkLatencyNs * 1e-9, pixels, window,
+        analogSettings);
     PrintWriter err = spec.commandLine().getErr();
     Progress bar = new Progress(err, images, System.console() != null);
     RunReport r;
@@ -131,6 +142,9 @@ final class RunCommand implements Callable<Integer> {
         monitor.sample();
       }
       r = ReferenceCheck.check(r, net, w, again, check);
+      if (analogSettings.on()) {
+        r = againstExact(r, g, w, f, p, o, net);
+      }
       PrintWriter out = spec.commandLine().getOut();
       out.print(format == Inputs.Format.json ? Json.write(r) + "\n" : table(r, o));
       out.flush();
@@ -215,15 +229,9 @@ final class RunCommand implements Callable<Integer> {
   }
 
   private Images.Source source(Network net) throws IOException {
-    if (imagesFrom == null) {
-      return Images.synthetic(net.input(), seed, images);
-    }
-    try {
-      return Images.open(imagesFrom, net.input(), images);
-    } catch (IllegalArgumentException e) {
-      throw new UserError(e.getMessage());
-    }
+    return imagesFrom.open(net, seed, images);
   }
+
 
   /**
    * Each cluster member's share of the array as planned, and what it measured: bytes, messages
@@ -244,6 +252,38 @@ final class RunCommand implements Callable<Integer> {
     return t;
   }
 
+  /**
+   * {@code r}, a run with analog MVMs, compared with the same images run with exact MVMs in this
+   * JVM (the logits are the same as on a cluster's members).
+   */
+  private RunReport againstExact(RunReport r, CoreGraph g, Weights w, Fabric f, Placement p, RunOptions o, Network net)
+      throws IOException {
+    RunReport exact;
+    int[] labels;
+    try (Images.Source src = source(net); Images.Source again = source(net)) {
+      exact = Emulator.run(g, w, f, p, src, o.withAnalog(fivepp.runtime.AnalogSettings.EXACT), i -> { });
+      labels = AnalogCheck.labels(again);
+    }
+    return AnalogCheck.check(r, exact.logits(), labels, o.analog());
+  }
+
+  /** The analog run against the exact one, and the cores that lose the most. */
+  static String analog(RunReport r) {
+    RunReport.AnalogReport a = r.analog();
+    StringBuilder sb = new StringBuilder();
+    sb.append(String.format("analog:       %s%n", a.settings()));
+    sb.append(String.format("vs exact:     top-1 agreement %.4f, logit SNR %.2f dB over %d images (after %d exact calibration images)%n",
+        r.top1AgreementVsExact(), r.logitSnrDb(), a.comparedImages(), a.calibrationImages()));
+    if (a.labelledImages() > 0) {
+      sb.append(String.format("vs labels:    accuracy %.4f analog, %.4f exact, over %d labelled images%n",
+          a.accuracyVsLabels(), a.exactAccuracyVsLabels(), a.labelledImages()));
+    }
+    Table t = new Table("core", "layer", "SNR dB");
+    a.cores().stream().limit(5).forEach(c -> t.row(c.id(), c.layer(), String.format("%.2f", c.snrDb())));
+    sb.append("worst cores by their outputs' SNR against exact MVMs (of ").append(a.cores().size()).append("):\n").append(t);
+    return sb.toString();
+  }
+
   static String table(RunReport r, RunOptions o) {
     StringBuilder sb = new StringBuilder();
     sb.append(String.format("%s on %s, crossbar %s, %s granularity: %d images%n", r.model(), r.fabric(),
@@ -261,6 +301,9 @@ final class RunCommand implements Callable<Integer> {
     if (!Double.isNaN(r.maxAbsDiffVsReference())) {
       sb.append(String.format("vs reference: max |difference| %.3g over a logit range of %.3g%n",
           r.maxAbsDiffVsReference(), r.logitRange()));
+    }
+    if (r.analog() != null) {
+      sb.append(analog(r));
     }
     Table t = new Table("core", "layer", "vertex", "MVMs", "virtual busy", "wall busy", "msgs in", "msgs out");
     r.cores().stream().sorted(Comparator.comparingDouble(RunReport.CoreReport::busyFraction).reversed()).limit(10)

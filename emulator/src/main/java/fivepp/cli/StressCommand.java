@@ -23,6 +23,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
@@ -136,14 +137,7 @@ final class StressCommand implements Callable<Integer> {
   @Option(names = "--sweep", paramLabel = "FROM:TO:STEP", description = "Run a sweep of --rate and write CSV, PNG and SVG.")
   String sweep;
 
-  @Option(names = "--out", defaultValue = ".", paramLabel = "DIR", description = "Where a sweep writes (default: the current directory).")
-  Path out;
-
-  @Option(names = "--name", paramLabel = "NAME", description = "Base name of a sweep's files (default: stress-PATTERN).")
-  String name;
-
-  @Option(names = "--force", description = "Let a sweep replace files that exist (without it, it refuses).")
-  boolean force;
+  @Mixin Inputs.SweepOutput output;
 
   @Option(names = "--format", defaultValue = "table", paramLabel = "table|json", description = "Output format (default: ${DEFAULT-VALUE}).")
   Inputs.Format format;
@@ -225,21 +219,9 @@ final class StressCommand implements Callable<Integer> {
       targets.add(target(f, p, inj, cfg));
     }
     List<Path> files = List.of();
-    if (name != null && (name.isBlank() || name.startsWith(".") || !name.matches("[A-Za-z0-9._+=@-]+"))) {
-      throw new UserError("--name '" + name + "': give a plain file name (letters, digits, . _ + = @ -), not a path;"
-          + " choose the folder with --out");
-    }
-    String base = name != null ? name : "stress-" + p.replaceAll("[^a-z0-9]+", "-");
+    String base = output.base("stress-" + p.replaceAll("[^a-z0-9]+", "-"));
     if (sweep != null) {
-      if (!Files.isDirectory(out)) {
-        throw new UserError("--out " + out + ": not a directory");
-      }
-      files = SweepFiles.paths(out, base);
-      for (Path file : files) {
-        if (Files.exists(file) && !force) {
-          throw new UserError(file + " exists; give --force to replace it, or --name/--out for other files");
-        }
-      }
+      files = output.check(SweepFiles.paths(output.out, base));
     }
     // the cluster options (config file, TLS beyond loopback) are checked before anything starts
     Inputs.ClusterOptions.Joined j = cluster.on() ? cluster.joined() : null;
@@ -323,9 +305,9 @@ final class StressCommand implements Callable<Integer> {
       String title = String.format(Locale.ROOT, "%s traffic, %d-flit packets, %s", p, cfg.packetFlits(),
           targets.get(0).faults().none() ? "no faults" : targets.get(0).faults().describe());
       try {
-        SweepFiles.write(out, base, title, sweeps);
+        SweepFiles.write(output.out, base, title, sweeps);
       } catch (IOException e) {
-        throw new UserError("cannot write the sweep's files in " + out + ": " + e.getMessage());
+        throw new UserError("cannot write the sweep's files in " + output.out + ": " + e.getMessage());
       }
       json.put("sweeps", sweeps.stream().map(StressReport::json).toList());
       json.put("files", files.stream().map(Path::toString).toList());

@@ -45,7 +45,7 @@ final class ArrayShare extends AbstractBehavior<CoreActor.Command> {
       CorePlan p = byVertex.get(v);
       actors.put(v, ctx.spawn(
           CoreActor.create(v, p, link, s.recipe().options().tMvmSeconds(), s.recipe().options().pixels(),
-              meters.vertex(v, p == null ? -1 : p.core.id()), transport),
+              meters.vertex(v, p == null ? -1 : p.core.id()), transport, s.recipe().options().analog()),
           p == null ? "router-" + v : "core-" + p.core.id()));
     }
     s.replyTo().tell(new Member.Spawned(s.run(), s.epoch(), address, Map.copyOf(actors), "", heapBytes));

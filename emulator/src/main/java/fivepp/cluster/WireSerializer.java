@@ -90,7 +90,8 @@ public final class WireSerializer extends ProtobufSerializer
           .setBusyNanos(s.busyNanos()).setVirtualBusy(s.virtualBusy()).setMessagesIn(s.messagesIn())
           .setMessagesOut(s.messagesOut()).setMaxImagesHeld(s.maxImagesHeld()).putAllChannelBits(s.channelBits())
           .putAllChannelMessages(s.channelMessages()).setFlushes(s.flushes()).putAllEnvelopesOut(s.envelopesOut())
-          .setHeapPeakBytes(s.heapPeakBytes()).build().toByteArray();
+          .setHeapPeakBytes(s.heapPeakBytes()).setAnalogSignal(s.analogSignal()).setAnalogError(s.analogError())
+          .build().toByteArray();
     } else if (o instanceof Coordinator.Output out) {
       return fivepp.proto.wire.Output.newBuilder().setImage(out.image()).setChannel0(out.channel0())
           .setRow(out.row()).setCount(out.count()).setValues(floats(out.values())).setReady(out.ready())
@@ -206,7 +207,7 @@ public final class WireSerializer extends ProtobufSerializer
           return new CoreActor.Stats(s.getVertex(), s.getCore(), s.getMvms(), s.getBusyNanos(), s.getVirtualBusy(),
               s.getMessagesIn(), s.getMessagesOut(), s.getMaxImagesHeld(), new HashMap<>(s.getChannelBitsMap()),
               new HashMap<>(s.getChannelMessagesMap()), s.getFlushes(), new TreeMap<>(s.getEnvelopesOutMap()),
-              s.getHeapPeakBytes());
+              s.getHeapPeakBytes(), s.getAnalogSignal(), s.getAnalogError());
         }
         case "O": {
           fivepp.proto.wire.Output out = fivepp.proto.wire.Output.parseFrom(bytes);
@@ -399,6 +400,12 @@ public final class WireSerializer extends ProtobufSerializer
         .setFabric(s.fabric()).setTMvm(s.options().tMvmSeconds())
         .setLinkBitsPerSecond(s.options().linkBitsPerSecond()).setLinkLatency(s.options().linkLatencySeconds())
         .setPixels(s.options().pixels());
+    fivepp.runtime.AnalogSettings a = s.options().analog();
+    if (a.on()) {
+      b.setAnalog(fivepp.proto.wire.Analog.newBuilder().setSeed(a.seed()).setDacBits(a.dacBits()).setAdcBits(a.adcBits())
+          .setCalibrate(a.calibrate()).setWeightNoise(a.weightNoise()).setReadNoise(a.readNoise())
+          .setDriftTime(a.driftTime()).setDriftNu(a.driftNu()).setDriftNuStd(a.driftNuStd()));
+    }
     for (int v : s.vertexOf()) {
       b.addVertexOf(v);
     }
@@ -409,7 +416,16 @@ public final class WireSerializer extends ProtobufSerializer
     return new ArrayRecipe(nn(p.getModel()), nn(p.getInput()), nn(p.getOnnx()), nn(p.getOnnxSha256()),
         nn(p.getInputShape()), p.getMaxModelBytes(), p.getSeed(), p.getCrossbar(), Tiling.Concat.valueOf(p.getConcat()),
         p.getActBits(), p.getPsumBits(), p.getFabric(), p.getVertexOfList().stream().mapToInt(Integer::intValue).toArray(),
-        new RunOptions(p.getTMvm(), p.getLinkBitsPerSecond(), p.getLinkLatency(), p.getPixels(), 1));
+        new RunOptions(p.getTMvm(), p.getLinkBitsPerSecond(), p.getLinkLatency(), p.getPixels(), 1, analog(p)));
+  }
+
+  private static fivepp.runtime.AnalogSettings analog(fivepp.proto.wire.ArrayRecipe p) {
+    if (!p.hasAnalog()) {
+      return fivepp.runtime.AnalogSettings.EXACT;
+    }
+    fivepp.proto.wire.Analog a = p.getAnalog();
+    return new fivepp.runtime.AnalogSettings(true, a.getSeed(), a.getDacBits(), a.getAdcBits(), a.getCalibrate(),
+        a.getWeightNoise(), a.getReadNoise(), a.getDriftTime(), a.getDriftNu(), a.getDriftNuStd());
   }
 
   private static String nz(String s) {

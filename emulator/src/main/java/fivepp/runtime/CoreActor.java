@@ -104,12 +104,24 @@ public final class CoreActor extends AbstractBehavior<CoreActor.Command> {
   /**
    * What one vertex did: its core's work, the wall time its actor was busy (computing, taking
    * rows in and passing them on), its outgoing channels' bits and messages (one {@code Data}
-   * each), its flushes and the envelopes it sent to each other member (by address).
+   * each), its flushes and the envelopes it sent to each other member (by address). With analog
+   * MVMs, {@code analogSignal} and {@code analogError} are the core's sums of its exact outputs
+   * squared and of its analog outputs' errors squared (both 0 otherwise).
    */
   public record Stats(int vertex, int core, long mvms, long busyNanos, double virtualBusy,
       long messagesIn, long messagesOut, int maxImagesHeld, Map<Integer, Long> channelBits,
       Map<Integer, Long> channelMessages, long flushes, Map<String, Long> envelopesOut,
-      long heapPeakBytes) {}
+      long heapPeakBytes, double analogSignal, double analogError) {
+
+    /** The stats of exact MVMs. */
+    public Stats(int vertex, int core, long mvms, long busyNanos, double virtualBusy,
+        long messagesIn, long messagesOut, int maxImagesHeld, Map<Integer, Long> channelBits,
+        Map<Integer, Long> channelMessages, long flushes, Map<String, Long> envelopesOut,
+        long heapPeakBytes) {
+      this(vertex, core, mvms, busyNanos, virtualBusy, messagesIn, messagesOut, maxImagesHeld, channelBits,
+          channelMessages, flushes, envelopesOut, heapPeakBytes, 0, 0);
+    }
+  }
 
   /** Link parameters: bits per second (0 = unlimited) and latency in seconds. */
   public record LinkModel(double bitsPerSecond, double latencySeconds) {}
@@ -194,11 +206,18 @@ public final class CoreActor extends AbstractBehavior<CoreActor.Command> {
   /** As {@link #create(int, CorePlan, LinkModel, double, boolean, LiveStats.Vertex)}, reaching other JVMs by {@code transport}. */
   public static Behavior<Command> create(int vertex, CorePlan plan, LinkModel link, double tMvm,
       boolean pixels, LiveStats.Vertex live, Transport transport) {
-    return OutOfHeap.guard(Behaviors.setup(ctx -> new CoreActor(ctx, vertex, plan, link, tMvm, pixels, live, transport)));
+    return create(vertex, plan, link, tMvm, pixels, live, transport, AnalogSettings.EXACT);
+  }
+
+  /** As {@link #create(int, CorePlan, LinkModel, double, boolean, LiveStats.Vertex, Transport)}, with analog MVMs as {@code analog} says. */
+  public static Behavior<Command> create(int vertex, CorePlan plan, LinkModel link, double tMvm,
+      boolean pixels, LiveStats.Vertex live, Transport transport, AnalogSettings analog) {
+    return OutOfHeap.guard(Behaviors.setup(ctx -> new CoreActor(ctx, vertex, plan, link, tMvm, pixels, live, transport,
+        analog)));
   }
 
   private CoreActor(ActorContext<Command> ctx, int vertex, CorePlan plan, LinkModel link,
-      double tMvm, boolean pixels, LiveStats.Vertex live, Transport transport) {
+      double tMvm, boolean pixels, LiveStats.Vertex live, Transport transport, AnalogSettings analog) {
     super(ctx);
     this.vertex = vertex;
     this.transport = transport;
@@ -219,7 +238,7 @@ public final class CoreActor extends AbstractBehavior<CoreActor.Command> {
         messagesOut++;
         sink.tell(new Coordinator.Output(image, plan.core.outFrom(), row, count, values, ready, epoch));
       }
-    });
+    }, analog);
   }
 
   @Override
@@ -368,11 +387,12 @@ public final class CoreActor extends AbstractBehavior<CoreActor.Command> {
         messages.put(neighbours[i], channels[i].messages);
       }
     }
+    double[] analog = engine == null ? null : engine.analogSums();
     g.replyTo().tell(new Stats(vertex, plan == null ? -1 : plan.core.id(),
         engine == null ? 0 : engine.mvms(), busyNanos,
         engine == null ? 0 : engine.virtualBusy(), messagesIn, messagesOut,
         engine == null ? 0 : engine.maxImagesHeld(), bits, messages, flushes, envelopesOut(),
-        Heap.peakBytes()));
+        Heap.peakBytes(), analog == null ? 0 : analog[0], analog == null ? 0 : analog[1]));
     return this;
   }
 }

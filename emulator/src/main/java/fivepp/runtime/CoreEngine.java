@@ -201,8 +201,15 @@ public final class CoreEngine {
   private int maxHeld;
   private double free;
   private long mvms;
+  /** The analog MVMs, or null: exact float32, the exact path and nothing more. */
+  private final Analog analog;
 
   public CoreEngine(CorePlan plan, double tMvmSeconds, boolean pixelGranularity, Out out) {
+    this(plan, tMvmSeconds, pixelGranularity, out, AnalogSettings.EXACT);
+  }
+
+  /** A core whose MVMs are analog as {@code analog} says (docs/analog.md), unless it is off. */
+  public CoreEngine(CorePlan plan, double tMvmSeconds, boolean pixelGranularity, Out out, AnalogSettings analog) {
     this.plan = plan;
     this.layer = plan.layer;
     this.tMvm = tMvmSeconds;
@@ -253,6 +260,15 @@ public final class CoreEngine {
         at[i] = b.channel()[i] * pitch + b.dx()[i];
       }
     }
+    this.analog = analog.on() ? new Analog(plan, analog, blockOffsets, convOut.width(), layer.strideW()) : null;
+  }
+
+  /**
+   * With analog MVMs, the sums over the analog images of this core's exact MVM outputs squared
+   * and of the analog outputs' errors squared; null when the MVMs are exact.
+   */
+  public double[] analogSums() {
+    return analog == null ? null : new double[] {analog.signal(), analog.error()};
   }
 
   /** The most images this core has held state for at once (bounded by the window). */
@@ -366,6 +382,9 @@ public final class CoreEngine {
       for (int from = 0; from < jobs.size(); from += BATCH) {
         int to = Math.min(jobs.size(), from + BATCH);
         float[] acc = multiply(from, to);
+        if (analog != null) {
+          analogOutputs(from, to, acc);
+        }
         for (int k = from; k < to; k++) {
           finishRow(jobs.get(k), acc, (k - from) * cols * convOut.width());
         }
@@ -759,6 +778,18 @@ public final class CoreEngine {
       }
     }
     return acc;
+  }
+
+  /** The analog MVMs of queued rows [from, to), in place of the exact ones in {@code acc}. */
+  private void analogOutputs(int from, int to, float[] acc) {
+    int n = to - from;
+    int[] images = new int[n];
+    int[] rows = new int[n];
+    for (int k = 0; k < n; k++) {
+      images[k] = jobs.get(from + k).image();
+      rows[k] = jobs.get(from + k).yo();
+    }
+    analog.apply(lines, images, rows, n, acc);
   }
 
   /**

@@ -51,7 +51,8 @@ public interface Deployment {
       Map<Integer, ActorRef<CoreActor.Command>> actors = new HashMap<>();
       plans.forEach((v, p) -> {
         LiveStats.Vertex meter = live == null ? null : live.vertex(v, p == null ? -1 : p.core.id());
-        ActorRef<CoreActor.Command> a = ctx.spawn(CoreActor.create(v, p, link, o.tMvmSeconds(), o.pixels(), meter),
+        ActorRef<CoreActor.Command> a = ctx.spawn(CoreActor.create(v, p, link, o.tMvmSeconds(), o.pixels(), meter,
+                CoreActor.Transport.LOCAL, o.analog()),
             (p == null ? "router-" + v : "core-" + p.core.id()) + (epoch == 0 ? "" : "-e" + epoch));
         ctx.watch(a);
         actors.put(v, a);

@@ -117,14 +117,19 @@ public final class OutputAssembly {
   public int[] top1() {
     int[] top = new int[logits.length];
     for (int i = 0; i < logits.length; i++) {
-      int best = 0;
-      for (int c = 1; c < logits[i].length; c++) {
-        if (logits[i][c] > logits[i][best]) {
-          best = c;
-        }
-      }
-      top[i] = best;
+      top[i] = argmax(logits[i]);
     }
     return top;
+  }
+
+  /** The first index of the largest value. */
+  static int argmax(float[] v) {
+    int best = 0;
+    for (int c = 1; c < v.length; c++) {
+      if (v[c] > v[best]) {
+        best = c;
+      }
+    }
+    return best;
   }
 }

@@ -43,7 +43,28 @@ public record RunReport(
     int[] top1,
     @com.fasterxml.jackson.annotation.JsonIgnore float[][] logits,
     @com.fasterxml.jackson.annotation.JsonIgnore double[] virtualDone,
-    List<MemberShare> memberShares) {
+    List<MemberShare> memberShares,
+    double top1AgreementVsExact,
+    double logitSnrDb,
+    AnalogReport analog) {
+
+  /**
+   * How analog MVMs compare with the exact run (docs/analog.md), over the images after the
+   * calibration images: {@code settings} in words; accuracy against the labels, analog and exact,
+   * when the images had labels (NaN otherwise); per core, the SNR of its MVM outputs against the
+   * exact MVM of the same inputs, in dB.
+   */
+  public record AnalogReport(String settings, int calibrationImages, int comparedImages, int labelledImages,
+      double accuracyVsLabels, double exactAccuracyVsLabels, List<CoreSnr> cores) {
+
+    /** This report with the comparison's figures. */
+    public AnalogReport withAccuracy(int compared, int labelled, double accuracy, double exactAccuracy) {
+      return new AnalogReport(settings, calibrationImages, compared, labelled, accuracy, exactAccuracy, cores);
+    }
+  }
+
+  /** One core's outputs against the exact ones: 10 log10(sum exact^2 / sum (analog - exact)^2). */
+  public record CoreSnr(int id, String layer, double snrDb) {}
 
   /**
    * One core: MVMs per image, wall-clock busy time, virtual utilisation (MVM time over the
@@ -99,7 +120,12 @@ public record RunReport(
         .maxImagesHeldByACore(maxImagesHeldByACore).cores(cores).channels(channels)
         .members(members).crossMemberBytesPerImage(crossMemberBytesPerImage).incidents(incidents)
         .imagesRedone(imagesRedone).heapPeakBytes(heapPeakBytes).top1(top1).logits(logits).virtualDone(virtualDone)
-        .memberShares(memberShares);
+        .memberShares(memberShares).analogAccuracy(top1AgreementVsExact, logitSnrDb).analog(analog);
+  }
+
+  /** The same report with the analog run's agreement and logit SNR against the exact run. */
+  public RunReport withAnalogAccuracy(double agreement, double snrDb, AnalogReport a) {
+    return toBuilder().analogAccuracy(agreement, snrDb).analog(a).build();
   }
 
   /** A report field by field; what is not set is empty, zero, or NaN for the reference check. */
@@ -132,6 +158,9 @@ public record RunReport(
     private float[][] logits = new float[0][];
     private double[] virtualDone = new double[0];
     private List<MemberShare> memberShares = List.of();
+    private double top1AgreementVsExact = Double.NaN;
+    private double logitSnrDb = Double.NaN;
+    private AnalogReport analog;
 
     private Builder() {}
 
@@ -168,13 +197,21 @@ public record RunReport(
     public Builder logits(float[][] v) { logits = v; return this; }
     public Builder virtualDone(double[] v) { virtualDone = v; return this; }
     public Builder memberShares(List<MemberShare> v) { memberShares = List.copyOf(v); return this; }
+    public Builder analog(AnalogReport v) { analog = v; return this; }
+
+    public Builder analogAccuracy(double agreement, double snrDb) {
+      top1AgreementVsExact = agreement;
+      logitSnrDb = snrDb;
+      return this;
+    }
 
     public RunReport build() {
       return new RunReport(model, fabric, crossbar, granularity, images, wallSeconds,
           wallImagesPerSecond, latencyP50Ms, latencyP99Ms, virtualImagesPerSecond,
           virtualBoundImagesPerSecond, virtualBoundBy, virtualLatencyP50Us, maxAbsDiffVsReference,
           logitRange, maxImagesInFlight, maxImagesHeldByACore, cores, channels, members,
-          crossMemberBytesPerImage, incidents, imagesRedone, heapPeakBytes, top1, logits, virtualDone, memberShares);
+          crossMemberBytesPerImage, incidents, imagesRedone, heapPeakBytes, top1, logits, virtualDone, memberShares,
+          top1AgreementVsExact, logitSnrDb, analog);
     }
   }
 }

@@ -87,6 +87,24 @@ public record RunSummary(CoreGraph graph, String fabric, RunOptions options, Pip
         .cores(cores).channels(channels).members(members).crossMemberBytesPerImage(cross)
         .incidents(tally.incidents()).imagesRedone(tally.imagesRedone()).heapPeakBytes(Heap.peakBytes())
         .top1(outputs.top1()).logits(outputs.logits()).virtualDone(outputs.virtualDone())
+        .analog(analog(stats))
         .build();
+  }
+
+  /** With analog MVMs, every core's SNR against the exact MVMs, worst first; otherwise null. */
+  private RunReport.AnalogReport analog(List<CoreActor.Stats> stats) {
+    AnalogSettings a = options.analog();
+    if (!a.on()) {
+      return null;
+    }
+    List<RunReport.CoreSnr> snr = new ArrayList<>();
+    for (CoreActor.Stats s : stats) {
+      if (s.core() >= 0) {
+        snr.add(new RunReport.CoreSnr(s.core(), graph.cores().get(s.core()).layer(),
+            AnalogCheck.snrDb(s.analogSignal(), s.analogError())));
+      }
+    }
+    snr.sort(Comparator.comparingDouble(RunReport.CoreSnr::snrDb).thenComparingInt(RunReport.CoreSnr::id));
+    return new RunReport.AnalogReport(a.describe(), a.calibrate(), 0, 0, Double.NaN, Double.NaN, snr);
   }
 }

@@ -75,7 +75,11 @@ public final class SweepFiles {
       renderer.setSeriesPaint(i, colours[i % colours.length]);
       renderer.setSeriesStroke(i, new BasicStroke(2f));
     }
-    XYPlot plot = new XYPlot(data, x, y, renderer);
+    return styled(new XYPlot(data, x, y, renderer), title);
+  }
+
+  /** {@code plot} as a chart in the sweeps' style: white, light grey grid lines, {@code title}. */
+  public static JFreeChart styled(XYPlot plot, String title) {
     plot.setBackgroundPaint(Color.WHITE);
     plot.setDomainGridlinePaint(Color.LIGHT_GRAY);
     plot.setRangeGridlinePaint(Color.LIGHT_GRAY);
@@ -96,9 +100,9 @@ public final class SweepFiles {
     List<Path> out = paths(dir, name);
     JFreeChart chart = chart(title, sweeps);
     List<Path> done = new ArrayList<>();
-    atomically(out.get(0), tmp -> Files.writeString(tmp, csv(sweeps), StandardCharsets.UTF_8));
+    writeText(out.get(0), csv(sweeps));
     done.add(out.get(0));
-    atomically(out.get(1), tmp -> ChartUtils.saveChartAsPNG(tmp.toFile(), chart, WIDTH, HEIGHT));
+    writePng(out.get(1), chart);
     done.add(out.get(1));
     atomically(out.get(2), tmp -> {
       SVGGraphics2D g = new SVGGraphics2D(WIDTH, HEIGHT);
@@ -107,6 +111,17 @@ public final class SweepFiles {
     });
     done.add(out.get(2));
     return done;
+  }
+
+  /** Writes {@code text} to {@code target} through a temporary file beside it. */
+  public static void writeText(Path target, String text) throws IOException {
+    atomically(target, tmp -> Files.writeString(tmp, text, StandardCharsets.UTF_8));
+  }
+
+  /** Writes {@code chart} as a PNG of the sweeps' size to {@code target} through a temporary file beside it. */
+  public static void writePng(Path target, JFreeChart chart) throws IOException {
+    System.setProperty("java.awt.headless", "true");
+    atomically(target, tmp -> ChartUtils.saveChartAsPNG(tmp.toFile(), chart, WIDTH, HEIGHT));
   }
 
   private interface Writer {

@@ -62,6 +62,54 @@ class RunCommandTest {
   }
 
   @Test
+  void badAnalogValuesAreOneLine() throws Exception {
+    MainTest.assertBadInput(MainTest.run("run", "--model", "resnet20", "--adc-bits", "0"),
+        "--adc-bits 0: use 2 to 32 bits");
+    MainTest.assertBadInput(MainTest.run("run", "--model", "resnet20", "--dac-bits", "33"),
+        "--dac-bits 33: use 2 to 32 bits");
+    MainTest.assertBadInput(MainTest.run("run", "--model", "resnet20", "--weight-noise", "-1"),
+        "--weight-noise -1: use a finite value >= 0");
+    MainTest.assertBadInput(MainTest.run("run", "--model", "resnet20", "--drift-time", "NaN"),
+        "--drift-time NaN: use a finite value >= 0");
+    MainTest.assertBadInput(MainTest.run("run", "--model", "resnet20", "--images", "20", "--calibrate", "20"),
+        "--calibrate 20: calibrate on fewer images than the run's 20");
+    MainTest.assertBadInput(MainTest.run("run", "--model", "resnet20", "--adc-bits", "8", "--calibrate", "0"),
+        "--adc-bits 8 sets each core's output range from calibration images: give --calibrate N >= 1");
+    // a CIFAR file of 3 images under --images 20: calibrating on 5 leaves none analog
+    byte[] data = new byte[3073 * 3];
+    Path bin = Files.write(dir.resolve("three.bin"), data);
+    MainTest.assertBadInput(MainTest.run("run", "--model", "resnet20", "--images", "20", "--images-from", bin.toString(),
+        "--calibrate", "5"), "--calibrate 5: calibrate on fewer images than the run's 3");
+  }
+
+  @Test
+  void anAnalogRunReportsItsAccuracyAgainstTheExactRunAndTheLabels() throws Exception {
+    byte[] data = new byte[3073 * 6];
+    new java.util.Random(3).nextBytes(data);
+    for (int i = 0; i < 6; i++) {
+      data[i * 3073] = 2;
+    }
+    Path bin = Files.write(dir.resolve("labelled.bin"), data);
+    MainTest.Result r = MainTest.run("run", "--model", "resnet20", "--images-from", bin.toString(), "--images", "6",
+        "--check", "0", "--dac-bits", "8", "--adc-bits", "8", "--calibrate", "2", "--format", "json");
+    assertThat(r.status()).isZero();
+    com.fasterxml.jackson.databind.JsonNode j = new ObjectMapper().readTree(r.out());
+    assertThat(j.get("top1AgreementVsExact").asDouble()).isEqualTo(1.0);
+    assertThat(j.get("logitSnrDb").asDouble()).isBetween(20.0, 60.0);
+    com.fasterxml.jackson.databind.JsonNode a = j.get("analog");
+    assertThat(a.get("comparedImages").asInt()).isEqualTo(4);
+    assertThat(a.get("labelledImages").asInt()).isEqualTo(4);
+    // seeded He weights give these images class 2, their label
+    assertThat(a.get("accuracyVsLabels").asDouble()).isEqualTo(1.0);
+    assertThat(a.get("exactAccuracyVsLabels").asDouble()).isEqualTo(1.0);
+    assertThat(a.get("cores")).hasSize(36);
+    MainTest.Result t = MainTest.run("run", "--model", "resnet20", "--images", "3", "--check", "0", "--dac-bits", "6");
+    assertThat(t.status()).isZero();
+    assertThat(t.out()).contains("analog:       dac 6 bits, adc float32, weight noise 0, read noise 0, drift 0 s, seed 1")
+        .contains("vs exact:     top-1 agreement 1.0000").contains("worst cores by their outputs' SNR");
+  }
+
+  @Test
   void aFabricTooSmallIsRefused() {
     MainTest.assertBadInput(MainTest.run("run", "--model", "resnet32", "--fabric", "mesh:2x2"), "too few for 60 cores");
   }

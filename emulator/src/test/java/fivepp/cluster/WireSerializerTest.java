@@ -82,6 +82,9 @@ class WireSerializerTest {
     CoreActor.Stats st = new CoreActor.Stats(5, 3, 1024, 99, 1.5e-4, 10, 11, 2, Map.of(6, 4096L), Map.of(6, 8L),
         40, Map.of("fivepp@127.0.0.1:25521", 31L, "fivepp@127.0.0.1:25522", 2L), 123_456_789L);
     assertThat(roundTrip(st)).isEqualTo(st);
+    CoreActor.Stats analogStats = new CoreActor.Stats(5, 3, 1024, 99, 1.5e-4, 10, 11, 2, Map.of(), Map.of(), 40, Map.of(),
+        1L, 812.5, 3.25);
+    assertThat(roundTrip(analogStats)).isEqualTo(analogStats);
 
     Coordinator.Output o = new Coordinator.Output(9, 0, 0, 1, new float[] {0.25f, -7f}, 3e-5, 2);
     Coordinator.Output o2 = (Coordinator.Output) roundTrip(o);
@@ -97,6 +100,18 @@ class WireSerializerTest {
     Member.Spawn sp = (Member.Spawn) roundTrip(new Member.Spawn(12, 1, recipe, new int[] {0, 2}, spawned.getRef(),
         coordinator.getRef()));
     assertThat(sp.recipe()).isEqualTo(recipe);
+    assertThat(sp.recipe().options().analog()).isEqualTo(fivepp.runtime.AnalogSettings.EXACT);
+    // analog settings travel to the members whole, and differ from exact ones even at ideal values
+    for (fivepp.runtime.AnalogSettings a : List.of(
+        new fivepp.runtime.AnalogSettings(true, 99, 8, 6, 12, 0.02, 0.01, 3600, 0.06, 0.01),
+        new fivepp.runtime.AnalogSettings(true, 1, 32, 32, 0, 0, 0, 0, 0.05, 0.02))) {
+      ArrayRecipe analog = new ArrayRecipe("resnet20", null, null, null, null, 0, 7, "256x256", Tiling.Concat.FORWARD,
+          8, 16, "5pp", new int[] {0, 1}, new RunOptions(1e-7, 0, 0, false, 1, a));
+      ArrayRecipe back = ((Member.Spawn) roundTrip(new Member.Spawn(13, 0, analog, new int[] {1}, spawned.getRef(),
+          coordinator.getRef()))).recipe();
+      assertThat(back.options().analog()).isEqualTo(a);
+      assertThat(back).isEqualTo(analog).isNotEqualTo(recipe);
+    }
     assertThat(sp.vertices()).containsExactly(0, 2);
     assertThat(List.of(sp.run(), (long) sp.epoch())).containsExactly(12L, 1L);
     assertThat(sp.replyTo()).isEqualTo(spawned.getRef());

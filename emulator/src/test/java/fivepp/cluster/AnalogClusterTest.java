@@ -1,0 +1,67 @@
+package fivepp.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import fivepp.fabric.Fabric;
+import fivepp.fabric.Fabrics;
+import fivepp.mapping.CoreGraph;
+import fivepp.mapping.LinearOrder;
+import fivepp.mapping.Placement;
+import fivepp.mapping.Tiling;
+import fivepp.model.Network;
+import fivepp.model.Weights;
+import fivepp.model.Zoo;
+import fivepp.runtime.AnalogSettings;
+import fivepp.runtime.Emulator;
+import fivepp.runtime.Images;
+import fivepp.runtime.RunOptions;
+import fivepp.runtime.RunReport;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Analog MVMs on two member JVMs give the logits, and every core's error sums, of one JVM: the
+ * settings travel in the recipe, and each noise draw depends on its seed, core, image and
+ * position only.
+ */
+@org.junit.jupiter.api.Timeout(value = 4, unit = TimeUnit.MINUTES)
+class AnalogClusterTest {
+  static final long SEED = 3;
+  static final int IMAGES = 40;
+
+  @Test
+  void twoMembersComputeTheAnalogLogitsOfOneJvm() throws Exception {
+    Network net = Zoo.get("resnet20");
+    Weights w = Weights.he(net, SEED);
+    CoreGraph g = CoreGraph.of(net, Tiling.DEFAULT);
+    Fabric f = Fabrics.parse("5pp", g.cores().size());
+    Placement p = Placement.along(LinearOrder.search(g), f);
+    AnalogSettings a = new AnalogSettings(true, 11, 8, 8, 5, 0.02, 0.05, 3600, 0.05, 0.02);
+    RunOptions o = RunOptions.DEFAULT.withAnalog(a);
+    try (MemberJvms jvms = new MemberJvms(2, 30, i -> List.of())) {
+      RunReport single = Emulator.run(g, w, f, p, Images.synthetic(net.input(), SEED, IMAGES), o, i -> { });
+      assertThat(jvms.awaitUp(180)).as("two members up").isTrue();
+      ArrayRecipe recipe = new ArrayRecipe("resnet20", null, null, null, null, 0, SEED, "256x256", Tiling.Concat.FORWARD,
+          8, 16, "5pp", p.vertexOf(), o);
+      RunReport r = ClusterRun.run(recipe, g, w, f, p, Images.synthetic(net.input(), SEED, IMAGES), o, i -> { },
+          MemberSettings.of("127.0.0.1", 0, List.of(jvms.addresses.get(0).substring("fivepp@".length()))), 2,
+          Duration.ofSeconds(120), Map.of(), null, null);
+      assertThat(r.members()).hasSize(2);
+      assertThat(r.members()).allSatisfy(m -> assertThat(m.cores()).isPositive());
+      for (int i = 0; i < IMAGES; i++) {
+        assertThat(r.logits()[i]).as("image %d", i).containsExactly(single.logits()[i]);
+      }
+      // the noise did change the logits after the 5 calibration images
+      RunReport exact = Emulator.run(g, w, f, p, Images.synthetic(net.input(), SEED, IMAGES), RunOptions.DEFAULT, i -> { });
+      assertThat(r.logits()[4]).containsExactly(exact.logits()[4]);
+      assertThat(r.logits()[5]).isNotEqualTo(exact.logits()[5]);
+      // each core's error sums came back from its member and equal one JVM's
+      assertThat(r.analog().cores()).hasSize(g.cores().size());
+      assertThat(r.analog().cores()).containsExactlyElementsOf(single.analog().cores());
+      assertThat(r.analog().cores()).allSatisfy(c -> assertThat(c.snrDb()).isFinite());
+    }
+  }
+}
