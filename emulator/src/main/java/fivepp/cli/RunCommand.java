@@ -3,6 +3,8 @@ package fivepp.cli;
 import fivepp.model.Weights;
 import fivepp.fabric.Fabric;
 import fivepp.mapping.CoreGraph;
+import fivepp.mapping.Energy;
+import fivepp.mapping.EnergyModel;
 import fivepp.mapping.LinearOrder;
 import fivepp.mapping.Placement;
 import fivepp.model.Network;
@@ -19,6 +21,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Comparator;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -34,7 +37,8 @@ import picocli.CommandLine.Model.CommandSpec;
         "neighbours; images stream through the pipeline. The report gives wall-clock",
         "speed (the emulator's) and virtual speed (the modelled hardware's, from",
         "--t-mvm and the link model), per-core work and per-channel bytes, and the",
-        "largest difference from a plain reference inference of the same weights."},
+        "largest difference from a plain reference inference of the same weights,",
+        "and the energy per image of what it counted (--energy FILE, docs/energy.md)."},
     footer = {"", "Without --model or --onnx it runs ResNet-32.",
         "Example: fivepp run --model resnet32 --fabric 5pp --images 200"})
 final class RunCommand implements Callable<Integer> {
@@ -77,6 +81,8 @@ final class RunCommand implements Callable<Integer> {
 
   @Mixin AnalogOptions analog;
 
+  @Mixin Inputs.EnergyOptions energy;
+
   @Mixin Inputs.MonitorOptions monitorAt;
 
   @Mixin Inputs.MonitorHold monitorHold;
@@ -100,6 +106,7 @@ final class RunCommand implements Callable<Integer> {
       throw new UserError("--check must be >= 0, --window >= 1, --link-gbps and --link-latency >= 0");
     }
     fivepp.runtime.AnalogSettings analogSettings = analog.settings(seed, images);
+    EnergyModel energyModel = energy.model();
     monitorHold.check(monitorAt);
     if (workProfile != null && !cluster.on()) {
       throw new UserError("--work-profile places cores on cluster members and needs --cluster HOST:PORT");
@@ -145,6 +152,7 @@ final class RunCommand implements Callable<Integer> {
       if (analogSettings.on()) {
         r = againstExact(r, g, w, f, p, o, net);
       }
+      r = r.withEnergy(counted(r, Energy.of(energyModel, g, f)));
       PrintWriter out = spec.commandLine().getOut();
       out.print(format == Inputs.Format.json ? Json.write(r) + "\n" : table(r, o));
       out.flush();
@@ -284,6 +292,18 @@ final class RunCommand implements Callable<Integer> {
     return sb.toString();
   }
 
+  /** Energy per image of what the run counted: each core's MVMs and each channel's bytes. */
+  static Energy.Breakdown counted(RunReport r, Energy e) {
+    long[] mvms = new long[r.cores().size()];
+    for (RunReport.CoreReport c : r.cores()) {
+      mvms[c.id()] = c.mvms();
+    }
+    List<Energy.ChannelBytes> bytes = r.channels().stream()
+        .map(c -> new Energy.ChannelBytes(c.from(), c.to(), c.bytesPerImage() * r.images()))
+        .toList();
+    return e.perImage(r.images(), mvms, bytes);
+  }
+
   static String table(RunReport r, RunOptions o) {
     StringBuilder sb = new StringBuilder();
     sb.append(String.format("%s on %s, crossbar %s, %s granularity: %d images%n", r.model(), r.fabric(),
@@ -304,6 +324,12 @@ final class RunCommand implements Callable<Integer> {
     }
     if (r.analog() != null) {
       sb.append(analog(r));
+    }
+    if (r.energyPerImage() != null) {
+      Energy.Breakdown e = r.energyPerImage();
+      sb.append(String.format("energy:       %s uJ per image as counted: cores %s, digital %s, line buffers %s,"
+          + " links %s uJ%n", MapCommand.uj(e.total()), MapCommand.uj(e.coreJoules()), MapCommand.uj(e.digitalJoules()),
+          MapCommand.uj(e.lineBufferJoules()), MapCommand.uj(e.linkJoules())));
     }
     Table t = new Table("core", "layer", "vertex", "MVMs", "virtual busy", "wall busy", "msgs in", "msgs out");
     r.cores().stream().sorted(Comparator.comparingDouble(RunReport.CoreReport::busyFraction).reversed()).limit(10)

@@ -46,7 +46,10 @@ public record RunReport(
     List<MemberShare> memberShares,
     double top1AgreementVsExact,
     double logitSnrDb,
-    AnalogReport analog) {
+    AnalogReport analog,
+    double energyPerImageJoules,
+    double linkEnergyPerImageJoules,
+    fivepp.mapping.Energy.Breakdown energyPerImage) {
 
   /**
    * How analog MVMs compare with the exact run (docs/analog.md), over the images after the
@@ -120,7 +123,16 @@ public record RunReport(
         .maxImagesHeldByACore(maxImagesHeldByACore).cores(cores).channels(channels)
         .members(members).crossMemberBytesPerImage(crossMemberBytesPerImage).incidents(incidents)
         .imagesRedone(imagesRedone).heapPeakBytes(heapPeakBytes).top1(top1).logits(logits).virtualDone(virtualDone)
-        .memberShares(memberShares).analogAccuracy(top1AgreementVsExact, logitSnrDb).analog(analog);
+        .memberShares(memberShares).analogAccuracy(top1AgreementVsExact, logitSnrDb).analog(analog)
+        .energy(energyPerImage);
+  }
+
+  /**
+   * The same report with the energy per image of what the run counted (each core's MVMs, each
+   * channel's bytes), by part: docs/energy.md.
+   */
+  public RunReport withEnergy(fivepp.mapping.Energy.Breakdown perImage) {
+    return toBuilder().energy(perImage).build();
   }
 
   /** The same report with the analog run's agreement and logit SNR against the exact run. */
@@ -161,6 +173,7 @@ public record RunReport(
     private double top1AgreementVsExact = Double.NaN;
     private double logitSnrDb = Double.NaN;
     private AnalogReport analog;
+    private fivepp.mapping.Energy.Breakdown energy;
 
     private Builder() {}
 
@@ -198,6 +211,7 @@ public record RunReport(
     public Builder virtualDone(double[] v) { virtualDone = v; return this; }
     public Builder memberShares(List<MemberShare> v) { memberShares = List.copyOf(v); return this; }
     public Builder analog(AnalogReport v) { analog = v; return this; }
+    public Builder energy(fivepp.mapping.Energy.Breakdown v) { energy = v; return this; }
 
     public Builder analogAccuracy(double agreement, double snrDb) {
       top1AgreementVsExact = agreement;
@@ -211,7 +225,8 @@ public record RunReport(
           virtualBoundImagesPerSecond, virtualBoundBy, virtualLatencyP50Us, maxAbsDiffVsReference,
           logitRange, maxImagesInFlight, maxImagesHeldByACore, cores, channels, members,
           crossMemberBytesPerImage, incidents, imagesRedone, heapPeakBytes, top1, logits, virtualDone, memberShares,
-          top1AgreementVsExact, logitSnrDb, analog);
+          top1AgreementVsExact, logitSnrDb, analog, energy == null ? Double.NaN : energy.total(),
+          energy == null ? Double.NaN : energy.linkJoules(), energy);
     }
   }
 }

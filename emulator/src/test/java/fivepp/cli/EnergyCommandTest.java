@@ -45,6 +45,26 @@ class EnergyCommandTest {
   }
 
   @Test
+  void runCountsTheEnergyTheMappingPredictsAndScalesItWithTheImages() throws Exception {
+    JsonNode map = json(MainTest.run("map", "--model", "resnet20", "--fabric", "5pp", "--svg", "none",
+        "--format", "json"));
+    JsonNode run = json(MainTest.run("run", "--model", "resnet20", "--fabric", "5pp", "--images", "3",
+        "--check", "0", "--format", "json"));
+    double perImage = map.get("energyPerImageJoules").asDouble();
+    assertThat(perImage).isCloseTo(7.663e-6, within(0.001e-6));
+    // the run's counted MVMs and channel bytes give the model's figure, part by part
+    assertThat(run.get("energyPerImageJoules").asDouble()).isCloseTo(perImage, within(perImage * 1e-12));
+    assertThat(run.get("linkEnergyPerImageJoules").asDouble())
+        .isCloseTo(map.get("linkEnergyPerImageJoules").asDouble(), within(perImage * 1e-12));
+    JsonNode parts = run.get("energyPerImage");
+    assertThat(parts.get("coreJoules").asDouble() + parts.get("digitalJoules").asDouble()
+        + parts.get("lineBufferJoules").asDouble() + parts.get("linkJoules").asDouble())
+        .isCloseTo(perImage, within(perImage * 1e-12));
+    MainTest.Result table = MainTest.run("run", "--model", "resnet20", "--fabric", "5pp", "--images", "2", "--check", "0");
+    assertThat(table.out()).contains("energy:       7.663 uJ per image as counted: cores 4.027,");
+  }
+
+  @Test
   void mapPrintsTheEnergyLines() {
     MainTest.Result r = MainTest.run("map", "--model", "resnet32", "--input", "256x256", "--svg", "none");
     assertThat(r.status()).isZero();
