@@ -77,6 +77,14 @@ public final class Network {
     return layers.get(layers.size() - 1);
   }
 
+  /**
+   * Whether a layer has a squeeze-and-excitation {@link Gate}: the reference, the mapping and the
+   * bandwidth analysis run such a network; the actor emulator's cores do not yet.
+   */
+  public boolean hasGates() {
+    return layers.stream().anyMatch(l -> l.gate() != null);
+  }
+
   public long weights() {
     return layers.stream().mapToLong(Layer::weights).sum();
   }
