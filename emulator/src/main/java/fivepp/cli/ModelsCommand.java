@@ -64,6 +64,9 @@ final class ModelsCommand implements Callable<Integer> {
       lm.put("weights", l.weights());
       lm.put("mvmsPerImage", l.mvmsPerImage());
       lm.put("macs", l.macs());
+      if (l.gate() != null) {
+        lm.put("gate", l.gate().from());
+      }
       layers.add(lm);
     }
     m.put("layers", layers);

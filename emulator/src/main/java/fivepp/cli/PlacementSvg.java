@@ -48,6 +48,7 @@ final class PlacementSvg {
       case PARTIAL_SUM -> "#ff7f0e";
       case RESIDUAL -> "#2ca02c";
       case FORWARD -> "#9467bd";
+      case GATE -> "#8c564b";
     };
   }
 

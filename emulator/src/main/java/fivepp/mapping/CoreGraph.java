@@ -27,6 +27,9 @@ import java.util.Map;
  *   <li>Grouped and depthwise convolutions are packed block-diagonally: as many whole groups as fit
  *       in both dimensions share one crossbar (one MVM computes them all, the off-diagonal devices
  *       hold zeros); a group too large for a crossbar is tiled on its own as above.
+ *   <li>A squeeze-and-excitation gate (1x1xC) travels from the gate layer's accumulating cores to
+ *       every core of the gated layer whose input channels it scales, at activation width, once
+ *       per image; the gated core holds its input until the gate has arrived.
  *   <li>The network's input image enters the first layer's cores, and the logits leave the last
  *       layer's, off the fabric: neither is a flow.
  * </ul>
@@ -94,9 +97,12 @@ public final class CoreGraph {
         : tiling.concat() == Tiling.Concat.FORWARD
             ? "concat forwarding (" + forwardedConcats.size() + " concatenations chained)"
             : "direct concatenation";
+    boolean gates = network.hasGates();
     return "weight layers as nodes; batch-norm folded; activation, pooling and residual addition"
         + " in the digital unit of the receiving core; " + c
-        + "; partial sums accumulated in a chain of row tiles, residuals entering at the first";
+        + "; partial sums accumulated in a chain of row tiles, residuals entering at the first"
+        + (gates ? "; squeeze-and-excitation gates sent to every core of the gated layer, which"
+            + " holds its input until the gate arrives" : "");
   }
 
   /** The system property that raises (or lowers) the limit on cores. */
@@ -179,6 +185,7 @@ public final class CoreGraph {
         partialSums(l);
         activations(l);
         residual(l);
+        gate(l);
       }
       forwards();
       Map<FlowKey, Long> bits = new LinkedHashMap<>();
@@ -351,6 +358,25 @@ public final class CoreGraph {
           if (lo < hi) {
             add(new Transfer(p.holder(), c.id(), Flow.Kind.RESIDUAL, src, lo, hi, first + lo,
                 l.residual().stride(), pixels, tiling.activationBits()));
+          }
+        }
+      }
+    }
+
+    /** The gate: channel k of its source scales input channel k of every core reading it. */
+    private void gate(Layer l) {
+      if (l.gate() == null) {
+        return;
+      }
+      String src = l.gate().from();
+      List<Part> parts = own(src, 0, net.outputOf(src).channels(), 0);
+      for (Core c : byLayer.get(l.name())) {
+        for (Part p : parts) {
+          int lo = Math.max(c.inFrom(), p.offset());
+          int hi = Math.min(c.inTo(), p.offset() + p.channels());
+          if (lo < hi) {
+            add(new Transfer(p.holder(), c.id(), Flow.Kind.GATE, src, lo, hi, lo, 1, 1,
+                tiling.activationBits()));
           }
         }
       }

@@ -10,6 +10,11 @@ public record Flow(int from, int to, long bytesPerImage, Kind kind) {
     /** A residual (shortcut) to the first row tile of each column group of the layer adding it. */
     RESIDUAL,
     /** Concatenated channels a layer passes on along with its own output (concat forwarding). */
-    FORWARD
+    FORWARD,
+    /**
+     * A squeeze-and-excitation gate (1x1xC) from the gate layer's accumulating cores to every core
+     * of the gated layer that reads those input channels.
+     */
+    GATE
   }
 }

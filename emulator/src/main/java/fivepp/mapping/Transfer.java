@@ -6,11 +6,11 @@ package fivepp.mapping;
  *
  * @param from the sending core
  * @param to the receiving core
- * @param kind activation, partial sum, residual or forward
+ * @param kind activation, partial sum, residual, forward or gate
  * @param source the layer whose output (or, for partial sums, whose partial sums) travels
  * @param sourceFrom first channel of {@code source} sent (for partial sums: first output column)
  * @param sourceTo one past the last channel sent
- * @param destChannel activation: the receiver's input channel where {@code sourceFrom} lands;
+ * @param destChannel activation and gate: the receiver's input channel where {@code sourceFrom} lands;
  *     residual: the receiver's output channel it is added to; otherwise -1
  * @param stride residual subsampling: rows and columns 0, stride, 2*stride, ... are sent
  * @param pixels pixels of each channel per image

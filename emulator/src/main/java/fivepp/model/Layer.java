@@ -8,6 +8,8 @@ import java.util.List;
  *
  * <ol>
  *   <li>the input is the concatenation of {@link #inputs()} ({@link #input()} is its shape);
+ *   <li>{@link #gate()}: a squeeze-and-excitation gate, the input multiplied channel by channel
+ *       by another layer's 1x1xC output, null for most layers;
  *   <li>{@link #inputActivation()}: a pre-activation (batch-norm folded to a per-channel affine,
  *       then this activation; DenseNet's BN-ReLU-conv), {@code NONE} for most layers;
  *   <li>{@link #prePool()}: pooling of the input before the convolution (GoogLeNet's pool branch);
@@ -43,9 +45,20 @@ public record Layer(
     boolean bias,
     Residual residual,
     Activation activation,
-    Pool postPool) {
+    Pool postPool,
+    Gate gate) {
 
   public enum Kind { CONV, FC }
+
+  /** A layer without a squeeze-and-excitation gate. */
+  public Layer(String name, Kind kind, List<Input> inputs, Shape input, Activation inputActivation,
+      Pool prePool, int outChannels, int kernelH, int kernelW, int strideH, int strideW, int padTop,
+      int padLeft, int padBottom, int padRight, int dilationH, int dilationW, int groups,
+      boolean bias, Residual residual, Activation activation, Pool postPool) {
+    this(name, kind, inputs, input, inputActivation, prePool, outChannels, kernelH, kernelW,
+        strideH, strideW, padTop, padLeft, padBottom, padRight, dilationH, dilationW, groups, bias,
+        residual, activation, postPool, null);
+  }
 
   public Layer {
     inputs = List.copyOf(inputs);
@@ -119,7 +132,10 @@ public record Layer(
     return weights() * mvmsPerImage();
   }
 
-  /** Names of the layers whose output this layer consumes (inputs, then the residual source). */
+  /**
+   * Names of the layers whose output this layer consumes (inputs, then the residual source, then
+   * the gate's source).
+   */
   public List<String> producers() {
     java.util.ArrayList<String> p = new java.util.ArrayList<>();
     for (Input in : inputs) {
@@ -129,6 +145,9 @@ public record Layer(
     }
     if (residual != null && !residual.from().equals(Network.INPUT) && !p.contains(residual.from())) {
       p.add(residual.from());
+    }
+    if (gate != null && !p.contains(gate.from())) {
+      p.add(gate.from());
     }
     return p;
   }

@@ -74,6 +74,7 @@ public final class NetworkBuilder {
     private Residual residual;
     private Activation activation = Activation.NONE;
     private Pool postPool;
+    private String gate;
 
     private LayerBuilder(String layer, Layer.Kind kind, int outChannels) {
       this.layer = layer;
@@ -186,6 +187,16 @@ public final class NetworkBuilder {
       return this;
     }
 
+    /**
+     * Multiply the input, channel by channel, by the 1x1xC output of {@code source} (a
+     * squeeze-and-excitation gate; C the input channels, checked by {@link #add()}).
+     */
+    public LayerBuilder gate(String source) {
+      shapeOf(source);
+      gate = source;
+      return this;
+    }
+
     /** Append the layer; returns its name. */
     public String add() {
       List<Input> inputs = new ArrayList<>();
@@ -223,8 +234,13 @@ public final class NetworkBuilder {
         kww = pooled.width();
       }
       Layer l = new Layer(layer, kind, inputs, in, inputActivation, prePool, outChannels, khh, kww,
-          sh, sw, pt, pl, pb, pr, dh, dw, g, bias, residual, activation, postPool);
+          sh, sw, pt, pl, pb, pr, dh, dw, g, bias, residual, activation, postPool,
+          gate == null ? null : new Gate(gate));
       Shape conv = l.convOutput();
+      if (gate != null && !shapeOf(gate).equals(new Shape(channels, 1, 1))) {
+        throw new IllegalArgumentException(name + "/" + layer + ": gate " + gate + " gives "
+            + shapeOf(gate) + ", not the " + channels + "x1x1 its input of " + in + " needs");
+      }
       if (residual != null) {
         Shape src = shapeOf(residual.from());
         int rh = (src.height() + residual.stride() - 1) / residual.stride();

@@ -40,6 +40,8 @@ public final class Zoo {
     MODELS.put("mobilenetv2", new Model(imageNet, Zoo::mobilenetv2));
     MODELS.put("squeezenet1_1", new Model(imageNet, Zoo::squeezenet11));
     MODELS.put("shufflenet_v2_x1_0", new Model(imageNet, Zoo::shufflenetV2));
+    MODELS.put("mobilenet_v3_large", new Model(imageNet, Zoo::mobilenetV3Large));
+    MODELS.put("efficientnet_b0", new Model(imageNet, Zoo::efficientnetB0));
   }
 
   private Zoo() {}
@@ -368,6 +370,119 @@ public final class Zoo {
       }
     }
     b.conv("conv5", 1024, 1, 1, 0).fromParts(read(x)).relu().postPool(Pool.globalAvg()).add();
+    b.fc("fc", 1000).add();
+    return b.build();
+  }
+
+  /** torchvision's {@code _make_divisible(v, 8)}: v rounded to a multiple of 8, at most 10% down. */
+  private static int divisible8(int v) {
+    int r = Math.max(8, (v + 4) / 8 * 8);
+    return r < 0.9 * v ? r + 8 : r;
+  }
+
+  /**
+   * A squeeze-and-excitation block on {@code x} (torchvision's SqueezeExcitation): {@code p}s1, a
+   * 1x1 conv with bias to {@code squeeze} channels reading x through a global average pre-pool,
+   * then {@code p}s2, a 1x1 conv with bias back to x's channels; returns s2, the gate.
+   */
+  private static String squeezeExcite(NetworkBuilder b, String p, String x, int squeeze,
+      Activation act, Activation scale) {
+    int channels = b.shapeOf(x).channels();
+    b.conv(p + "s1", squeeze, 1, 1, 0).from(x).prePool(Pool.globalAvg()).bias(true).activation(act)
+        .add();
+    return b.conv(p + "s2", channels, 1, 1, 0).bias(true).activation(scale).add();
+  }
+
+  /**
+   * An inverted residual block (MobileNetV3's and EfficientNet's MBConv): {@code p}e (1x1
+   * expand, absent when {@code expanded} equals the input's channels), {@code p}d (kxk
+   * depthwise), the optional squeeze-and-excitation gate on {@code p}p (1x1 linear projection,
+   * identity residual when stride 1 and channels unchanged). Returns the projection.
+   */
+  private static String invertedResidual(NetworkBuilder b, String p, String x, int kernel,
+      int expanded, int out, int stride, Activation act, int squeeze, Activation act1,
+      Activation scale) {
+    int in = b.shapeOf(x).channels();
+    String e = x;
+    if (expanded != in) {
+      e = b.conv(p + "e", expanded, 1, 1, 0).from(x).activation(act).add();
+    }
+    String d = b.conv(p + "d", expanded, kernel, stride, (kernel - 1) / 2).from(e).depthwise()
+        .activation(act).add();
+    String gate = squeeze > 0 ? squeezeExcite(b, p, d, squeeze, act1, scale) : null;
+    NetworkBuilder.LayerBuilder project = b.conv(p + "p", out, 1, 1, 0).from(d);
+    if (gate != null) {
+      project.gate(gate);
+    }
+    if (stride == 1 && in == out) {
+      project.residual(x, 1);
+    }
+    return project.add();
+  }
+
+  /**
+   * torchvision's MobileNetV3-Large (width 1.0): its _mobilenet_v3_conf inverted residual
+   * settings, squeeze channels _make_divisible(expanded // 4, 8), Hardsigmoid (relu6(x + 3) / 6,
+   * ONNX's HardSigmoid with alpha 1/6, beta 1/2) on the gate.
+   */
+  private static Network mobilenetV3Large(Shape in) {
+    NetworkBuilder b = new NetworkBuilder("mobilenet_v3_large", "MobileNetV3-Large (torchvision,"
+        + " width 1.0): convs without bias, BN folded; conv1 3x3/2 ->16 with Hardswish; 15"
+        + " inverted residual blocks bNe (1x1 expand, absent when the expansion is 1), bNd (kxk"
+        + " depthwise, ReLU or Hardswish), bNp (1x1 linear projection, identity residual when"
+        + " stride 1 and channels unchanged); in 8 blocks squeeze-and-excitation: bNs1 (1x1 with"
+        + " bias and ReLU over bNd's global average, a pre-pool) and bNs2 (1x1 with bias and"
+        + " Hardsigmoid), whose output gates bNp's input channel by channel; conv2 1x1 ->960"
+        + " Hardswish with global avgpool post-pool; fc1 960->1280 Hardswish, fc2 1280->1000;"
+        + " dropout ignored (inference)", in);
+    Activation hs = Activation.HARD_SWISH;
+    Activation hsig = Activation.hardSigmoid(1f / 6, 0.5f);
+    String x = b.conv("conv1", 16, 3, 2, 1).activation(hs).add();
+    // kernel, expanded, out, SE (1/0), Hardswish (1) or ReLU (0), stride
+    int[][] table = {{3, 16, 16, 0, 0, 1}, {3, 64, 24, 0, 0, 2}, {3, 72, 24, 0, 0, 1},
+        {5, 72, 40, 1, 0, 2}, {5, 120, 40, 1, 0, 1}, {5, 120, 40, 1, 0, 1}, {3, 240, 80, 0, 1, 2},
+        {3, 200, 80, 0, 1, 1}, {3, 184, 80, 0, 1, 1}, {3, 184, 80, 0, 1, 1},
+        {3, 480, 112, 1, 1, 1}, {3, 672, 112, 1, 1, 1}, {5, 672, 160, 1, 1, 2},
+        {5, 960, 160, 1, 1, 1}, {5, 960, 160, 1, 1, 1}};
+    for (int i = 0; i < table.length; i++) {
+      int[] r = table[i];
+      x = invertedResidual(b, "b" + (i + 1), x, r[0], r[1], r[2], r[5],
+          r[4] == 1 ? hs : Activation.RELU, r[3] == 1 ? divisible8(r[1] / 4) : 0, Activation.RELU,
+          hsig);
+    }
+    b.conv("conv2", 960, 1, 1, 0).from(x).activation(hs).postPool(Pool.globalAvg()).add();
+    b.fc("fc1", 1280).activation(hs).add();
+    b.fc("fc2", 1000).add();
+    return b.build();
+  }
+
+  /**
+   * torchvision's EfficientNet-B0: its MBConv settings, SiLU, squeeze channels
+   * max(1, input_channels // 4), Sigmoid on the gate.
+   */
+  private static Network efficientnetB0(Shape in) {
+    NetworkBuilder b = new NetworkBuilder("efficientnet_b0", "EfficientNet-B0 (torchvision):"
+        + " convs without bias, BN folded, SiLU; conv1 3x3/2 ->32; 16 MBConv blocks bNe (1x1"
+        + " expand, absent when the expansion is 1), bNd (kxk depthwise), squeeze-and-excitation"
+        + " bNs1 (1x1 with bias and SiLU over bNd's global average, a pre-pool, to a quarter of the"
+        + " block's input channels) and bNs2 (1x1 with bias and Sigmoid), whose output gates bNp"
+        + " (1x1 linear projection, identity residual when stride 1 and channels unchanged) channel"
+        + " by channel; conv2 1x1 ->1280 SiLU with global avgpool post-pool; fc 1280->1000;"
+        + " stochastic depth and dropout ignored (inference)", in);
+    Activation silu = Activation.SILU;
+    String x = b.conv("conv1", 32, 3, 2, 1).activation(silu).add();
+    // expansion, kernel, first stride, out channels, repeats
+    int[][] table = {{1, 3, 1, 16, 1}, {6, 3, 2, 24, 2}, {6, 5, 2, 40, 2}, {6, 3, 2, 80, 3},
+        {6, 5, 1, 112, 3}, {6, 5, 2, 192, 4}, {6, 3, 1, 320, 1}};
+    int block = 0;
+    for (int[] r : table) {
+      for (int i = 0; i < r[4]; i++) {
+        int channels = b.shapeOf(x).channels();
+        x = invertedResidual(b, "b" + ++block, x, r[1], channels * r[0], r[3], i == 0 ? r[2] : 1,
+            silu, Math.max(1, channels / 4), silu, Activation.SIGMOID);
+      }
+    }
+    b.conv("conv2", 1280, 1, 1, 0).from(x).activation(silu).postPool(Pool.globalAvg()).add();
     b.fc("fc", 1000).add();
     return b.build();
   }

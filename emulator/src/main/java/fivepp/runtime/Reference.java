@@ -15,7 +15,7 @@ import java.util.Map;
 
 /**
  * The plain single-threaded inference used as the oracle: every layer run whole, in order, written
- * directly from the definitions in {@link Layer} (input concatenation, input activation, pre-pool,
+ * directly from the definitions in {@link Layer} (input concatenation, gate, input activation, pre-pool,
  * convolution, residual, activation, post-pool) and sharing no code with the tiling. Convolutions
  * accumulate in float, for each output the products in the order (input channel, ky, kx), then
  * add the bias. A layer's output is kept only until its last consumer has run.
@@ -73,11 +73,17 @@ public final class Reference {
     if (l.residual() != null) {
       p.add(l.residual().from());
     }
+    if (l.gate() != null) {
+      p.add(l.gate().from());
+    }
     return p;
   }
 
   private static Tensor layer(Layer l, LayerWeights lw, Map<String, Tensor> live) {
     Tensor x = concat(l, live);
+    if (l.gate() != null) {
+      x = gated(x, live.get(l.gate().from()));
+    }
     if (l.inputActivation() != Activation.NONE) {
       x = affine(x, lw.inScale(), lw.inShift(), l.inputActivation());
     }
@@ -120,6 +126,22 @@ public final class Reference {
           + " channels, the layer takes " + s.channels());
     }
     return new Tensor(s.channels(), s.height(), s.width(), d);
+  }
+
+  /** {@code x[c] * gate[c]} into a new tensor: the squeeze-and-excitation product. */
+  private static Tensor gated(Tensor x, Tensor gate) {
+    if (gate.data().length != x.channels()) {
+      throw new IllegalArgumentException("gate " + gate.shape() + " does not fit " + x.shape());
+    }
+    float[] d = new float[x.data().length];
+    int plane = x.height() * x.width();
+    for (int c = 0; c < x.channels(); c++) {
+      float g = gate.data()[c];
+      for (int i = c * plane; i < (c + 1) * plane; i++) {
+        d[i] = x.data()[i] * g;
+      }
+    }
+    return new Tensor(x.channels(), x.height(), x.width(), d);
   }
 
   /** {@code act(x * scale[c] + shift[c])} into a new tensor. */

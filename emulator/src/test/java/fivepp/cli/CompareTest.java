@@ -20,7 +20,7 @@ class CompareTest {
     MainTest.Result r = MainTest.run("compare", "--crossbar", crossbar, "--format", "json");
     assertThat(r.status()).isZero();
     JsonNode results = new ObjectMapper().readTree(r.out());
-    assertThat(results).hasSize(16);
+    assertThat(results).hasSize(18);
     for (JsonNode net : results) {
       Map<String, Long> max = new HashMap<>();
       for (JsonNode row : net.get("rows")) {

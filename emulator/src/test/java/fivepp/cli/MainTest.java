@@ -8,6 +8,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -51,6 +52,8 @@ class MainTest {
       "run --model resnet20 --input 100000x100000 | resnet20 at input 3x100000x100000: layer conv1 holds"
           + " 16x100000x100000 = 160,000,000,000 values, more than one tensor (a Java array) can hold (2,147,483,639)",
       "run --model resnet20 --input 8000x8000 --images 1 | this run needs about",
+      "bench run --model efficientnet_b0 | efficientnet_b0 has squeeze-and-excitation gates, which the"
+          + " emulator's cores do not run yet; map, compare and the reference run them",
   })
   void badInputIsOneLineAndExitStatusTwo(String args, String expected) {
     Result r = run(args.trim().split("\\s+"));
@@ -109,19 +112,25 @@ class MainTest {
     Result r = run("models", "--format", "json");
     assertThat(r.status()).isZero();
     JsonNode all = new ObjectMapper().readTree(r.out());
-    assertThat(all).hasSize(16);
-    JsonNode shuffle = all.get(15);
-    assertThat(shuffle.get("name").asText()).isEqualTo("shufflenet_v2_x1_0");
-    assertThat(shuffle.get("weights").asLong()).isEqualTo(2_261_424);
-    assertThat(shuffle.get("macs").asLong()).isEqualTo(144_907_992);
-    JsonNode squeeze = all.get(14);
-    assertThat(squeeze.get("name").asText()).isEqualTo("squeezenet1_1");
-    assertThat(squeeze.get("weights").asLong()).isEqualTo(1_231_552);
-    assertThat(squeeze.get("macs").asLong()).isEqualTo(349_151_936);
+    assertThat(all).hasSize(18);
+    // {index, weights, MACs} of a few entries
+    Map<String, long[]> some = Map.of("resnet32", new long[] {1, 461_872, 68_862_592},
+        "squeezenet1_1", new long[] {14, 1_231_552, 349_151_936},
+        "shufflenet_v2_x1_0", new long[] {15, 2_261_424, 144_907_992},
+        "mobilenet_v3_large", new long[] {16, 5_451_272, 216_589_760},
+        "efficientnet_b0", new long[] {17, 5_236_192, 385_814_752});
+    some.forEach((name, f) -> {
+      JsonNode n = all.get((int) f[0]);
+      assertThat(n.get("name").asText()).isEqualTo(name);
+      assertThat(new long[] {n.get("weights").asLong(), n.get("macs").asLong()}).as(name)
+          .containsExactly(f[1], f[2]);
+    });
+    // b1p, EfficientNet-B0's first projection, is gated by b1s2; a layer without a gate has no such field
+    JsonNode b0 = all.get(17).get("layers");
+    assertThat(b0.get(4).get("name").asText()).isEqualTo("b1p");
+    assertThat(b0.get(4).get("gate").asText()).isEqualTo("b1s2");
+    assertThat(b0.get(3).has("gate")).isFalse();
     JsonNode r32 = all.get(1);
-    assertThat(r32.get("name").asText()).isEqualTo("resnet32");
-    assertThat(r32.get("weights").asLong()).isEqualTo(461_872);
-    assertThat(r32.get("macs").asLong()).isEqualTo(68_862_592);
     assertThat(r32.get("layers").get(0).get("rows").asInt()).isEqualTo(27);
     assertThat(r32.get("layers").get(0).get("mvmsPerImage").asInt()).isEqualTo(1024);
   }

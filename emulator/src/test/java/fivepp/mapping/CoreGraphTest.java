@@ -59,6 +59,31 @@ class CoreGraphTest {
   }
 
   @Test
+  void aGateGoesToEveryCoreOfTheGatedLayerForTheChannelsItReads() {
+    NetworkBuilder b = new NetworkBuilder("se", "test", new Shape(3, 16, 16));
+    b.conv("a", 64, 3, 1, 1).relu().add();
+    b.conv("s1", 16, 1, 1, 0).prePool(Pool.globalAvg()).bias(true).relu().add();
+    b.conv("s2", 64, 1, 1, 0).bias(true).add();
+    b.conv("p", 16, 3, 1, 1).from("a").gate("s2").add();
+    CoreGraph g = CoreGraph.of(b.build(), Tiling.DEFAULT);
+    // a (0), s1 (1), s2 (2); p: 576x16, three row tiles (3..5) reading channels 0-28, 28-56, 56-63
+    assertThat(g.cores()).hasSize(6);
+    assertThat(flow(g, 0, 1, Flow.Kind.ACTIVATION).bytesPerImage()).isEqualTo(64L * 256);
+    assertThat(flow(g, 1, 2, Flow.Kind.ACTIVATION).bytesPerImage()).isEqualTo(16L);
+    // one value per channel the tile reads, per image
+    assertThat(flow(g, 2, 3, Flow.Kind.GATE).bytesPerImage()).isEqualTo(29L);
+    assertThat(flow(g, 2, 4, Flow.Kind.GATE).bytesPerImage()).isEqualTo(29L);
+    assertThat(flow(g, 2, 5, Flow.Kind.GATE).bytesPerImage()).isEqualTo(8L);
+    assertThat(flow(g, 0, 5, Flow.Kind.ACTIVATION).bytesPerImage()).isEqualTo(8L * 256);
+    assertThat(g.flows().stream().filter(f -> f.kind() == Flow.Kind.GATE)).hasSize(3);
+    assertThat(g.transfers().stream().filter(t -> t.kind() == Flow.Kind.GATE)
+        .map(t -> t.sourceFrom() + "-" + t.sourceTo() + "@" + t.destChannel()))
+        .containsExactly("0-29@0", "28-57@28", "56-64@56");
+    assertThat(g.representation()).endsWith("; squeeze-and-excitation gates sent to every core of"
+        + " the gated layer, which holds its input until the gate arrives");
+  }
+
+  @Test
   void depthwiseGroupsArePackedBlockDiagonally() {
     NetworkBuilder b = new NetworkBuilder("t", "test", new Shape(96, 8, 8));
     b.conv("dw", 96, 3, 1, 1).depthwise().add();

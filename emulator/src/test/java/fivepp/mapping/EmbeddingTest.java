@@ -50,6 +50,26 @@ class EmbeddingTest {
     assertThat(k.k()).isEqualTo(11);
   }
 
+  /**
+   * The squeeze-and-excitation networks as found: the gate adds bNs2 -> bNp and bNd -> bNs1
+   * beside bNd -> bNp, and every flow, the gates included, still rides one link of 5PP (k = 4
+   * found, lower bound 3).
+   */
+  @ParameterizedTest
+  @org.junit.jupiter.params.provider.CsvSource({"mobilenet_v3_large, 64, 8", "efficientnet_b0, 82, 16"})
+  void theSqueezeAndExcitationNetworksEmbedIn4pp(String name, int cores, int gates) {
+    CoreGraph g = CoreGraph.of(Zoo.get(name), Tiling.DEFAULT.withCrossbar(Crossbar.LAYER));
+    int[] order = LinearOrder.search(g);
+    Mapping m = Mapping.onto(g, order, Fabrics.parse("5pp", g.cores().size()), 100e-9);
+    assertThat(g.cores()).hasSize(cores);
+    assertThat(g.flows()).filteredOn(f -> f.kind() == Flow.Kind.GATE).hasSize(gates);
+    assertThat(m.verdict().homomorphism()).isTrue();
+    Mapping.MinK k = Mapping.minK(g, order);
+    assertThat(k.confirmed()).isTrue();
+    assertThat(k.lowerBound()).isEqualTo(3);
+    assertThat(k.k()).isEqualTo(4);
+  }
+
   @org.junit.jupiter.api.Test
   void theResNet32ExampleEmbedsIn5ppAt256x256() {
     CoreGraph g = CoreGraph.of(Zoo.get("resnet32"), Tiling.DEFAULT);

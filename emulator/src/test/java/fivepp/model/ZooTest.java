@@ -26,7 +26,8 @@ class ZooTest {
   void namesInOrder() {
     assertThat(Zoo.names()).containsExactly("resnet20", "resnet32", "resnet44", "resnet56",
         "resnet110", "resnet18", "resnet34", "resnet50", "resnet101", "resnet152", "vgg16",
-        "googlenet", "densenet121", "mobilenetv2", "squeezenet1_1", "shufflenet_v2_x1_0");
+        "googlenet", "densenet121", "mobilenetv2", "squeezenet1_1", "shufflenet_v2_x1_0",
+        "mobilenet_v3_large", "efficientnet_b0");
   }
 
   @ParameterizedTest
@@ -135,7 +136,10 @@ class ZooTest {
         // no BN: torchvision num_params - the biases of its 26 convs
         Arguments.of("squeezenet1_1", 1_235_496L - 3_944, 0.349, 26),
         // 8,090 BN channels; 0.146 G is the ShuffleNetV2 paper's 146 MFLOPs (multiply-adds)
-        Arguments.of("shufflenet_v2_x1_0", 2_278_604L - 2 * 8_090 - 1000, 0.146, 57));
+        Arguments.of("shufflenet_v2_x1_0", 2_278_604L - 2 * 8_090 - 1000, 0.146, 57),
+        // torchvision num_params - 2 * BN channels - the biases of the SE convs and the Linears
+        Arguments.of("mobilenet_v3_large", 5_483_032L - 2 * 12_200 - 7_360, 0.217, 64),
+        Arguments.of("efficientnet_b0", 5_288_548L - 2 * 21_008 - 10_340, 0.386, 82));
   }
 
   @Test
@@ -148,6 +152,98 @@ class ZooTest {
     assertThat(Zoo.get("mobilenetv2").macs()).isEqualTo(300_774_272L);
     assertThat(Zoo.get("squeezenet1_1").macs()).isEqualTo(349_151_936L);
     assertThat(Zoo.get("shufflenet_v2_x1_0").macs()).isEqualTo(144_907_992L);
+    assertThat(Zoo.get("mobilenet_v3_large").macs()).isEqualTo(216_589_760L);
+    assertThat(Zoo.get("efficientnet_b0").macs()).isEqualTo(385_814_752L);
+  }
+
+  /**
+   * The squeeze-and-excitation networks against torchvision's parameter counts, exactly.
+   * MobileNetV3-Large, 5,483,032: 5,451,272 conv and Linear weights, gamma and beta of 12,200 BN
+   * channels (24,400), and 7,360 biases (the 8 SE blocks' two 1x1 convs, 6,080, and the
+   * classifier's Linears, 1,280 + 1,000). EfficientNet-B0, 5,288,548: 5,236,192 weights, 21,008
+   * BN channels (42,016), 10,340 biases (the 16 SE blocks' 9,340 and the classifier's 1,000).
+   * Folding the BN leaves the weights as they are and turns each BN channel's 2 parameters into
+   * 1 bias of its conv: 5,470,832 and 5,267,540 parameters folded. MACs 216,589,760 (1.5% under
+   * the 0.22 G torchvision states) and 385,814,752 (1.1% under 0.39 G); the gate's products and
+   * the global averages are not MACs of a crossbar.
+   */
+  @ParameterizedTest
+  @org.junit.jupiter.params.provider.CsvSource({
+      "mobilenet_v3_large, 12200, 7360, 5451272, 5483032, 5470832, 216589760, 0.22, 8",
+      "efficientnet_b0, 21008, 10340, 5236192, 5288548, 5267540, 385814752, 0.39, 16"})
+  void squeezeAndExcitationFigures(String name, long bn, long biases, long weights,
+      long torchvision, long folded, long macs, double gmacs, int gates) {
+    Network n = Zoo.get(name);
+    // BN follows every conv but the SE's, which have biases, as the Linears do
+    long bnChannels = n.layers().stream().filter(l -> !l.bias()).mapToLong(Layer::outChannels).sum();
+    long biasCount = n.layers().stream().filter(Layer::bias).mapToLong(Layer::outChannels).sum();
+    assertThat(new long[] {bnChannels, biasCount, n.weights()}).containsExactly(bn, biases, weights);
+    assertThat(n.weights() + 2 * bnChannels + biasCount).isEqualTo(torchvision);
+    assertThat(n.weights() + bnChannels + biasCount).isEqualTo(folded);
+    assertThat(n.macs()).isEqualTo(macs);
+    assertThat((double) n.macs()).isCloseTo(gmacs * 1e9, withinPercentage(2));
+    assertThat(n.hasGates()).isTrue();
+    assertThat(n.layers().stream().filter(l -> l.gate() != null)).hasSize(gates);
+  }
+
+  @Test
+  void mobilenetV3LargeLayout() {
+    Network n = Zoo.get("mobilenet_v3_large");
+    assertThat(n.layers().stream().filter(l -> l.gate() != null).map(Layer::name))
+        .containsExactly("b4p", "b5p", "b6p", "b11p", "b12p", "b13p", "b14p", "b15p");
+    // b4: 24 -> 72 expanded, 5x5/2 depthwise, squeeze _make_divisible(72 // 4, 8) = 24
+    assertThat(n.layer("b4d").convOutput()).isEqualTo(new Shape(72, 28, 28));
+    assertThat(n.layer("b4s1").input()).isEqualTo(new Shape(72, 28, 28));
+    assertThat(n.layer("b4s1").prePool()).isEqualTo(Pool.globalAvg());
+    assertThat(n.layer("b4s1").outChannels()).isEqualTo(24);
+    assertThat(n.layer("b4s1").activation()).isEqualTo(Activation.RELU);
+    assertThat(n.layer("b4s2").output()).isEqualTo(new Shape(72, 1, 1));
+    assertThat(n.layer("b4s2").activation()).isEqualTo(Activation.hardSigmoid(1f / 6, 0.5f));
+    assertThat(n.layer("b4p").gate()).isEqualTo(new Gate("b4s2"));
+    assertThat(n.layer("b4p").producers()).containsExactly("b4d", "b4s2");
+    assertThat(n.layer("b15s1").outChannels()).isEqualTo(240);
+    assertThat(n.layer("b15p").residual()).isEqualTo(new Residual("b14p", 1));
+    assertThat(n.layer("b1d").producers()).containsExactly("conv1"); // expansion 1: no b1e
+    assertThat(n.layer("b7d").activation()).isEqualTo(Activation.HARD_SWISH);
+    assertThat(n.layer("conv2").output()).isEqualTo(new Shape(960, 1, 1));
+    assertThat(n.layer("fc1").activation()).isEqualTo(Activation.HARD_SWISH);
+    assertThat(n.layer("fc2").rows()).isEqualTo(1280);
+  }
+
+  @Test
+  void efficientnetB0Layout() {
+    Network n = Zoo.get("efficientnet_b0");
+    // b1: expansion 1, squeeze max(1, 32 // 4) = 8; b2: 16 -> 96, squeeze 16 // 4 = 4
+    assertThat(n.layer("b1d").producers()).containsExactly("conv1");
+    assertThat(n.layer("b1s1").outChannels()).isEqualTo(8);
+    assertThat(n.layer("b2s1").outChannels()).isEqualTo(4);
+    assertThat(n.layer("b2s1").activation()).isEqualTo(Activation.SILU);
+    assertThat(n.layer("b2s2").activation()).isEqualTo(Activation.SIGMOID);
+    assertThat(n.layer("b2p").gate()).isEqualTo(new Gate("b2s2"));
+    assertThat(n.layer("b3p").residual()).isEqualTo(new Residual("b2p", 1));
+    assertThat(n.layer("b16d").convOutput()).isEqualTo(new Shape(1152, 7, 7));
+    assertThat(n.layer("b16s1").outChannels()).isEqualTo(48);
+    assertThat(n.layer("conv2").output()).isEqualTo(new Shape(1280, 1, 1));
+    assertThat(n.layer("fc").rows()).isEqualTo(1280);
+  }
+
+  @Test
+  void aGateMustBeOneValuePerInputChannel() {
+    NetworkBuilder b = new NetworkBuilder("se", "test", new Shape(4, 8, 8));
+    b.conv("a", 6, 3, 1, 1).add();
+    b.conv("s", 6, 1, 1, 0).prePool(Pool.globalAvg()).bias(true).add();
+    b.conv("t", 5, 1, 1, 0).bias(true).add();
+    assertThatThrownBy(() -> b.conv("p", 2, 1, 1, 0).from("a").gate("t").add())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("se/p: gate t gives 5x1x1, not the 6x1x1 its input of 6x8x8 needs");
+    assertThatThrownBy(() -> b.conv("q", 2, 1, 1, 0).from("a").gate("a").add())
+        .hasMessage("se/q: gate a gives 6x8x8, not the 6x1x1 its input of 6x8x8 needs");
+    b.conv("p", 2, 1, 1, 0).from("a").gate("s").add();
+    Network n = b.build();
+    assertThat(n.layer("p").gate()).isEqualTo(new Gate("s"));
+    assertThat(n.layer("p").producers()).containsExactly("a", "s");
+    assertThat(n.hasGates()).isTrue();
+    assertThat(Zoo.get("mobilenetv2").hasGates()).isFalse();
   }
 
   @Test
@@ -335,7 +431,8 @@ class ZooTest {
 
   @ParameterizedTest
   @ValueSource(strings = {"resnet18", "resnet34", "resnet50", "resnet101", "resnet152", "vgg16",
-      "googlenet", "densenet121", "mobilenetv2", "squeezenet1_1", "shufflenet_v2_x1_0"})
+      "googlenet", "densenet121", "mobilenetv2", "squeezenet1_1", "shufflenet_v2_x1_0",
+      "mobilenet_v3_large", "efficientnet_b0"})
   void reducedInputKeepsThousandClasses(String name) {
     Network small = Zoo.get(name, 64, 64);
     assertThat(small.input()).isEqualTo(new Shape(3, 64, 64));
@@ -354,7 +451,7 @@ class ZooTest {
     assertThatThrownBy(() -> Zoo.get("alexnet"))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageStartingWith("unknown model 'alexnet'; use one of resnet20, resnet32,")
-        .hasMessageEndingWith("mobilenetv2, squeezenet1_1, shufflenet_v2_x1_0")
+        .hasMessageEndingWith("shufflenet_v2_x1_0, mobilenet_v3_large, efficientnet_b0")
         .hasMessageNotContaining("\n");
   }
 

@@ -192,6 +192,21 @@ class ReferenceTest {
   }
 
   @Test
+  void aGateScalesEachInputChannelBeforeTheInputActivation() {
+    // a = (x, -x) on 1x1x2 (1, 2); the gate s = mean of a per channel * (1, 10) + (0, 1):
+    // (1.5, -14); p sees a * s = (1.5, 3; 14, 28), then ReLU, then weights 1 and 100
+    NetworkBuilder b = new NetworkBuilder("se", "t", new Shape(1, 1, 2));
+    b.conv("a", 2, 1, 1, 0).add();
+    b.conv("s", 2, 1, 1, 0).prePool(Pool.globalAvg()).groups(2).bias(true).add();
+    b.conv("p", 1, 1, 1, 0).from("a").gate("s").inputActivation(Activation.RELU).add();
+    Network n = b.build();
+    Weights w = weights(n, "a", lw(f(1, -1), 0, 0), "s", lw(f(1, 10), 0, 1),
+        "p", new LayerWeights(f(1, 100), f(0), f(1, 1), f(0, 0)));
+    assertThat(Reference.logits(n, w, t(1, 1, 2, 1, 2))).containsExactly(1.5f + 1400, 3 + 2800);
+    assertThat(Reference.run(n, w, t(1, 1, 2, 1, 2), "s").data()).containsExactly(1.5f, -14);
+  }
+
+  @Test
   void fcIsADotProduct() {
     // 2x2x2 input 1..8 in CHW order; w0 = 1..8 -> sum of squares 204; w1 = +-1 -> -4
     NetworkBuilder b = new NetworkBuilder("t", "t", new Shape(2, 2, 2));

@@ -15,8 +15,9 @@ import java.util.Map;
 
 /**
  * The rules for arithmetic: BatchNormalization and Mul by a per-channel constant (an affine
- * folded into weights or left pending), Add of a constant (a bias) or of another tensor (a
- * residual).
+ * folded into weights or left pending), Mul of a feature map by an N,C,1,1 tensor a weight layer
+ * computes (a squeeze-and-excitation gate, which the consuming Conv's layer takes), Add of a
+ * constant (a bias) or of another tensor (a residual).
  */
 final class ArithmeticRules extends OperatorRules {
   ArithmeticRules(OnnxImporter.Build im) {
@@ -80,12 +81,16 @@ final class ArithmeticRules extends OperatorRules {
     return drafts.outputOf(d, v.rank());
   }
 
-  /** Mul by a per-channel constant. */
+  /** Mul by a per-channel constant, or by a squeeze-and-excitation gate. */
   private Val mul(NodeProto n) throws IOException {
     String a = n.getInput(0);
     String b = n.getInput(1);
     boolean ca = !im.values.containsKey(a) && im.isConst(a);
     boolean cb = !im.values.containsKey(b) && im.isConst(b);
+    Val gated = ca || cb ? null : gated(n);
+    if (gated != null) {
+      return gated;
+    }
     if (ca == cb) {
       throw attrs.unsupported(n, "Mul of " + (ca ? "two constants" : "two tensors") + " (only by a per-channel constant)");
     }
@@ -93,6 +98,37 @@ final class ArithmeticRules extends OperatorRules {
     Val v = im.data(n, i);
     float[] s = channelVector(n, ca ? 0 : 1, v);
     return affine(n.toBuilder().setInput(0, n.getInput(i)).build(), v, s, new float[s.length]);
+  }
+
+  /**
+   * {@code Mul(g, x)} or {@code Mul(x, g)} where x is an N,C,H,W feature map and g an N,C,1,1
+   * tensor computed by weight layers (torchvision's SqueezeExcitation: {@code scale * input}):
+   * x with the gate, which the Conv consuming it takes; g is the first operand when both fit.
+   * Null when neither operand is such a gate.
+   */
+  private Val gated(NodeProto n) {
+    Val a = im.data(n, 0);
+    Val b = im.data(n, 1);
+    for (int order = 0; order < 2; order++) {
+      Val g = order == 0 ? a : b;
+      Val x = order == 0 ? b : a;
+      Draft gd = g.parts().size() == 1 ? drafts.get(g.parts().get(0).from()) : null;
+      if (g.rank() != 4 || x.rank() != 4 || x.gate() != null || gd == null
+          || !g.shape().equals(new Shape(x.shape().channels(), 1, 1)) || g.pool() != null
+          || g.pad() != null || g.marked() || g.gate() != null
+          || !g.parts().equals(drafts.outputOf(gd, 4).parts())) {
+        continue; // not a weight layer's whole N,C,1,1 output, maybe with an activation pending
+      }
+      if (!g.plain() || gd.outOrder != null) {
+        gd = drafts.host(g, "gate");
+        im.notes.add(attrs.node(n) + ": its gate runs in host layer " + gd.name);
+      }
+      if (!x.plain() || ChannelOrder.canonical(x.parts()) != null) {
+        x = drafts.outputOf(drafts.host(x, "gated"), 4);
+      }
+      return x.withGate(gd.name);
+    }
+    return null;
   }
 
   /** w' = w * s[co], b' = b * s[co] + t[co], s and t in the order the graph sees d's output. */

@@ -1,6 +1,7 @@
 package fivepp.model.onnx;
 
 import fivepp.model.Activation;
+import fivepp.model.Gate;
 import fivepp.model.Input;
 import fivepp.model.Layer;
 import fivepp.model.Pool;
@@ -27,6 +28,8 @@ final class Draft {
   float[] w;
   float[] b;
   boolean host;
+  /** Null, or the layer whose output gates this layer's input (squeeze-and-excitation). */
+  String gate;
   /**
    * Null, or the order the graph sees this layer's output in: its channel {@code q} is the
    * layer's channel {@code outOrder[q]} (a grouped convolution that reads a shuffled input in
@@ -36,7 +39,7 @@ final class Draft {
 
   Layer layer() {
     return new Layer(name, kind, inputs, input, inputAct, prePool, out, kh, kw, sh, sw, pt, pl,
-        pb, pr, dh, dw, groups, bias, residual, act, postPool);
+        pb, pr, dh, dw, groups, bias, residual, act, postPool, gate == null ? null : new Gate(gate));
   }
 
   /** A per-channel operand in the graph's order of the output, in the layer's order. */

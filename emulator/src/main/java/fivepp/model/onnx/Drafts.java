@@ -60,7 +60,8 @@ final class Drafts {
     // it must be the draft's latest output, and no one else may have consumed it
     for (Draft o : byName.values()) {
       if (o != d && (o.inputs.stream().anyMatch(i -> i.from().equals(d.name))
-          || (o.residual != null && o.residual.from().equals(d.name)))) {
+          || (o.residual != null && o.residual.from().equals(d.name))
+          || d.name.equals(o.gate))) {
         return null;
       }
     }
@@ -92,6 +93,7 @@ final class Drafts {
     d.inScale = v.scale();
     d.inShift = v.shift();
     d.prePool = v.pool();
+    d.gate = v.gate();
     return d;
   }
 

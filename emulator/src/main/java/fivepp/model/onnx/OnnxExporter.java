@@ -199,7 +199,7 @@ public final class OnnxExporter {
     private Value layer(Layer l, LayerWeights lw, boolean last) {
       boolean gemm = isGemm(l);
       boolean simpleFc = gemm && l.inputs().size() == 1 && l.inputActivation() == Activation.NONE
-          && l.prePool() == null;
+          && l.prePool() == null && l.gate() == null;
       Value x;
       if (simpleFc) {
         x = part(l.inputs().get(0));
@@ -213,6 +213,10 @@ public final class OnnxExporter {
       if (!x.shape().equals(l.input())) {
         throw new IllegalStateException(l.name() + ": input " + x.shape() + " but the layer takes "
             + l.input());
+      }
+      if (l.gate() != null) {
+        Value gate = spatial(outputs.get(l.gate().from()));
+        x = new Value(node("Mul", List.of(gate.name(), x.name()), List.of()), x.shape(), false);
       }
       if (l.inputActivation() != Activation.NONE) {
         int c = l.input().channels();

@@ -320,6 +320,9 @@ public final class OnnxImporter {
         if (d.residual != null) {
           stack.add(d.residual.from());
         }
+        if (d.gate != null) {
+          stack.add(d.gate);
+        }
       }
       List<Draft> kept = new ArrayList<>();
       for (Draft d : drafts.values()) {
@@ -460,9 +463,28 @@ public final class OnnxImporter {
       if (rule == null) {
         throw attrs.unsupported(n, "operator " + op);
       }
+      if (!op.equals("Conv")) {
+        ungate(n);
+      }
       Val r = rule.apply(n);
       if (r != null) {
         values.put(n.getOutput(0), r);
+      }
+    }
+
+    /**
+     * A gated value (squeeze-and-excitation) is taken as it is only by a Conv, whose layer then
+     * has the gate; for any other operator it runs through a host layer with the gate first.
+     */
+    private void ungate(NodeProto n) {
+      for (String in : n.getInputList()) {
+        Val v = values.get(in);
+        if (v != null && v.gate() != null) {
+          Draft h = drafts.host(v, "gate");
+          notes.add("the gated " + in + " runs through host layer " + h.name + " before "
+              + attrs.node(n));
+          values.put(in, drafts.outputOf(h, v.rank()));
+        }
       }
     }
 

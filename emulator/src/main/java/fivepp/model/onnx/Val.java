@@ -11,10 +11,21 @@ import java.util.List;
  * {@code pending} operations a consumer must run (activation, pooling, zero padding, in that
  * order), then the markers of the option-A shortcut (subsampling by {@code strideH x strideW},
  * channels zero-padded to {@code padTo}, {@code padFront} of the zeros before the channels).
+ * {@code gate}, when not null, names the layer whose 1x1xC output multiplies the concatenation
+ * channel by channel (a squeeze-and-excitation gate, {@code Mul(g, x)}): only a Conv takes such a
+ * value as it is; any other operator reads it through a host layer
+ * ({@link OnnxImporter.Build#apply}).
  */
 record Val(List<Input> parts, Shape base, int rank, Activation act, Pool pool, int[] pad,
     int strideH, int strideW, int padTo, boolean softmax, float[] scale, float[] shift,
-    int padFront) {
+    int padFront, String gate) {
+  /** A value without a gate. */
+  Val(List<Input> parts, Shape base, int rank, Activation act, Pool pool, int[] pad, int strideH,
+      int strideW, int padTo, boolean softmax, float[] scale, float[] shift, int padFront) {
+    this(parts, base, rank, act, pool, pad, strideH, strideW, padTo, softmax, scale, shift,
+        padFront, null);
+  }
+
   /** A value whose channels, if padded, have their zeros appended. */
   Val(List<Input> parts, Shape base, int rank, Activation act, Pool pool, int[] pad, int strideH,
       int strideW, int padTo, boolean softmax, float[] scale, float[] shift) {
@@ -27,12 +38,14 @@ record Val(List<Input> parts, Shape base, int rank, Activation act, Pool pool, i
   }
 
   boolean plain() {
-    return act == Activation.NONE && pool == null && pad == null && !marked() && scale == null;
+    return act == Activation.NONE && pool == null && pad == null && !marked() && scale == null
+        && gate == null;
   }
 
   /** The same value with a pending per-channel affine x * scale + shift before the rest. */
   Val withAffine(float[] s, float[] t) {
-    return new Val(parts, base, rank, act, pool, pad, strideH, strideW, padTo, softmax, s, t, padFront);
+    return new Val(parts, base, rank, act, pool, pad, strideH, strideW, padTo, softmax, s, t, padFront,
+        gate);
   }
 
   boolean marked() {
@@ -48,6 +61,13 @@ record Val(List<Input> parts, Shape base, int rank, Activation act, Pool pool, i
   }
 
   Val withRank(int r) {
-    return new Val(parts, base, r, act, pool, pad, strideH, strideW, padTo, softmax, scale, shift, padFront);
+    return new Val(parts, base, r, act, pool, pad, strideH, strideW, padTo, softmax, scale, shift, padFront,
+        gate);
+  }
+
+  /** The same value multiplied channel by channel by the output of layer {@code g}. */
+  Val withGate(String g) {
+    return new Val(parts, base, rank, act, pool, pad, strideH, strideW, padTo, softmax, scale, shift,
+        padFront, g);
   }
 }

@@ -183,6 +183,31 @@ class OnnxExporterTest {
     }
   }
 
+  /**
+   * A gated layer reads Mul(gate, x) as PyTorch exports torchvision's SqueezeExcitation
+   * ({@code scale * input}): GlobalAveragePool, Conv, Relu, Conv, HardSigmoid, then the Mul.
+   */
+  @Test
+  void aSqueezeAndExcitationGateIsTheMulOfTheGateByTheInput() throws IOException {
+    Network n = Zoo.get("mobilenet_v3_large", 64, 64);
+    GraphProto g = ModelProto.parseFrom(OnnxExporter.export(n, Weights.he(n, 2))).getGraph();
+    Function<String, NodeProto> node = name -> g.getNodeList().stream()
+        .filter(x -> x.getName().equals(name)).findFirst().orElseThrow();
+    assertThat(Stream.of("b4s1/GlobalAveragePool", "b4s1/Conv", "b4s1/Relu", "b4s2/Conv",
+        "b4s2/HardSigmoid", "b4p/Mul", "b4p/Conv").map(node).map(NodeProto::getOpType))
+        .containsExactly("GlobalAveragePool", "Conv", "Relu", "Conv", "HardSigmoid", "Mul", "Conv");
+    assertThat(node.apply("b4s1/GlobalAveragePool").getInputList()).containsExactly("b4d");
+    assertThat(node.apply("b4p/Mul").getInputList()).containsExactly("b4s2", "b4d");
+    assertThat(node.apply("b4p/Conv").getInput(0)).isEqualTo("b4p/Mul");
+    assertThat(node.apply("b4s2/HardSigmoid").getAttributeList()).extracting(AttributeProto::getF)
+        .containsExactly(1f / 6, 0.5f);
+    // one Mul per gate, and one per Hardswish (Mul(x, HardSigmoid(x)))
+    long hardswish = n.layers().stream().filter(l -> l.activation().kind()
+        == fivepp.model.Activation.Kind.HARD_SWISH).count();
+    assertThat(g.getNodeList().stream().filter(x -> x.getOpType().equals("Mul")))
+        .hasSize((int) (8 + hardswish));
+  }
+
   @Test
   void writeLeavesTheFileAndNoTemporaryFile(@TempDir Path dir) throws IOException {
     Path file = dir.resolve("resnet32.onnx");
