@@ -10,7 +10,8 @@
 #   (127.0.0.1, ports 25621.., management 7727.., TLS with the keys it makes in its state folder;
 #   FIVEPP_INSECURE_TRANSPORT=1: plain TCP on loopback, as before TLS was the default); a Markdown table of
 #   images/s, speed-up over 1 member, bytes per image crossing members and each member's share.
-#   Before each leg on members, a warm-up run of --warmup N images on the same members. The members
+#   Before each leg on members, a warm-up run of --warmup N images on the same members (stress: the
+#   same run once, unless --warmup 0). The members
 #   of a 'run' are placed by the busy time per core the previous leg measured ('--work-profile';
 #   the one-JVM leg's for 1 member), or by the cost model with --model-placement. Defaults: 3 members, 3000 images of "--model resnet32
 #   --fabric 5pp".
@@ -215,6 +216,14 @@ scaling() {
         --cluster "127.0.0.1:$FIVEPP_BASE_PORT" --members "$n" "${tls[@]}" > /dev/null 2> "$out/err" \
         || { echo "$me: the warm-up on $n member(s) failed: $(tail -n 1 "$out/err")" >&2; exit 1; }
     fi
+    if [ "$command" = stress ] && [ "$warmup" -gt 0 ]; then
+      # the same run once first: a fresh member's first run pays ~0.3 s of JIT (docs/stress.md)
+      progress "scaling: warming $n member(s) up with the same stress run"
+      # shellcheck disable=SC2086
+      "${coord[@]}" "$root/deploy/fivepp" stress $args "${job[@]}" \
+        --cluster "127.0.0.1:$FIVEPP_BASE_PORT" --members "$n" "${tls[@]}" > /dev/null 2> "$out/err" \
+        || { echo "$me: the warm-up on $n member(s) failed: $(tail -n 1 "$out/err")" >&2; exit 1; }
+    fi
     progress "scaling: on $n member(s)"
     # shellcheck disable=SC2086
     "${coord[@]}" "$root/deploy/fivepp" "$command" $args "${job[@]}" --format json "${place[@]}" \
@@ -223,6 +232,9 @@ scaling() {
     "$root/deploy/local-cluster.sh" stop >/dev/null
   done
   local how=""
+  if [ "$command" = stress ] && [ "$warmup" -gt 0 ]; then
+    how=", members warmed by the same run"
+  fi
   if [ "$command" = run ]; then
     how=", members warmed by $warmup images, placed by $([ "$by_model" = 1 ] && echo "the cost model" || echo "the previous leg's measured busy time")"
   fi

@@ -102,6 +102,28 @@ class StressClusterTest {
     }
   }
 
+  @Test
+  @Order(4)
+  void oneRegionOnOneMemberSendsNoStepsAndEqualsTheOneJvmRun() {
+    // every router on one member: one region, nothing to exchange, so no Step message in the whole run
+    // (the region runs all its windows inside the Start message); the same result as one JVM
+    StressSpec spec = withDelays(new StressSpec("mesh:5x5", 25, "uniform", null, 0.3, Traffic.Injection.BERNOULLI,
+        10, "256x256", List.of(), List.of(), 0, List.of(), SimulatorSettings.DEFAULT.withCycles(200, 1_000, 20_000)
+        .withSeed(5)), 4, 1);
+    StressResult one = oneJvm(spec);
+    String member = jvms.addresses.get(1);
+    Map<String, int[]> all = Map.of(member, java.util.stream.IntStream.range(0, 25).toArray());
+    try (ClusterStress c = ClusterStress.join(coordinator(), 3, Duration.ofSeconds(60), all, e -> { })) {
+      ClusterStress.Outcome o = c.run(spec, spec.build());
+      assertThat(o.regions().keySet()).containsExactly(member);
+      assertThat(o.channelsBetween()).isZero();
+      assertThat(o.exchangeEvery()).isEqualTo(1);
+      assertThat(o.result().cycles()).isGreaterThan(1_200);
+      assertThat(o.steps()).as("step messages of a one-region run").isZero();
+      assertThat(o.result()).usingRecursiveComparison().ignoringFields("wallSeconds").isEqualTo(one);
+    }
+  }
+
   static StressSpec withDelays(StressSpec s, int router, int credit) {
     return new StressSpec(s.fabric(), s.nodes(), s.pattern(), s.hotspot(), s.rate(), s.injection(), s.linkGbps(),
         s.crossbar(), s.failLinks(), s.failNodes(), s.dropRate(), s.linkDelays(),
@@ -191,7 +213,7 @@ class StressClusterTest {
   }
 
   @Test
-  @Order(4)
+  @Order(5)
   void tooLittleCapacityIsOneLineAndExitStatus2() {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
@@ -204,7 +226,7 @@ class StressClusterTest {
   }
 
   @Test
-  @Order(5)
+  @Order(6)
   void aMemberKilledMidRunRestartsTheRunOnTheOthersWithTheSameResult() throws Exception {
     StressSpec spec = faulty5pp(8_000);
     StressResult one = oneJvm(spec);
