@@ -129,9 +129,12 @@ public final class StressRegion extends AbstractBehavior<StressRegion.Command> {
   }
 
   private Behavior<Command> onStep(Step s) {
+    // before its Start this region runs window 0 next; a region started earlier may have sent it
+    // its step of window 0 already, which this one takes after running window 0 itself
+    int next = window < 0 ? 0 : window + length;
     if (s.cycle() == window) {
       inbox.add(s);
-    } else if (s.cycle() == window + length) {
+    } else if (s.cycle() == next) {
       early.add(s); // that region already has this one's step of the current window and ran the next
     } else {
       return fail("region " + s.region() + " sent the window from cycle " + s.cycle() + " while region " + me
