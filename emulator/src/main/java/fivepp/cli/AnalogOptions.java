@@ -60,10 +60,15 @@ final class AnalogOptions {
       return AnalogSettings.EXACT;
     }
     AnalogSettings d = AnalogSettings.EXACT;
+    int dac = or(dacBits, d.dacBits());
     int adc = or(adcBits, d.adcBits());
     int cal = calibrate != null ? calibrate : adc < AnalogSettings.NO_QUANTISER ? Math.min(DEFAULT_CALIBRATION, images - 1) : 0;
-    String bad = AnalogSettings.problem(or(dacBits, d.dacBits()), adc, cal, or(weightNoise, 0.0), or(readNoise, 0.0),
-        or(driftTime, 0.0), or(driftNu, d.driftNu()), or(driftNuStd, d.driftNuStd()));
+    double wn = or(weightNoise, 0.0);
+    double rn = or(readNoise, 0.0);
+    double dt = or(driftTime, 0.0);
+    double nu = or(driftNu, d.driftNu());
+    double nuStd = or(driftNuStd, d.driftNuStd());
+    String bad = AnalogSettings.problem(dac, adc, cal, wn, rn, dt, nu, nuStd);
     if (bad != null) {
       throw new UserError(bad);
     }
@@ -71,8 +76,7 @@ final class AnalogOptions {
       throw new UserError("--calibrate " + cal + ": calibrate on fewer images than the run's " + images
           + ", so that some run analog");
     }
-    return new AnalogSettings(true, seed == null ? runSeed : seed, or(dacBits, d.dacBits()), adc, cal,
-        or(weightNoise, 0.0), or(readNoise, 0.0), or(driftTime, 0.0), or(driftNu, d.driftNu()), or(driftNuStd, d.driftNuStd()));
+    return new AnalogSettings(true, seed == null ? runSeed : seed, dac, adc, cal, wn, rn, dt, nu, nuStd);
   }
 
   private static <T> T or(T v, T otherwise) {

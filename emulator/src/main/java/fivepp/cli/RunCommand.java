@@ -243,7 +243,6 @@ final class RunCommand implements Callable<Integer> {
     return imagesFrom.open(net, seed, images);
   }
 
-
   /**
    * Each cluster member's share of the array as planned, and what it measured: bytes, messages
    * and envelopes per image leaving it for other members, and its heap's peak.

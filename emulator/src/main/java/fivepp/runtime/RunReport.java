@@ -47,9 +47,19 @@ public record RunReport(
     double top1AgreementVsExact,
     double logitSnrDb,
     AnalogReport analog,
-    double energyPerImageJoules,
-    double linkEnergyPerImageJoules,
     fivepp.mapping.Energy.Breakdown energyPerImage) {
+
+  /** Energy per image of what the run counted, all parts (NaN until {@link #withEnergy}). */
+  @com.fasterxml.jackson.annotation.JsonProperty
+  public double energyPerImageJoules() {
+    return energyPerImage == null ? Double.NaN : energyPerImage.total();
+  }
+
+  /** The links' part of {@link #energyPerImageJoules()}. */
+  @com.fasterxml.jackson.annotation.JsonProperty
+  public double linkEnergyPerImageJoules() {
+    return energyPerImage == null ? Double.NaN : energyPerImage.linkJoules();
+  }
 
   /**
    * How analog MVMs compare with the exact run (docs/analog.md), over the images after the
@@ -225,8 +235,7 @@ public record RunReport(
           virtualBoundImagesPerSecond, virtualBoundBy, virtualLatencyP50Us, maxAbsDiffVsReference,
           logitRange, maxImagesInFlight, maxImagesHeldByACore, cores, channels, members,
           crossMemberBytesPerImage, incidents, imagesRedone, heapPeakBytes, top1, logits, virtualDone, memberShares,
-          top1AgreementVsExact, logitSnrDb, analog, energy == null ? Double.NaN : energy.total(),
-          energy == null ? Double.NaN : energy.linkJoules(), energy);
+          top1AgreementVsExact, logitSnrDb, analog, energy);
     }
   }
 }
