@@ -102,7 +102,8 @@ class KernelsTest {
   }
 
   @ParameterizedTest(name = "rows {0}, pixels {1}, columns {2}")
-  @CsvSource({"144,32,16", "27,32,16", "256,32,32", "50,64,10", "7,32,3", "300,32,64"})
+  @CsvSource({"144,32,16", "27,32,16", "256,32,32", "50,64,10", "7,32,3", "300,32,64", "144,16,32",
+      "288,48,20", "9,112,1", "33,16,5"})
   void directIsItsDefinitionBitForBitAndChannelMajor(int rows, int pixels, int cols) {
     int nPad = Kernels.padded(cols);
     assertThat(Kernels.directFits(pixels, 1)).isTrue();
