@@ -77,9 +77,6 @@ final class BenchCommand {
         default -> throw new UserError("--granularity '" + granularity + "': use row, pixel or both");
       };
       Network net = input == null ? Inputs.model(model) : Inputs.resized(model, input);
-      if (net.hasGates()) {
-        throw new UserError(net.name() + " " + Network.GATES_NOT_RUN);
-      }
       CoreGraph g = Inputs.cores(net, options.tiling());
       Fabric f = Inputs.fabric(fabric, g.cores().size());
       Placement p = Placement.along(LinearOrder.search(g), f);

@@ -120,9 +120,6 @@ final class RunCommand implements Callable<Integer> {
     };
     Inputs.Loaded loaded = network.load("resnet32", seed);
     Network net = loaded.network();
-    if (net.hasGates()) {
-      throw new UserError(net.name() + " " + Network.GATES_NOT_RUN);
-    }
     Weights w = loaded.weights();
     CoreGraph g = Inputs.cores(net, options.tiling());
     Fabric f = Inputs.fabric(fabric, g.cores().size());

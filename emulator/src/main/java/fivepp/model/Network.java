@@ -10,13 +10,6 @@ import java.util.Map;
  * the layers it consumes. The last layer is the classifier; its outputs are the logits.
  */
 public final class Network {
-  /**
-   * What the commands that run the actor emulator say, after the network's name, of a network
-   * with squeeze-and-excitation gates ({@link #hasGates()}).
-   */
-  public static final String GATES_NOT_RUN = "has squeeze-and-excitation gates, which the"
-      + " emulator's cores do not run yet; map, compare and the reference run them";
-
   /** The producer name that stands for the network's input image. */
   public static final String INPUT = "input";
 

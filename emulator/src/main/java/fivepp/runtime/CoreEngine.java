@@ -125,6 +125,13 @@ public final class CoreEngine {
     int nextConvIn;
     int nextOut;
     int nextPost;
+    /**
+     * The squeeze-and-excitation gate of this image, one value per input channel of the core,
+     * once any of it has arrived; how many channels have, and when the last did.
+     */
+    float[] gate;
+    int gateReceived;
+    double gateReady;
 
     ImageState(int image) {
       this.image = image;
@@ -167,6 +174,11 @@ public final class CoreEngine {
   private final boolean channelMajor;
   private final Map<String, Integer> heldChannels = new HashMap<>();
   private final Map<String, Integer> heldHeight = new HashMap<>();
+  /**
+   * The layer's input is gated (squeeze-and-excitation): an image's input rows wait for its
+   * gate, which scales them channel by channel before the input activation and pre-pool.
+   */
+  private final boolean gated;
   /**
    * The state of images [current, current + ring.length), at {@code image & (ring.length - 1)}:
    * images are done in order, so this is a ring that grows when more are held. Data for an
@@ -222,10 +234,12 @@ public final class CoreEngine {
     this.convOut = layer.convOutput();
     this.output = layer.output();
     int act = 0, res = 0;
+    boolean gate = false;
     for (CorePlan.Port p : plan.ports) {
       switch (p.kind()) {
         case ACTIVATION -> act += p.channels();
         case RESIDUAL -> res += p.channels();
+        case GATE -> gate = true;
         case FORWARD -> {
           heldChannels.merge(p.source(), p.channels(), Integer::sum);
           heldHeight.put(p.source(), p.sourceShape().height());
@@ -238,6 +252,7 @@ public final class CoreEngine {
           + " input channels on its ports but reads " + chIn);
     }
     this.residualChannels = res;
+    this.gated = gate;
     boolean direct = layer.prePool() == null;
     this.rawLead = direct ? layer.padLeft() : 0;
     this.rawPitch = direct ? in.width() + layer.padLeft() + layer.padRight() : in.width();
@@ -352,6 +367,15 @@ public final class CoreEngine {
           }
           s.heldRowsDone.merge(p.source(), 1, Integer::sum);
         }
+      }
+      case GATE -> {
+        // 1x1xC: one value per channel, whatever the granularity
+        if (s.gate == null) {
+          s.gate = new float[chIn];
+        }
+        System.arraycopy(values, 0, s.gate, p.destChannel() - plan.core.inFrom(), p.channels());
+        s.gateReceived += p.channels();
+        s.gateReady = Math.max(s.gateReady, ready);
       }
     }
   }
@@ -546,6 +570,10 @@ public final class CoreEngine {
   }
 
   private boolean convInReady(ImageState s, int row) {
+    if (gated && s.gateReceived < chIn) {
+      // the gate scales every input value: the rows wait for all of it
+      return false;
+    }
     Pool p = layer.prePool();
     if (p == null) {
       return rawComplete(s, row);
@@ -563,14 +591,14 @@ public final class CoreEngine {
     Pool p = layer.prePool();
     if (p == null) {
       RowBuf r = s.raw.remove(row);
-      activateInput(r);
+      activateInput(s, r);
       return r;
     }
     int[] span = poolRows(p, row, in.height());
     for (int y = span[0]; y < span[1]; y++) {
       RowBuf r = s.raw.get(y);
       if (!r.activated) {
-        activateInput(r);
+        activateInput(s, r);
         r.activated = true;
       }
     }
@@ -580,18 +608,39 @@ public final class CoreEngine {
     return pooled;
   }
 
-  private void activateInput(RowBuf r) {
-    if (layer.inputActivation() == Activation.NONE) {
+  /**
+   * The gate's product (if the layer is gated), then the input activation, in place on a complete
+   * raw row of image {@code s}: in the reference's order, so bit for bit its values. A gated row
+   * is ready no sooner than its gate.
+   */
+  private void activateInput(ImageState s, RowBuf r) {
+    Activation act = layer.inputActivation();
+    float[] g = gated ? s.gate : null;
+    if (g != null) {
+      for (int x = 0; x < r.ready.length; x++) {
+        r.ready[x] = Math.max(r.ready[x], s.gateReady);
+      }
+      if (act == Activation.NONE) {
+        for (int c = 0; c < chIn; c++) {
+          for (int i = c * rawPitch + rawLead, end = i + in.width(); i < end; i++) {
+            r.v[i] = r.v[i] * g[c];
+          }
+        }
+        return;
+      }
+    }
+    if (act == Activation.NONE) {
       return;
     }
-    Activation act = layer.inputActivation();
     for (int c = 0; c < chIn; c++) {
       float scale = plan.inScale[c];
       float shift = plan.inShift[c];
+      float gc = g == null ? 1f : g[c];
       int channel = plan.core.inFrom() + c;
       for (int x = 0, end = in.width(); x < end; x++) {
         int i = c * rawPitch + rawLead + x;
-        r.v[i] = activate(act, channel, r.v[i] * scale + shift);
+        float v = g == null ? r.v[i] : r.v[i] * gc;
+        r.v[i] = activate(act, channel, v * scale + shift);
       }
     }
   }

@@ -52,8 +52,6 @@ class MainTest {
       "run --model resnet20 --input 100000x100000 | resnet20 at input 3x100000x100000: layer conv1 holds"
           + " 16x100000x100000 = 160,000,000,000 values, more than one tensor (a Java array) can hold (2,147,483,639)",
       "run --model resnet20 --input 8000x8000 --images 1 | this run needs about",
-      "bench run --model efficientnet_b0 | efficientnet_b0 has squeeze-and-excitation gates, which the"
-          + " emulator's cores do not run yet; map, compare and the reference run them",
   })
   void badInputIsOneLineAndExitStatusTwo(String args, String expected) {
     Result r = run(args.trim().split("\\s+"));

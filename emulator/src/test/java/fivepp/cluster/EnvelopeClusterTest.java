@@ -150,6 +150,40 @@ class EnvelopeClusterTest {
     assertThat(r.virtualDone()).containsExactly(single.virtualDone());
   }
 
+  @Test
+  void squeezeAndExcitationGatesCrossMembersAndChangeNoBit() throws Exception {
+    // EfficientNet-B0's 16 gates: a gated core on one member may wait for a gate from the other
+    Network net = Zoo.get("efficientnet_b0", 64, 64);
+    int images = 3;
+    Single one = single(net, RunOptions.DEFAULT, images);
+    ArrayRecipe recipe = new ArrayRecipe("efficientnet_b0", "64x64", null, null, null, 0, SEED, "256x256",
+        Tiling.Concat.FORWARD, 8, 16, "5pp", one.placement.vertexOf(), RunOptions.DEFAULT);
+    RunReport r = ClusterRun.run(recipe, one.graph, one.weights, one.fabric, one.placement,
+        Images.synthetic(net.input(), SEED, images), RunOptions.DEFAULT, done -> { },
+        MemberSettings.of("127.0.0.1", 0, List.of(jvms.addresses.get(0).substring("fivepp@".length()))),
+        2, Duration.ofSeconds(120), Map.of(), null, null);
+    assertThat(r.members()).hasSize(2);
+    assertThat(r.memberShares()).allSatisfy(m -> assertThat(m.cores()).isPositive());
+    for (int i = 0; i < images; i++) {
+      assertThat(r.logits()[i]).as("image %d", i).containsExactly(one.report.logits()[i]);
+    }
+    assertThat(r.virtualDone()).containsExactly(one.report.virtualDone());
+  }
+
+  /** A network mapped on 5PP at 256x256, seeded, and its run in this JVM; the members are up. */
+  private record Single(Weights weights, CoreGraph graph, Fabric fabric, Placement placement, RunReport report) {}
+
+  private static Single single(Network net, RunOptions o, int images) throws Exception {
+    Weights weights = Weights.he(net, SEED);
+    CoreGraph graph = CoreGraph.of(net, Tiling.DEFAULT);
+    Fabric fabric = Fabrics.parse("5pp", graph.cores().size());
+    Placement placement = Placement.along(LinearOrder.search(graph), fabric);
+    RunReport report = Emulator.run(graph, weights, fabric, placement, Images.synthetic(net.input(), SEED, images),
+        o, i -> { });
+    assertThat(jvms.awaitUp(180)).as("two members up").isTrue();
+    return new Single(weights, graph, fabric, placement, report);
+  }
+
   /** Every channel's bits in the coordinator's copy of the members' counters are the final ones. */
   static boolean settled(LiveStats live, Map<String, Long> expectedBits) {
     List<LiveStats.Channel> cs = live.channels();

@@ -62,6 +62,20 @@ class EmulatorTest {
     assertMatchesReference(run(Zoo.get(model, 64, 64), Crossbar.DEFAULT, "5pp", RunOptions.DEFAULT, 2).report());
   }
 
+  /**
+   * Squeeze-and-excitation: each gated core holds an image's input until its gate arrives, then
+   * scales it channel by channel (docs/analysis.md), at both granularities and with row tiles.
+   */
+  @ParameterizedTest(name = "{0} at 64x64 {1} {2}")
+  @CsvSource({"mobilenet_v3_large,256x256,row", "mobilenet_v3_large,layer,pixel", "efficientnet_b0,256x256,pixel",
+      "efficientnet_b0,128x128,row"})
+  void gatedNetworksEqualTheReference(String model, String crossbar, String granularity) throws IOException {
+    Network net = Zoo.get(model, 64, 64);
+    assertThat(net.hasGates()).isTrue();
+    RunOptions o = RunOptions.DEFAULT.withPixels(granularity.equals("pixel"));
+    assertMatchesReference(run(net, Crossbar.parse(crossbar), "5pp", o, 2).report());
+  }
+
   /** At 68x68 two of SqueezeNet's ceil-mode max-pools end in a window cut short by the edge. */
   @ParameterizedTest(name = "squeezenet1_1 at 68x68 {0} {1}")
   @CsvSource({"layer,row", "256x256,pixel"})

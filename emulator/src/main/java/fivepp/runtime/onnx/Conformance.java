@@ -164,9 +164,6 @@ public final class Conformance {
       } catch (IllegalArgumentException | IOException e) {
         throw new Unsupported(oneLine(e.getMessage()));
       }
-      if (imp.network().hasGates()) {
-        throw new Unsupported(imp.network().name() + " " + fivepp.model.Network.GATES_NOT_RUN);
-      }
       TensorProto x = ins.get(0);
       if (x.getDataType() != TensorProto.DataType.FLOAT_VALUE) {
         throw new Unsupported("input of type " + typeName(x.getDataType()));

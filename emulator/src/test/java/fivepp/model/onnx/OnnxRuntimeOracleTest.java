@@ -65,7 +65,6 @@ class OnnxRuntimeOracleTest {
     Network net = Zoo.input(name).height() == 32 ? Zoo.get(name) : Zoo.get(name, 64, 64);
     boolean big = net.macs() > 200_000_000L;
     int images = big ? 1 : 2;
-    boolean emulate = !net.hasGates();
     Weights w = Weights.he(net, SEED);
     byte[] model = OnnxExporter.export(net, w);
     List<Tensor> inputs = new ArrayList<>();
@@ -85,7 +84,7 @@ class OnnxRuntimeOracleTest {
         }
       }
     }
-    float[][] emulated = emulate ? emulate(net, w, images) : null;
+    float[][] emulated = emulate(net, w, images);
     double worstRef = 0;
     double worstEmu = 0;
     double minRange = Double.MAX_VALUE;
@@ -100,16 +99,14 @@ class OnnxRuntimeOracleTest {
       assertThat(dRef).as("%s image %d: ONNX Runtime vs reference", name, i)
           .isLessThanOrEqualTo(TOLERANCE * range);
       worstRef = Math.max(worstRef, dRef);
-      if (emulated != null) {
-        double dEmu = OrtOracle.maxAbsDiff(o, emulated[i]);
-        assertThat(dEmu).as("%s image %d: ONNX Runtime vs emulator", name, i)
-            .isLessThanOrEqualTo(TOLERANCE * range);
-        worstEmu = Math.max(worstEmu, dEmu);
-      }
+      double dEmu = OrtOracle.maxAbsDiff(o, emulated[i]);
+      assertThat(dEmu).as("%s image %d: ONNX Runtime vs emulator", name, i)
+          .isLessThanOrEqualTo(TOLERANCE * range);
+      worstEmu = Math.max(worstEmu, dEmu);
     }
     System.out.printf(Locale.ROOT, "ORT oracle %-13s %-9s %d image(s): max |ort - reference| %.3g"
             + "%s, logit range %.3g (%s bytes)%n", name, net.input(), images, worstRef,
-        emulated == null ? "" : String.format(Locale.ROOT, ", max |ort - emulator| %.3g", worstEmu),
+        String.format(Locale.ROOT, ", max |ort - emulator| %.3g", worstEmu),
         minRange, model.length);
   }
 

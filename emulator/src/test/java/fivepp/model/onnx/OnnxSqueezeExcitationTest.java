@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
  * Squeeze-and-excitation as PyTorch exports torchvision's SqueezeExcitation: GlobalAveragePool,
  * Conv (bias), ReLU or SiLU, Conv (bias), HardSigmoid or Sigmoid, then {@code Mul(scale, x)}
  * becomes the gate of the layer reading the product, and the block equals ONNX Runtime in the
- * reference (the emulator's cores do not run gates yet).
+ * reference (OnnxRuntimeOracleTest runs the zoo's gated networks in the emulator too).
  */
 class OnnxSqueezeExcitationTest {
   private static final long SEED = 13;
