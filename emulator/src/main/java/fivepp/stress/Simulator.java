@@ -54,7 +54,8 @@ import java.util.SplittableRandom;
  * from the whole network's counters at the end of cycle t - L ({@link #next}), known everywhere at
  * the start of a window, and the region's measurements add up ({@link Tally}); so a run cut into any
  * regions, with any window from 1 to L, gives the same result, bit for bit, as the whole network in
- * one simulator.
+ * one simulator. A region may also run its interior's next window while the others' steps of this
+ * one are in flight ({@link #overlap()}, {@link #ahead}).
  */
 public final class Simulator {
   private static final int EJECT = -1;
