@@ -32,7 +32,9 @@
 # Environment: FIVEPP_BENCH_COMMAND=run (default) or stress ('fivepp stress' of COUNT cycles;
 #   scaling leg only), FIVEPP_BENCH_ARGS (the job's options), FIVEPP_BENCH_MORE_ARGS (options added
 #   to the job's, defaults included, e.g. "--router-delay 4 --credit-delay 4" for stress),
-#   FIVEPP_CAPACITY (cores per member), FIVEPP_JAVA_OPTS. docs/cluster-bench.md describes the tables.
+#   FIVEPP_CAPACITY (cores per member), FIVEPP_JAVA_OPTS, FIVEPP_BENCH_BASE_PORT and
+#   FIVEPP_BENCH_MANAGEMENT_BASE (default 25621, 7727) and FIVEPP_BENCH_CLUSTER_DIR (the members'
+#   folder), to run beside another bench. docs/cluster-bench.md describes the tables.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 me="cluster-bench.sh"
@@ -117,9 +119,10 @@ command -v python3 >/dev/null || fail "python3 is needed to read the JSON report
 # build the jar when it is missing or stale (the launcher knows how)
 "$root/deploy/fivepp" --version >/dev/null
 
-FIVEPP_CLUSTER_DIR="${TMPDIR:-/tmp}/fivepp-cluster-bench-$(id -u)"
+# FIVEPP_BENCH_BASE_PORT, FIVEPP_BENCH_MANAGEMENT_BASE and FIVEPP_BENCH_CLUSTER_DIR let two benches run side by side
+FIVEPP_CLUSTER_DIR="${FIVEPP_BENCH_CLUSTER_DIR:-${TMPDIR:-/tmp}/fivepp-cluster-bench-$(id -u)}"
 export FIVEPP_CLUSTER_DIR FIVEPP_CAPACITY="$capacity"
-export FIVEPP_BASE_PORT=25621 FIVEPP_MANAGEMENT_BASE=7727
+export FIVEPP_BASE_PORT="${FIVEPP_BENCH_BASE_PORT:-25621}" FIVEPP_MANAGEMENT_BASE="${FIVEPP_BENCH_MANAGEMENT_BASE:-7727}"
 out="$(mktemp -d)"
 ns_prefix="fivepp-bench-$$"
 namespaces=() pids=() started=""

@@ -54,7 +54,8 @@ import java.util.SplittableRandom;
  * from the whole network's counters at the end of cycle t - L ({@link #next}), known everywhere at
  * the start of a window, and the region's measurements add up ({@link Tally}); so a run cut into any
  * regions, with any window from 1 to L, gives the same result, bit for bit, as the whole network in
- * one simulator.
+ * one simulator. A region may also run its interior's next window while the others' steps of this
+ * one are in flight ({@link #overlap()}, {@link #ahead}).
  */
 public final class Simulator {
   private static final int EJECT = -1;
@@ -75,9 +76,15 @@ public final class Simulator {
   /** Cycles before a freed credit counts upstream, and the lookahead (see {@link SimulatorSettings#lookahead()}). */
   private final int creditDelay;
   private final int lookahead;
-  /** Credits on their way back, by the cycle they count from modulo the credit delay (when it is above 1). */
-  private final int[][] owed;
-  private final int[] nOwed;
+  /**
+   * Credits on their way back, by the cycle they count from modulo {@link #ring} (the credit delay,
+   * or the credit delay plus the lookahead when the region runs ahead); null while every credit
+   * counts at once (a credit delay of 1, no running ahead). With {@link #overlap()} each part has its
+   * own, and these are the part's running.
+   */
+  private int[][] owed;
+  private int[] nOwed;
+  private int ring;
   /**
    * The whole network's counters at the end of each of the last cycles, by cycle modulo its length:
    * this region's own, plus the other regions' as they arrive ({@link #receive}).
@@ -89,6 +96,21 @@ public final class Simulator {
   private final int me;
   private final boolean[] mine;
   private final int[] myRouters;
+  /** The routers and sources of the cycle running: the region's, or one part's ({@link #overlap()}). */
+  private int[] runRouters;
+  private boolean[] runSources;
+  /**
+   * With {@link #overlap()}: the region's routers in two parts, [0] those no other region hands
+   * anything to (interior), [1] the others (boundary), each with the state it runs with (its cycle,
+   * active ports, credits owed and counters); null without. The fields below hold the boundary's
+   * between calls, the interior's only while it runs.
+   */
+  private Part[] parts;
+  private byte[] partOf;
+  private Part running;
+  /** The interior's counters at the end of each of its last cycles, and whether it created traffic in them. */
+  private long[][] interiorSeen;
+  private boolean[] interiorGenerating;
   private final Outbox[] outboxes;
 
   // buffers: network buffer ch * vcs + cls * vpc + j, then one source queue per channel
@@ -108,7 +130,7 @@ public final class Simulator {
   private final int[] portRem;
   private final int[] portOut;
   private final int[] portBuf;
-  private final int[] active;
+  private int[] active;
   private int nActive;
   private final int[] outFreeAt;
 
@@ -193,14 +215,17 @@ public final class Simulator {
       regions = Math.max(regions, regionOf[v] + 1);
     }
     myRouters = java.util.stream.IntStream.range(0, n).filter(v -> mine[v]).toArray();
+    runRouters = myRouters;
+    runSources = mine;
     outboxes = new Outbox[regions];
     for (int r = 0; r < regions; r++) {
       outboxes[r] = r == me ? null : new Outbox();
     }
     creditDelay = cfg.creditDelay();
     lookahead = cfg.lookahead();
-    owed = creditDelay > 1 ? new int[creditDelay][] : null;
-    nOwed = creditDelay > 1 ? new int[creditDelay] : null;
+    ring = creditDelay;
+    owed = creditDelay > 1 ? new int[ring][] : null;
+    nOwed = creditDelay > 1 ? new int[ring] : null;
     seen = new long[2 * lookahead][Counter.values().length];
     hopDelay = new int[nChannels];
     for (int c = 0; c < nChannels; c++) {
@@ -319,16 +344,28 @@ public final class Simulator {
    */
   public static StressResult runRegions(RouteTable net, java.util.function.Supplier<Traffic> traffic,
       SimulatorSettings cfg, Faults faults, int[] regionOf) {
-    return runRegions(net, traffic, cfg, faults, regionOf, cfg.lookahead(), 0);
+    return runRegions(net, traffic, cfg, faults, regionOf, cfg.lookahead(), 0, Ahead.NO);
+  }
+
+  /** How {@link #runRegions} lets regions run ahead of the steps in flight ({@link #overlap()}). */
+  enum Ahead {
+    /** Each region runs a window once it has the others' steps of the one before. */
+    NO,
+    /** Each region runs its interior's next window before the others' steps of this one arrive. */
+    INTERIOR,
+    /** A test's deliberate error: every router of a region runs ahead, those next to other regions too. */
+    EVERY_ROUTER
   }
 
   /**
    * {@link #runRegions(RouteTable, java.util.function.Supplier, SimulatorSettings, Faults, int[])} with
    * windows of {@code window} cycles (1 to the lookahead), and, to show that a test catches it, what
-   * a region receives taking effect {@code early} cycles sooner than it may (0 in every real run).
+   * a region receives taking effect {@code early} cycles sooner than it may (0 in every real run),
+   * each region running ahead as {@code ahead} says: between its window and what the others sent in
+   * theirs, as a member does while its steps travel.
    */
   static StressResult runRegions(RouteTable net, java.util.function.Supplier<Traffic> traffic,
-      SimulatorSettings cfg, Faults faults, int[] regionOf, int window, int early) {
+      SimulatorSettings cfg, Faults faults, int[] regionOf, int window, int early, Ahead ahead) {
     if (window < 1 || window > cfg.lookahead()) {
       throw new IllegalArgumentException("a window of " + window + " cycles: give 1 to the lookahead, "
           + cfg.lookahead());
@@ -337,15 +374,31 @@ public final class Simulator {
     Simulator[] rs = new Simulator[k];
     for (int r = 0; r < k; r++) {
       rs[r] = new Simulator(net, traffic.get(), cfg, faults, regionOf, r);
+      if (ahead != Ahead.NO) {
+        rs[r].overlap(ahead == Ahead.EVERY_ROUTER);
+      }
     }
     long start = System.nanoTime();
     int end;
+    Outbox[][] sent = new Outbox[k][k];
     for (int cycle = 0; (end = runWindow(rs, cycle, window)) < 0; cycle += window) {
+      // as members do: each region sends its steps, runs ahead while they travel, then takes the others'
       for (Simulator from : rs) {
         for (int to = 0; to < k; to++) {
           if (to != from.me) {
-            rs[to].receive(from.outbox(to), early);
-            from.outbox(to).clear();
+            Outbox o = from.outbox(to);
+            sent[from.me][to] = new Outbox(o.packets(), o.seqs(), o.credits(), o.firstCycle(), o.counters());
+            o.clear();
+          }
+        }
+      }
+      for (Simulator r : rs) {
+        r.ahead(cycle + window, window);
+      }
+      for (Simulator from : rs) {
+        for (int to = 0; to < k; to++) {
+          if (to != from.me) {
+            rs[to].receive(sent[from.me][to], early);
           }
         }
       }
@@ -416,24 +469,176 @@ public final class Simulator {
 
   /** Runs one cycle of this region (after {@link #next} said it runs). */
   public void step(int cycle) {
+    if (parts != null) {
+      int at = cycle % interiorSeen.length;
+      if (parts[0].now < cycle) {
+        runInterior(cycle, clock.generating);
+      } else if (interiorGenerating[at] != clock.generating) {
+        throw new IllegalStateException("the interior ran cycle " + cycle + " ahead " + (interiorGenerating[at]
+            ? "with" : "without") + " traffic, and the phases say otherwise");
+      }
+    }
     now = cycle;
-    if (owed != null) {
-      repay();
-    }
-    if (clock.generating) {
-      traffic.generate(now, mine, rng, sink);
-    }
-    allocate();
-    stream(now >= cfg.warmup() && now < cfg.warmup() + cfg.measure());
+    cycle(clock.generating);
     if (meter != null && (now & (TrafficMeter.EVERY - 1)) == 0) {
       meter.publish(now, totInjected, totDelivered, totEjected, totChannel, false);
     }
     long[] c = counters(seen[now % seen.length]);
+    if (parts != null) {
+      Counter.add(c, interiorSeen[now % interiorSeen.length]);
+    }
     for (Outbox o : outboxes) {
       if (o != null) {
         o.counters(now, c);
       }
     }
+  }
+
+  /** Cycle {@link #now} of the routers and sources running (the region's, or a part's). */
+  private void cycle(boolean generating) {
+    if (owed != null) {
+      repay();
+    }
+    if (generating) {
+      traffic.generate(now, runSources, rng, sink);
+    }
+    allocate();
+    stream(now >= cfg.warmup() && now < cfg.warmup() + cfg.measure());
+  }
+
+  /**
+   * Lets this region compute while the other regions' steps travel: its routers are split into the
+   * interior, which no other region hands packets or credits to, and the boundary, which it does.
+   * After a window, {@link #ahead} runs the interior's next window before the steps of this one
+   * arrive; {@link #step} then runs only the boundary. That is exact for the same reason as the
+   * windows: every router sees what any other did L cycles later or more, so within a window of at
+   * most L cycles the routers do not depend on each other, and the interior of the next window needs
+   * only this window's boundary, already run. A no-op for a region alone. Call before the first step.
+   */
+  public Simulator overlap() {
+    return overlap(false);
+  }
+
+  /**
+   * {@link #overlap()}, with every router in the interior when {@code everyRouter}: to show that a
+   * test catches it, routers that other regions hand packets and credits to run ahead of them.
+   */
+  Simulator overlap(boolean everyRouter) {
+    if (outboxes.length == 1 || parts != null) {
+      return this;
+    }
+    if (generated != 0 || flitHops != 0 || nSlots != 0) {
+      throw new IllegalStateException("a region overlaps from its first cycle on");
+    }
+    partOf = new byte[net.nodes];
+    for (int c = 0; c < nChannels && !everyRouter; c++) {
+      int a = net.chSrc[c];
+      int b = net.chDst[c];
+      if (mine[a] != mine[b]) {
+        partOf[mine[a] ? a : b] = 1;
+      }
+    }
+    // a part's credits may be owed by the other part running up to a window (L cycles) ahead of it
+    ring = creditDelay + lookahead;
+    parts = new Part[2];
+    for (int k = 0; k < 2; k++) {
+      int part = k;
+      int[] routers = Arrays.stream(myRouters).filter(v -> partOf[v] == part).toArray();
+      boolean[] sources = new boolean[net.nodes];
+      for (int v : routers) {
+        sources[v] = true;
+      }
+      parts[k] = new Part(routers, sources, new int[2 * nChannels], new int[ring][], new int[ring]);
+    }
+    interiorSeen = new long[2 * lookahead][COUNTERS];
+    interiorGenerating = new boolean[2 * lookahead];
+    running = parts[1];
+    load(parts[1]);
+    return this;
+  }
+
+  /**
+   * Runs the interior's cycles {@code from} to {@code from + window - 1} ahead of the other regions'
+   * steps of the window before them (see {@link #overlap()}), for as long as whether traffic runs
+   * in them does not hang on those steps' counters (it does during a drain, until traffic stops).
+   * The interior may so run cycles after the run's end: the network is empty then, and they change
+   * nothing measured.
+   *
+   * @return the cycles run ahead (0 without {@link #overlap()})
+   */
+  public int ahead(int from, int window) {
+    int c = from;
+    while (parts != null && c < from + window && parts[0].now == c - 1) {
+      Boolean generating = clock.generatingWhatever(c);
+      if (generating == null) {
+        break;
+      }
+      runInterior(c++, generating);
+    }
+    return c - from;
+  }
+
+  /** Runs cycle {@code cycle} of the interior, then makes the boundary the part running again. */
+  private void runInterior(int cycle, boolean generating) {
+    if (parts[0].now != cycle - 1) {
+      throw new IllegalStateException("the interior is at cycle " + parts[0].now + ", asked to run " + cycle);
+    }
+    switchTo(parts[0]);
+    now = cycle;
+    cycle(generating);
+    counters(interiorSeen[cycle % interiorSeen.length]);
+    interiorGenerating[cycle % interiorSeen.length] = generating;
+    switchTo(parts[1]);
+  }
+
+  /** One part of a region ({@link #overlap()}): its routers and sources, and the state it runs with. */
+  private static final class Part {
+    final int[] routers;
+    final boolean[] sources;
+    final int[] active;
+    final int[][] owed;
+    final int[] nOwed;
+    int now = -1;
+    int nActive;
+    long measured;
+    long measuredDone;
+    long outstanding;
+    long flitHops;
+
+    Part(int[] routers, boolean[] sources, int[] active, int[][] owed, int[] nOwed) {
+      this.routers = routers;
+      this.sources = sources;
+      this.active = active;
+      this.owed = owed;
+      this.nOwed = nOwed;
+    }
+  }
+
+  /** Keeps the running part's state and runs {@code p} from now on. */
+  private void switchTo(Part p) {
+    Part q = running;
+    q.now = now;
+    q.nActive = nActive;
+    q.measured = measured;
+    q.measuredDone = measuredDone;
+    q.outstanding = outstanding;
+    q.flitHops = flitHops;
+    load(p);
+  }
+
+  private void load(Part p) {
+    running = p;
+    runRouters = p.routers;
+    runSources = p.sources;
+    active = p.active;
+    owed = p.owed;
+    nOwed = p.nOwed;
+    now = p.now;
+    nActive = p.nActive;
+    measured = p.measured;
+    measuredDone = p.measuredDone;
+    outstanding = p.outstanding;
+    flitHops = p.flitHops;
   }
 
   /** The regions this one exchanges with run windows of at most this many cycles. */
@@ -504,18 +709,26 @@ public final class Simulator {
       credits[b]++;
       return;
     }
-    int s = due % creditDelay;
-    if (owed[s] == null) {
-      owed[s] = new int[16];
-    } else if (nOwed[s] == owed[s].length) {
-      owed[s] = Arrays.copyOf(owed[s], 2 * nOwed[s]);
+    int[][] o = owed;
+    int[] no = nOwed;
+    if (parts != null) {
+      // the credit counts at the channel's upstream router, in its part
+      Part p = parts[partOf[net.chSrc[b / vcs]]];
+      o = p.owed;
+      no = p.nOwed;
     }
-    owed[s][nOwed[s]++] = b;
+    int s = due % ring;
+    if (o[s] == null) {
+      o[s] = new int[16];
+    } else if (no[s] == o[s].length) {
+      o[s] = Arrays.copyOf(o[s], 2 * no[s]);
+    }
+    o[s][no[s]++] = b;
   }
 
   /** The credits that count from this cycle on. */
   private void repay() {
-    int s = now % creditDelay;
+    int s = now % ring;
     for (int i = 0; i < nOwed[s]; i++) {
       credits[owed[s][i]]++;
     }
@@ -524,9 +737,18 @@ public final class Simulator {
 
   /** What this region measured, to add up with the other regions'. */
   public Tally tally() {
+    long m = measured;
+    long done = measuredDone;
+    long hops = flitHops;
+    if (parts != null) {
+      switchTo(running);
+      m = parts[0].measured + parts[1].measured;
+      done = parts[0].measuredDone + parts[1].measuredDone;
+      hops = parts[0].flitHops + parts[1].flitHops;
+    }
     return new Tally(offeredFlits.clone(), acceptedFlits.clone(), lostFlits.clone(), chBusy.clone(),
-        Arrays.copyOf(latencies, nLatencies), sumNetLatency, sumHops, sumZeroLoad, generated, delivered, measured,
-        measuredDone, flitHops, List.copyOf(drops));
+        Arrays.copyOf(latencies, nLatencies), sumNetLatency, sumHops, sumZeroLoad, generated, delivered, m,
+        done, hops, List.copyOf(drops));
   }
 
   /**
@@ -659,6 +881,19 @@ public final class Simulator {
     }
 
     /**
+     * Whether traffic runs in cycle {@code now} (after the cycles {@link #next} was asked about)
+     * whatever the network's counters at the end of cycle {@code now - lookahead} say, or null when
+     * they decide it: in warm-up and measurement it runs, and once stopped or past the drain limit it
+     * does not.
+     */
+    Boolean generatingWhatever(int now) {
+      if (now - lookahead + 1 < windowEnd) {
+        return Boolean.TRUE;
+      }
+      return stoppedAt >= 0 || now >= drainEnd ? Boolean.FALSE : null;
+    }
+
+    /**
      * Whether cycle {@code now} runs, from the network's counters {@code g} at the end of cycle
      * {@code now - lookahead}. Traffic runs until the measurement window's last cycle is seen, then
      * while measured packets are left and the drain limit is not reached; once stopped it stays
@@ -767,7 +1002,7 @@ public final class Simulator {
 
   private void allocate() {
     int n = net.nodes;
-    for (int v : myRouters) {
+    for (int v : runRouters) {
       if (pending[v] == 0) {
         continue;
       }
