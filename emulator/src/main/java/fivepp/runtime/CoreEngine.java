@@ -122,9 +122,9 @@ public final class CoreEngine {
     final Rows post = new Rows(convOut.height());
     final Map<String, TreeMap<Integer, RowBuf>> held = new HashMap<>();
     final Map<String, Integer> heldRowsDone = new HashMap<>();
-    int nextConvIn;
-    int nextOut;
-    int nextPost;
+    int nextConvIn = firstConvIn;
+    int nextOut = firstOut;
+    int nextPost = firstPost;
 
     ImageState(int image) {
       this.image = image;
@@ -155,6 +155,17 @@ public final class CoreEngine {
   private final Shape convOut;
   private final Shape output;
   private final int residualChannels;
+  /**
+   * The rows this core computes, each range [first, end): conv input rows, conv output rows (its
+   * MVMs) and output rows after the post-pool. Every row, unless its layer is copied and this core
+   * computes one band of them ({@link fivepp.mapping.Replication}).
+   */
+  private final int firstConvIn;
+  private final int endConvIn;
+  private final int firstOut;
+  private final int endOut;
+  private final int firstPost;
+  private final int endPost;
   /**
    * Raw input rows with no pre-pool are kept in the conv's zero-padded layout from the start
    * ({@code rawPitch} values per channel, the row at {@code rawLead}), so no copy pads them.
@@ -221,11 +232,26 @@ public final class CoreEngine {
     this.conv = layer.convInput();
     this.convOut = layer.convOutput();
     this.output = layer.output();
-    int act = 0, res = 0;
+    var band = plan.band;
+    this.firstConvIn = band == null ? 0 : band.convInFrom();
+    this.endConvIn = band == null ? conv.height() : band.convInTo();
+    this.firstOut = band == null ? 0 : band.convFrom();
+    this.endOut = band == null ? convOut.height() : band.convTo();
+    this.firstPost = band == null ? 0 : band.outFrom();
+    this.endPost = band == null ? output.height() : band.outTo();
+    int firstIn = band == null ? 0 : band.inFrom();
+    int endIn = band == null ? in.height() : band.inTo();
+    // every input row this core reads must arrive with all its channels, once
+    int[] perRow = new int[in.height()];
+    java.util.BitSet res = new java.util.BitSet();
     for (CorePlan.Port p : plan.ports) {
       switch (p.kind()) {
-        case ACTIVATION -> act += p.channels();
-        case RESIDUAL -> res += p.channels();
+        case ACTIVATION -> {
+          for (int y = Math.max(0, p.rowFrom()); y < Math.min(in.height(), p.rowTo()); y++) {
+            perRow[y] += p.channels();
+          }
+        }
+        case RESIDUAL -> res.set(p.destChannel(), p.destChannel() + p.channels());
         case FORWARD -> {
           heldChannels.merge(p.source(), p.channels(), Integer::sum);
           heldHeight.put(p.source(), p.sourceShape().height());
@@ -233,11 +259,13 @@ public final class CoreEngine {
         default -> { }
       }
     }
-    if (act != chIn) {
-      throw new IllegalStateException("core " + plan.core.id() + " receives " + act
-          + " input channels on its ports but reads " + chIn);
+    for (int y = firstIn; y < endIn; y++) {
+      if (perRow[y] != chIn) {
+        throw new IllegalStateException("core " + plan.core.id() + " receives " + perRow[y]
+            + " input channels of row " + y + " on its ports but reads " + chIn);
+      }
     }
-    this.residualChannels = res;
+    this.residualChannels = res.cardinality();
     boolean direct = layer.prePool() == null;
     this.rawLead = direct ? layer.padLeft() : 0;
     this.rawPitch = direct ? in.width() + layer.padLeft() + layer.padRight() : in.width();
@@ -483,7 +511,7 @@ public final class CoreEngine {
   // ---- the pipeline ---------------------------------------------------------------------
 
   private boolean done(ImageState s) {
-    if (s.nextOut < convOut.height() || (plan.core.accumulator() && s.nextPost < output.height())) {
+    if (s.nextOut < endOut || (plan.core.accumulator() && s.nextPost < endPost)) {
       return false;
     }
     for (Map.Entry<String, Integer> e : heldChannels.entrySet()) {
@@ -500,14 +528,14 @@ public final class CoreEngine {
    */
   private void queueReady(int image, ImageState s) {
     // 1. raw input rows -> pre-activation -> pre-pool -> conv input rows
-    while (s.nextConvIn < conv.height() && convInReady(s, s.nextConvIn)) {
+    while (s.nextConvIn < endConvIn && convInReady(s, s.nextConvIn)) {
       RowBuf r = convInRow(s, s.nextConvIn);
       // rows with no pre-pool arrive padded already
       s.convIn.at[s.nextConvIn] = layer.prePool() == null ? r : padded(r);
       s.nextConvIn++;
     }
     // 2. conv output rows, queued with what they read
-    while (s.nextOut < convOut.height() && outReady(s, s.nextOut)) {
+    while (s.nextOut < endOut && outReady(s, s.nextOut)) {
       int yo = s.nextOut;
       RowBuf[] win = new RowBuf[layer.kernelH()];
       int yBase = yo * layer.strideH() - layer.padTop();
@@ -527,7 +555,7 @@ public final class CoreEngine {
    * once the queued rows are computed the image is done, and the next one may start.
    */
   private boolean imageQueued(ImageState s) {
-    if (s.nextOut < convOut.height()) {
+    if (s.nextOut < endOut) {
       return false;
     }
     for (Map.Entry<String, Integer> e : heldChannels.entrySet()) {
@@ -707,7 +735,7 @@ public final class CoreEngine {
 
   private boolean outReady(ImageState s, int yo) {
     int last = yo * layer.strideH() - layer.padTop() + layer.dilationH() * (layer.kernelH() - 1);
-    if (Math.min(last, conv.height() - 1) >= s.nextConvIn) {
+    if (Math.min(last, endConvIn - 1) >= s.nextConvIn) {
       return false;
     }
     if (plan.core.rowTile() > 0) {
@@ -921,7 +949,7 @@ public final class CoreEngine {
       return;
     }
     s.post.at[yo] = o;
-    while (s.nextPost < output.height()) {
+    while (s.nextPost < endPost) {
       int[] span = poolRows(p, s.nextPost, convOut.height());
       if (span[1] > yo + 1) {
         break;
@@ -963,6 +991,10 @@ public final class CoreEngine {
    * subsampled for residuals, as one row or one message per pixel.
    */
   private void emit(CorePlan.Send send, int image, int row, float[] v, double[] ready, int width) {
+    if (row < send.rowFrom() || row >= send.rowTo()) {
+      // a row of a band the receiver does not read (only when a layer is copied)
+      return;
+    }
     int base = send.source().equals(layer.name()) ? plan.core.outFrom() : 0;
     int s = send.stride();
     if (row % s != 0) {

@@ -23,6 +23,8 @@ class ReplicationCommandTest {
       "compare --models resnet32 --replicate bar --core-budget 100 | --replicate 'bar'",
       "stress --pattern uniform --replicate auto --core-budget 100 | --replicate goes with a cnn:MODEL pattern",
       "stress --pattern cnn:resnet32 --replicate auto --core-budget 10 | below the 60 cores resnet32 needs",
+      "run --model resnet32 --images 1 --replicate auto --core-budget 10 | below the 60 cores resnet32 needs",
+      "run --model resnet32 --images 1 --replicate auto | --replicate auto needs --core-budget N",
   })
   void badValuesAreOneLineAndExitStatusTwo(String args, String expected) {
     MainTest.assertBadInput(MainTest.run(args.trim().split("\\s+")), expected);
@@ -61,6 +63,20 @@ class ReplicationCommandTest {
     assertThat(r.get("rows").get(0).get("singleHop").asBoolean()).isTrue();
     JsonNode plain = m.readTree(MainTest.run("compare", "--models", "resnet32", "--fabrics", "5pp", "--format", "json").out());
     assertThat(plain.get(0).has("replication")).isFalse();
+  }
+
+  @Test
+  void runReportsTheBoundBeforeAndAfterAndReachesTheNewOne() throws Exception {
+    MainTest.Result r = MainTest.run("run", "--model", "resnet32", "--images", "24", "--replicate", "auto",
+        "--core-budget", "120", "--format", "json");
+    assertThat(r.status()).isZero();
+    JsonNode j = new ObjectMapper().readTree(r.out());
+    assertThat(j.get("virtualBoundImagesPerSecond").asDouble()).isEqualTo(39062.5);
+    assertThat(j.get("virtualImagesPerSecond").asDouble()).isBetween(0.98 * 39062.5, 39062.5 * (1 + 1e-12));
+    assertThat(j.get("maxAbsDiffVsReference").asDouble()).isLessThanOrEqualTo(1e-4 * j.get("logitRange").asDouble());
+    assertThat(j.get("replication").get("imagesPerSecondBoundBefore").asDouble()).isEqualTo(9765.625);
+    assertThat(j.get("replication").get("coresAfter").asInt()).isEqualTo(93);
+    assertThat(j.get("cores").size()).isEqualTo(93);
   }
 
   @Test
