@@ -257,12 +257,12 @@ final class MapCommand implements Callable<Integer> {
   @SuppressWarnings("unchecked")
   static String replicationLines(Map<String, Object> j) {
     Map<String, Integer> copies = (Map<String, Integer>) j.get("copies");
-    String list = copies.isEmpty() ? "none (no layer at the bound can be copied within the budget)"
+    String list = copies.isEmpty() ? "none"
         : copies.entrySet().stream().map(e -> e.getKey() + " x" + e.getValue()).collect(Collectors.joining(", "));
     long before = (Long) j.get("maxMvmsPerCoreBefore");
     long after = (Long) j.get("maxMvmsPerCoreAfter");
-    return String.format("replication: budget %d cores, %d used (%d without copies); copies: %s%n",
-        j.get("coreBudget"), j.get("coresAfter"), j.get("coresBefore"), list)
+    return String.format("replication: budget %d cores, %d used (%d without copies); copies: %s; no more, as %s%n",
+        j.get("coreBudget"), j.get("coresAfter"), j.get("coresBefore"), list, j.get("stoppedBecause"))
         + String.format("pipeline bound before %s images/s (max %d MVMs per core), after %s images/s"
             + " (max %d MVMs per core): x%.2f%n",
         Table.format((Double) j.get("imagesPerSecondBoundBefore")), before,
@@ -276,6 +276,7 @@ final class MapCommand implements Callable<Integer> {
     j.put("coresBefore", r.coresBefore());
     j.put("coresAfter", r.coresAfter());
     j.put("copies", r.copies());
+    j.put("stoppedBecause", r.stopped());
     j.put("maxMvmsPerCoreBefore", r.maxMvmsBefore());
     j.put("maxMvmsPerCoreAfter", r.maxMvmsAfter());
     j.put("imagesPerSecondBoundBefore", 1 / (r.maxMvmsBefore() * tMvm));

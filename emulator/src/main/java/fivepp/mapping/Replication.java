@@ -45,7 +45,7 @@ import java.util.Set;
 public final class Replication {
 
   /** No copies. */
-  public static final Replication NONE = new Replication(Map.of(), 0, 0, 0, 0, 0);
+  public static final Replication NONE = new Replication(Map.of(), 0, 0, 0, 0, 0, "");
 
   /**
    * The rows one copy covers, each range [from, to): {@code out} of the layer's output (after the
@@ -66,9 +66,11 @@ public final class Replication {
   private final int coresAfter;
   private final long maxMvmsBefore;
   private final long maxMvmsAfter;
+  private final String stopped;
 
   private Replication(Map<String, Integer> copies, int budget, int coresBefore, int coresAfter,
-      long maxMvmsBefore, long maxMvmsAfter) {
+      long maxMvmsBefore, long maxMvmsAfter, String stopped) {
+    this.stopped = stopped;
     this.copies = Collections.unmodifiableMap(new LinkedHashMap<>(copies));
     this.budget = budget;
     this.coresBefore = coresBefore;
@@ -112,6 +114,11 @@ public final class Replication {
   /** The most MVMs per image of any core with the copies. */
   public long maxMvmsAfter() {
     return maxMvmsAfter;
+  }
+
+  /** Why {@link #auto} copied no further, in words. */
+  public String stopped() {
+    return stopped;
   }
 
   /** The copies in words: {@code conv1 x4, s1b1a x4}. */
@@ -222,17 +229,17 @@ public final class Replication {
     long before = base.maxMvmsPerCore();
     long level = before;
     int used = cores;
-    while (true) {
+    String stopped = null;
+    while (stopped == null) {
       Map<String, Integer> next = new LinkedHashMap<>();
       int extra = 0;
-      boolean stuck = false;
       for (Layer l : net.layers()) {
         int r = n.get(l.name());
         if (mvmsPerCopy(l, r) < level) {
           continue;
         }
         if (fixed.contains(l.name())) {
-          stuck = true;
+          stopped = l.name() + ", at the bound, cannot be copied: " + notCopyable(base, l);
           break;
         }
         int r2 = r + 1;
@@ -241,21 +248,28 @@ public final class Replication {
           r2++;
         }
         if (r2 > h) {
-          stuck = true;
+          stopped = l.name() + ", at the bound, has no rows left to split";
           break;
         }
         next.put(l.name(), r2);
         extra += (r2 - r) * base.coresOf(l.name()).size();
       }
-      if (stuck || next.isEmpty() || used + extra > budget) {
+      if (stopped != null) {
         break;
       }
-      n.putAll(next);
-      used += extra;
-      level = 0;
+      Map<String, Integer> tried = new LinkedHashMap<>(n);
+      tried.putAll(next);
+      long nextLevel = 0;
       for (Layer l : net.layers()) {
-        level = Math.max(level, mvmsPerCopy(l, n.get(l.name())));
+        nextLevel = Math.max(nextLevel, mvmsPerCopy(l, tried.get(l.name())));
       }
+      if (used + extra > budget) {
+        stopped = String.format("the next level, %d MVMs per core, needs %d cores", nextLevel, used + extra);
+        break;
+      }
+      n = tried;
+      used += extra;
+      level = nextLevel;
     }
     Map<String, Integer> copied = new LinkedHashMap<>();
     n.forEach((l, r) -> {
@@ -263,7 +277,7 @@ public final class Replication {
         copied.put(l, r);
       }
     });
-    return new Replication(copied, budget, cores, used, before, level);
+    return new Replication(copied, budget, cores, used, before, level, stopped);
   }
 
   /** Exactly these copies (layers absent have one), for tests and for members rebuilding an array. */
@@ -288,6 +302,6 @@ public final class Replication {
       used += r * base.coresOf(l.name()).size();
       level = Math.max(level, mvmsPerCopy(l, r));
     }
-    return new Replication(copied, used, base.cores().size(), used, base.maxMvmsPerCore(), level);
+    return new Replication(copied, used, base.cores().size(), used, base.maxMvmsPerCore(), level, "as given");
   }
 }

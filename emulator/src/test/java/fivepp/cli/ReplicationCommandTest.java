@@ -37,7 +37,8 @@ class ReplicationCommandTest {
     assertThat(r.status()).isZero();
     assertThat(r.out()).startsWith("resnet32 on 5PP(93), crossbar 256x256: 93 cores, 213 flows;");
     assertThat(r.out()).contains("replication: budget 120 cores, 93 used (60 without copies); copies: conv1 x4,"
-        + " s1b1a x4, s1b1b x4, s1b2a x4, s1b2b x4, s1b3a x4, s1b3b x4, s1b4a x4, s1b4b x4, s1b5a x4, s1b5b x4\n"
+        + " s1b1a x4, s1b1b x4, s1b2a x4, s1b2b x4, s1b3a x4, s1b3b x4, s1b4a x4, s1b4b x4, s1b5a x4, s1b5b x4;"
+        + " no more, as the next level, 224 MVMs per core, needs 123 cores\n"
         + "pipeline bound before 9,766 images/s (max 1024 MVMs per core), after 39,063 images/s"
         + " (max 256 MVMs per core): x4.00\n");
     assertThat(r.out()).contains("single-hop (verifier): no, 34 of 213 flows are not single-hop");

@@ -35,6 +35,7 @@ class ReplicationTest {
     assertThat(r.coresAfter()).isEqualTo(93);
     assertThat(r.maxMvmsBefore()).isEqualTo(1024);
     assertThat(r.maxMvmsAfter()).isEqualTo(256);
+    assertThat(r.stopped()).isEqualTo("the next level, 224 MVMs per core, needs 123 cores");
     CoreGraph g = CoreGraph.of(base.network(), Tiling.DEFAULT, r);
     assertThat(g.cores()).hasSize(93);
     assertThat(g.maxMvmsPerCore()).isEqualTo(256);
@@ -112,6 +113,12 @@ class ReplicationTest {
     CoreGraph dense = CoreGraph.of(Zoo.get("densenet121", 64, 64), Tiling.DEFAULT);
     String chained = dense.forwardedConcats().get(0).get(0);
     assertThat(Replication.notCopyable(dense, dense.network().layer(chained))).isEqualTo("a forwarded concatenation");
+    // DenseNet-121's conv0, at the bound, heads the first dense block's chain: nothing is copied
+    Replication none = Replication.auto(dense, 500);
+    assertThat(none.copies()).isEmpty();
+    assertThat(none.stopped()).isEqualTo("conv0, at the bound, cannot be copied: a forwarded concatenation");
+    assertThat(Replication.auto(CoreGraph.of(Zoo.get("resnet18", 64, 64), Tiling.DEFAULT), 300).stopped())
+        .isEqualTo("conv1, at the bound, has no rows left to split");
     CoreGraph mb3 = CoreGraph.of(Zoo.get("mobilenet_v3_large", 64, 64), Tiling.DEFAULT);
     Layer gated = mb3.network().layers().stream().filter(l -> l.gate() != null).findFirst().orElseThrow();
     assertThat(Replication.notCopyable(mb3, gated)).isEqualTo("a squeeze-and-excitation gate");
