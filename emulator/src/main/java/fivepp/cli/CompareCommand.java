@@ -58,6 +58,8 @@ final class CompareCommand implements Callable<Integer> {
 
   @Mixin Inputs.EnergyOptions energy;
 
+  @Mixin Inputs.ReplicationOptions replication;
+
   @Option(names = "--format", defaultValue = "table", paramLabel = "table|csv|json",
       description = "Output format (default: ${DEFAULT-VALUE}).")
   Inputs.Format format;
@@ -70,7 +72,9 @@ final class CompareCommand implements Callable<Integer> {
       double linkEnergyPerImageJoules, double linkPowerWatts, double topsPerWatt, double areaMm2) {}
 
   /** One network on every fabric, with its smallest k. */
-  record Result(String model, int cores, int minK, int minKLowerBound, String representation, List<Row> rows) {
+  record Result(String model, int cores, int minK, int minKLowerBound, String representation, List<Row> rows,
+      @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+      java.util.Map<String, Object> replication) {
     /** The fabrics other than the ideal (full) whose busiest channel is the least loaded. */
     List<String> lowest() {
       List<Row> real = rows.stream().filter(r -> !r.fabric().equals("full")).toList();
@@ -81,6 +85,7 @@ final class CompareCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    replication.check();
     List<Network> nets = new ArrayList<>();
     if (models == null && onnx == null) {
       Zoo.names().forEach(n -> nets.add(Zoo.get(n)));
@@ -99,14 +104,21 @@ final class CompareCommand implements Callable<Integer> {
     switch (format) {
       case json -> out.println(Json.write(results));
       case csv -> out.print(csv(results));
-      case table -> out.print(table(results, tiling));
+      case table -> {
+        out.print(table(results, tiling));
+        if (replication.on()) {
+          for (Result r : results) {
+            out.print(r.model() + " " + MapCommand.replicationLines(r.replication()));
+          }
+        }
+      }
     }
     out.flush();
     return 0;
   }
 
   Result compare(Network net, List<String> specs, Tiling tiling, EnergyModel model) {
-    CoreGraph g = Inputs.cores(net, tiling);
+    CoreGraph g = replication.apply(Inputs.cores(net, tiling));
     int[] order = LinearOrder.search(g);
     Mapping.MinK k = Mapping.minK(g, order);
     List<Row> rows = new ArrayList<>();
@@ -121,7 +133,9 @@ final class CompareCommand implements Callable<Integer> {
           m.verdict().homomorphism(), b.imagesPerSecond(), b.busiestGbps(), j.total(), j.coreJoules(),
           j.digitalJoules(), j.lineBufferJoules(), j.linkJoules(), e.linkPowerWatts(), e.topsPerWatt(), e.areaMm2()));
     }
-    return new Result(net.name(), g.cores().size(), k.k(), k.lowerBound(), g.representation(), rows);
+    Result r = new Result(net.name(), g.cores().size(), k.k(), k.lowerBound(), g.representation(), rows,
+        replication.on() ? MapCommand.replicationJson(g.replication(), options.tMvmSeconds()) : null);
+    return r;
   }
 
   private static String table(List<Result> results, Tiling tiling) {

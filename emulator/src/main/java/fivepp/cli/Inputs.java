@@ -183,6 +183,75 @@ final class Inputs {
     }
   }
 
+  /**
+   * {@code --replicate auto --core-budget N}: copy the layers that bound the pipeline, each copy
+   * computing a band of every image's rows, within N cores (docs/analysis.md, weight replication).
+   */
+  static final class ReplicationOptions {
+    @Option(names = "--replicate", paramLabel = "auto",
+        description = "Copy the cores of the layers that bound the pipeline, each copy computing a band of"
+            + " every image's rows, as far as --core-budget allows.")
+    String replicate;
+
+    @Option(names = "--core-budget", paramLabel = "N",
+        description = "With --replicate auto: the most cores the array may have with its copies.")
+    Integer budget;
+
+    /** True when {@code --replicate} is given (checked by {@link #of}). */
+    boolean on() {
+      return replicate != null;
+    }
+
+    /**
+     * Checks the options without a core graph: a bad value, or a budget without
+     * {@code --replicate} or the reverse, is the user's mistake.
+     */
+    void check() {
+      if (replicate == null) {
+        if (budget != null) {
+          throw new UserError("--core-budget " + budget + " applies with --replicate auto; give both or neither");
+        }
+        return;
+      }
+      if (!replicate.trim().equalsIgnoreCase("auto")) {
+        throw new UserError("--replicate '" + replicate + "': the only value is 'auto' (copy the layers that"
+            + " bound the pipeline, within --core-budget N cores)");
+      }
+      if (budget == null) {
+        throw new UserError("--replicate auto needs --core-budget N: the most cores the array may have with its copies");
+      }
+      if (budget < 1) {
+        throw new UserError("--core-budget " + budget + ": give a number of cores >= 1");
+      }
+    }
+
+    /** The copies for {@code base} (a core graph without copies), or none without {@code --replicate}. */
+    fivepp.mapping.Replication of(fivepp.mapping.CoreGraph base) {
+      check();
+      if (replicate == null) {
+        return fivepp.mapping.Replication.NONE;
+      }
+      try {
+        return fivepp.mapping.Replication.auto(base, budget);
+      } catch (IllegalArgumentException e) {
+        throw new UserError(e.getMessage());
+      }
+    }
+
+    /** {@code base} with the copies, or {@code base} itself without {@code --replicate}. */
+    fivepp.mapping.CoreGraph apply(fivepp.mapping.CoreGraph base) {
+      fivepp.mapping.Replication r = of(base);
+      if (r == fivepp.mapping.Replication.NONE) {
+        return base;
+      }
+      try {
+        return fivepp.mapping.CoreGraph.of(base.network(), base.tiling(), r);
+      } catch (IllegalArgumentException e) {
+        throw new UserError(e.getMessage());
+      }
+    }
+  }
+
   /** {@code --energy FILE}: the energy and area parameters (default: the resource {@code energy.conf}). */
   static final class EnergyOptions {
     @Option(names = "--energy", paramLabel = "FILE",

@@ -10,6 +10,13 @@ final class Json {
 
   private Json() {}
 
+  /** {@code value} as JSON with one more field, {@code key}, at its end. */
+  static String writeWith(Object value, String key, Object extra) {
+    com.fasterxml.jackson.databind.node.ObjectNode n = MAPPER.valueToTree(value);
+    n.set(key, MAPPER.valueToTree(extra));
+    return write(n);
+  }
+
   static String write(Object value) {
     try {
       return MAPPER.writeValueAsString(value);

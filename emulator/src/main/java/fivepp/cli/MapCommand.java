@@ -49,6 +49,8 @@ final class MapCommand implements Callable<Integer> {
 
   @Mixin Inputs.EnergyOptions energy;
 
+  @Mixin Inputs.ReplicationOptions replication;
+
   @Option(names = "--format", defaultValue = "table", paramLabel = "table|json",
       description = "Output format (default: ${DEFAULT-VALUE}).")
   Inputs.Format format;
@@ -62,10 +64,11 @@ final class MapCommand implements Callable<Integer> {
     if (format == Inputs.Format.csv) {
       throw new UserError("map: --format csv is not offered; use table or json");
     }
+    replication.check();
     Network net = network.load(null, 1).network();
     var tiling = options.tiling();
     EnergyModel energyModel = energy.model();
-    CoreGraph g = Inputs.cores(net, tiling);
+    CoreGraph g = replication.apply(Inputs.cores(net, tiling));
     var fab = Inputs.fabric(fabric, g.cores().size());
     int[] order = LinearOrder.search(g);
     Mapping m = Mapping.onto(g, order, fab, options.tMvmSeconds());
@@ -83,9 +86,16 @@ final class MapCommand implements Callable<Integer> {
     }
     PrintWriter out = spec.commandLine().getOut();
     if (format == Inputs.Format.json) {
-      out.println(Json.write(json(m, minK, cost)));
+      Map<String, Object> j = json(m, minK, cost);
+      if (replication.on()) {
+        j.put("replication", replicationJson(g.replication(), options.tMvmSeconds()));
+      }
+      out.println(Json.write(j));
     } else {
       out.print(table(m, minK, cost));
+      if (replication.on()) {
+        out.print(replicationLines(g.replication(), options.tMvmSeconds()));
+      }
       if (picture != null) {
         out.println("picture: " + picture);
       }
@@ -118,6 +128,10 @@ final class MapCommand implements Callable<Integer> {
       cm.put("rows", c.rows());
       cm.put("cols", c.cols());
       cm.put("mvmsPerImage", c.mvmsPerImage());
+      if (c.copies() > 1) {
+        cm.put("copy", c.copy());
+        cm.put("copies", c.copies());
+      }
       cm.put("vertex", m.placement().vertex(c.id()));
       cores.add(cm);
     }
@@ -232,6 +246,42 @@ final class MapCommand implements Callable<Integer> {
         Table.format(1e9 / (b.imagesPerSecond() * g.maxMvmsPerCore())), b.busiestGbps()));
     sb.append(energyLines(cost));
     return sb.toString();
+  }
+
+  /** What weight replication did: the copies, the cores and the bound before and after. */
+  static String replicationLines(fivepp.mapping.Replication r, double tMvm) {
+    return replicationLines(replicationJson(r, tMvm));
+  }
+
+  /** The lines of {@link #replicationLines(fivepp.mapping.Replication, double)} from its JSON. */
+  @SuppressWarnings("unchecked")
+  static String replicationLines(Map<String, Object> j) {
+    Map<String, Integer> copies = (Map<String, Integer>) j.get("copies");
+    String list = copies.isEmpty() ? "none"
+        : copies.entrySet().stream().map(e -> e.getKey() + " x" + e.getValue()).collect(Collectors.joining(", "));
+    long before = (Long) j.get("maxMvmsPerCoreBefore");
+    long after = (Long) j.get("maxMvmsPerCoreAfter");
+    return String.format("replication: budget %d cores, %d used (%d without copies); copies: %s; no more, as %s%n",
+        j.get("coreBudget"), j.get("coresAfter"), j.get("coresBefore"), list, j.get("stoppedBecause"))
+        + String.format("pipeline bound before %s images/s (max %d MVMs per core), after %s images/s"
+            + " (max %d MVMs per core): x%.2f%n",
+        Table.format((Double) j.get("imagesPerSecondBoundBefore")), before,
+        Table.format((Double) j.get("imagesPerSecondBoundAfter")), after, (double) before / after);
+  }
+
+  /** The same as {@link #replicationLines}, for JSON. */
+  static Map<String, Object> replicationJson(fivepp.mapping.Replication r, double tMvm) {
+    Map<String, Object> j = new LinkedHashMap<>();
+    j.put("coreBudget", r.budget());
+    j.put("coresBefore", r.coresBefore());
+    j.put("coresAfter", r.coresAfter());
+    j.put("copies", r.copies());
+    j.put("stoppedBecause", r.stopped());
+    j.put("maxMvmsPerCoreBefore", r.maxMvmsBefore());
+    j.put("maxMvmsPerCoreAfter", r.maxMvmsAfter());
+    j.put("imagesPerSecondBoundBefore", 1 / (r.maxMvmsBefore() * tMvm));
+    j.put("imagesPerSecondBoundAfter", 1 / (r.maxMvmsAfter() * tMvm));
+    return j;
   }
 
   /** Sorted vertices as compact ranges: 0-3,7,9-10. */

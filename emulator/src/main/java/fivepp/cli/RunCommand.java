@@ -22,6 +22,7 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -89,6 +90,8 @@ final class RunCommand implements Callable<Integer> {
 
   @Mixin Inputs.ClusterOptions cluster;
 
+  @Mixin Inputs.ReplicationOptions replication;
+
   @Option(names = "--work-profile", paramLabel = "REPORT.json",
       description = "With --cluster: place cores on members by the busy time measured in an earlier run of the same array"
           + " (its report from --format json) instead of the cost model's estimate.")
@@ -105,6 +108,7 @@ final class RunCommand implements Callable<Integer> {
     if (check < 0 || window < 1 || !(linkGbps >= 0) || !(linkLatencyNs >= 0)) {
       throw new UserError("--check must be >= 0, --window >= 1, --link-gbps and --link-latency >= 0");
     }
+    replication.check();
     fivepp.runtime.AnalogSettings analogSettings = analog.settings(seed, images);
     EnergyModel energyModel = energy.model();
     monitorHold.check(monitorAt);
@@ -121,7 +125,7 @@ final class RunCommand implements Callable<Integer> {
     Inputs.Loaded loaded = network.load("resnet32", seed);
     Network net = loaded.network();
     Weights w = loaded.weights();
-    CoreGraph g = Inputs.cores(net, options.tiling());
+    CoreGraph g = replication.apply(Inputs.cores(net, options.tiling()));
     Fabric f = Inputs.fabric(fabric, g.cores().size());
     Placement p = Placement.along(LinearOrder.search(g), f);
     if (analogSettings.on() && imagesFrom.path != null) {
@@ -154,7 +158,13 @@ final class RunCommand implements Callable<Integer> {
       }
       r = r.withEnergy(counted(r, Energy.of(energyModel, g, f)));
       PrintWriter out = spec.commandLine().getOut();
-      out.print(format == Inputs.Format.json ? Json.write(r) + "\n" : table(r, o));
+      if (!replication.on()) {
+        out.print(format == Inputs.Format.json ? Json.write(r) + "\n" : table(r, o));
+      } else {
+        Map<String, Object> rep = MapCommand.replicationJson(g.replication(), o.tMvmSeconds());
+        out.print(format == Inputs.Format.json ? Json.writeWith(r, "replication", rep) + "\n"
+            : table(r, o) + MapCommand.replicationLines(rep));
+      }
       out.flush();
       monitorHold.hold(monitor == null ? null : monitor.url(), err);
     } catch (IOException | fivepp.runtime.Deployment.Failed e) {
@@ -176,7 +186,7 @@ final class RunCommand implements Callable<Integer> {
     ArrayRecipe recipe = new ArrayRecipe(network.onnx == null ? (network.model == null ? "resnet32" : g.network().name()) : null,
         network.onnx == null ? network.input : null, network.onnx == null ? null : network.onnx.toAbsolutePath().toString(),
         sum, network.inputShape, network.maxModelBytes, seed, options.crossbar, options.tiling().concat(),
-        options.actBits, options.psumBits, fabric, p.vertexOf(), o);
+        options.actBits, options.psumBits, fabric, p.vertexOf(), o, replication.on() ? replication.budget : 0);
     return ClusterRun.run(recipe, g, w, f, p, src, o, bar::update, j.settings(), j.members(), j.patience(), j.explicit(), live,
         workProfile == null ? null : profile(g, o));
   }

@@ -139,6 +139,8 @@ final class StressCommand implements Callable<Integer> {
 
   @Mixin Inputs.SweepOutput output;
 
+  @Mixin Inputs.ReplicationOptions replication;
+
   @Option(names = "--format", defaultValue = "table", paramLabel = "table|json", description = "Output format (default: ${DEFAULT-VALUE}).")
   Inputs.Format format;
 
@@ -203,6 +205,10 @@ final class StressCommand implements Callable<Integer> {
     }
     if (cnn && hotspot != null) {
       throw new UserError("--hotspot goes with --pattern hotspot");
+    }
+    replication.check();
+    if (replication.on() && !cnn) {
+      throw new UserError("--replicate goes with a cnn:MODEL pattern");
     }
     if (findLinkWidth && !cnn) {
       throw new UserError("--find-link-width goes with a cnn:MODEL pattern");
@@ -269,6 +275,13 @@ final class StressCommand implements Callable<Integer> {
     Map<String, Object> json = new LinkedHashMap<>();
     json.put("pattern", p);
     json.put("model", StressReport.model(cfg));
+    if (replication.on()) {
+      Map<String, Object> r = MapCommand.replicationJson(targets.get(0).mapping().graph().replication(), 100e-9);
+      json.put("replication", r);
+      if (format == Inputs.Format.table) {
+        o.print(MapCommand.replicationLines(r));
+      }
+    }
     if (findLinkWidth) {
       List<Object> widths = new ArrayList<>();
       for (Target t : targets) {
@@ -324,7 +337,7 @@ final class StressCommand implements Callable<Integer> {
 
   private Target target(String fabric, String p, Traffic.Injection inj, SimulatorSettings cfg) {
     StressSpec s = new StressSpec(fabric, nodes, p, hotspot, rate, inj, linkGbps, crossbar, failLinks, failNodes,
-        dropRate, linkDelays, cfg);
+        dropRate, linkDelays, cfg, replication.on() ? replication.budget : 0);
     StressSpec.Built b = call(s::build);
     return new Target(b.fabric().describe(), s, b);
   }

@@ -34,10 +34,20 @@ import java.util.Locale;
  * @param onnxSha256 the file's SHA-256 in hex, checked by every member
  * @param inputShape NxCxHxW for an ONNX model with symbolic dimensions, or null
  * @param vertexOf the fabric vertex of every core
+ * @param coreBudget with N > 0, the layers that bound the pipeline are copied within N cores
+ *     ({@code --replicate auto --core-budget N}, the same choice on every member); 0 for no copies
  */
 public record ArrayRecipe(String model, String input, String onnx, String onnxSha256, String inputShape,
     long maxModelBytes, long seed, String crossbar, Tiling.Concat concat, int actBits, int psumBits,
-    String fabric, int[] vertexOf, RunOptions options) {
+    String fabric, int[] vertexOf, RunOptions options, int coreBudget) {
+
+  /** An array without weight replication. */
+  public ArrayRecipe(String model, String input, String onnx, String onnxSha256, String inputShape,
+      long maxModelBytes, long seed, String crossbar, Tiling.Concat concat, int actBits, int psumBits,
+      String fabric, int[] vertexOf, RunOptions options) {
+    this(model, input, onnx, onnxSha256, inputShape, maxModelBytes, seed, crossbar, concat, actBits, psumBits,
+        fabric, vertexOf, options, 0);
+  }
 
   /**
    * The array as a member rebuilds it: the whole structure, and the plans (with their weight
@@ -90,6 +100,9 @@ public record ArrayRecipe(String model, String input, String onnx, String onnxSh
       }
     }
     CoreGraph g = CoreGraph.of(net, new Tiling(Crossbar.parse(crossbar), actBits, psumBits, concat));
+    if (coreBudget > 0) {
+      g = CoreGraph.of(net, g.tiling(), fivepp.mapping.Replication.auto(g, coreBudget));
+    }
     Fabric f = Fabrics.parse(fabric, g.cores().size());
     if (vertexOf.length != g.cores().size()) {
       throw new IOException("the placement has " + vertexOf.length + " cores, the network " + g.cores().size());
@@ -136,6 +149,7 @@ public record ArrayRecipe(String model, String input, String onnx, String onnxSh
     return String.join("|", String.valueOf(model), String.valueOf(input), String.valueOf(onnx),
         String.valueOf(onnxSha256), String.valueOf(inputShape), Long.toString(maxModelBytes),
         Long.toString(seed), crossbar, concat.name(), Integer.toString(actBits), Integer.toString(psumBits),
-        fabric, java.util.Arrays.toString(vertexOf), options.toString());
+        fabric, java.util.Arrays.toString(vertexOf), options.toString())
+        + (coreBudget > 0 ? "|copies within " + coreBudget : "");
   }
 }

@@ -212,7 +212,7 @@ public final class StressWireSerializer extends ProtobufSerializer {
         .addAllLinkDelays(s.linkDelays()).setPacketFlits(c.packetFlits()).setBufferFlits(c.bufferFlits())
         .setVcsPerClass(c.vcsPerClass()).setRouterDelay(c.routerDelay()).setCreditDelay(c.creditDelay())
         .setWarmup(c.warmup())
-        .setMeasure(c.measure()).setDrainLimit(c.drainLimit()).setSeed(c.seed()).build();
+        .setMeasure(c.measure()).setDrainLimit(c.drainLimit()).setSeed(c.seed()).setCoreBudget(s.coreBudget()).build();
   }
 
   private static StressSpec spec(fivepp.proto.stress.StressSpec p) {
@@ -220,6 +220,6 @@ public final class StressWireSerializer extends ProtobufSerializer {
         p.getRate(), Traffic.Injection.valueOf(p.getInjection()), p.getLinkGbps(), p.getCrossbar(),
         p.getFailLinksList(), p.getFailNodesList(), p.getDropRate(), p.getLinkDelaysList(),
         new SimulatorSettings(p.getPacketFlits(), p.getBufferFlits(), p.getVcsPerClass(), p.getRouterDelay(),
-            p.getCreditDelay(), p.getWarmup(), p.getMeasure(), p.getDrainLimit(), p.getSeed()));
+            p.getCreditDelay(), p.getWarmup(), p.getMeasure(), p.getDrainLimit(), p.getSeed()), p.getCoreBudget());
   }
 }

@@ -105,7 +105,9 @@ public final class VertexCosts {
     Map<Long, long[]> hops = new TreeMap<>(); // from * 2^32 + to -> {bits, messages}
     for (Transfer t : g.transfers()) {
       Shape src = t.kind() == Flow.Kind.PARTIAL_SUM ? net.layer(t.source()).convOutput() : net.outputOf(t.source());
-      long msgs = pixels ? t.pixels() : (src.height() + t.stride() - 1) / t.stride();
+      // the rows it carries: every row, or a band's when a layer is copied
+      int r0 = t.rowFrom(), r1 = Math.min(t.rowTo(), src.height()), st = t.stride();
+      long msgs = pixels ? t.pixels() : (r1 + st - 1) / st - (r0 + st - 1) / st;
       long vals = t.channels() * t.pixels();
       values[t.from()] += vals;
       values[t.to()] += vals;
@@ -136,8 +138,9 @@ public final class VertexCosts {
       for (fivepp.model.Input in : l.inputs()) { // the image, injected by the coordinator row by row
         int overlap = Math.min(c.inTo(), offset + in.channels()) - Math.max(c.inFrom(), offset);
         if (in.from().equals(Network.INPUT) && overlap > 0) {
-          values[c.id()] += overlap * net.input().pixels();
-          messages[c.id()] += pixels ? net.input().pixels() : net.input().height();
+          int rows = c.copies() == 1 ? net.input().height() : g.band(c).inTo() - g.band(c).inFrom();
+          values[c.id()] += (long) overlap * rows * net.input().width();
+          messages[c.id()] += pixels ? (long) rows * net.input().width() : rows;
         }
         offset += in.channels();
       }

@@ -399,7 +399,7 @@ public final class WireSerializer extends ProtobufSerializer
         .setCrossbar(s.crossbar()).setConcat(s.concat().name()).setActBits(s.actBits()).setPsumBits(s.psumBits())
         .setFabric(s.fabric()).setTMvm(s.options().tMvmSeconds())
         .setLinkBitsPerSecond(s.options().linkBitsPerSecond()).setLinkLatency(s.options().linkLatencySeconds())
-        .setPixels(s.options().pixels());
+        .setPixels(s.options().pixels()).setCoreBudget(s.coreBudget());
     fivepp.runtime.AnalogSettings a = s.options().analog();
     if (a.on()) {
       b.setAnalog(fivepp.proto.wire.Analog.newBuilder().setSeed(a.seed()).setDacBits(a.dacBits()).setAdcBits(a.adcBits())
@@ -416,7 +416,8 @@ public final class WireSerializer extends ProtobufSerializer
     return new ArrayRecipe(nn(p.getModel()), nn(p.getInput()), nn(p.getOnnx()), nn(p.getOnnxSha256()),
         nn(p.getInputShape()), p.getMaxModelBytes(), p.getSeed(), p.getCrossbar(), Tiling.Concat.valueOf(p.getConcat()),
         p.getActBits(), p.getPsumBits(), p.getFabric(), p.getVertexOfList().stream().mapToInt(Integer::intValue).toArray(),
-        new RunOptions(p.getTMvm(), p.getLinkBitsPerSecond(), p.getLinkLatency(), p.getPixels(), 1, analog(p)));
+        new RunOptions(p.getTMvm(), p.getLinkBitsPerSecond(), p.getLinkLatency(), p.getPixels(), 1, analog(p)),
+        p.getCoreBudget());
   }
 
   private static fivepp.runtime.AnalogSettings analog(fivepp.proto.wire.ArrayRecipe p) {

@@ -42,11 +42,13 @@ public final class CoreGraph {
   private final List<Transfer> transfers;
   private final Map<String, List<Core>> coresByLayer;
   private final List<List<String>> forwardedConcats;
+  private final Replication replication;
 
   private CoreGraph(Network network, Tiling tiling, List<Core> cores, List<Flow> flows,
       List<Transfer> transfers, Map<String, List<Core>> coresByLayer,
-      List<List<String>> forwardedConcats) {
+      List<List<String>> forwardedConcats, Replication replication) {
     this.network = network;
+    this.replication = replication;
     this.tiling = tiling;
     this.cores = List.copyOf(cores);
     this.flows = List.copyOf(flows);
@@ -76,6 +78,17 @@ public final class CoreGraph {
     return transfers;
   }
 
+  /** The layers copied, and how many times ({@link Replication#NONE} for none). */
+  public Replication replication() {
+    return replication;
+  }
+
+  /** The band of rows core {@code c} computes: every row unless its layer is copied. */
+  public Replication.Band band(Core c) {
+    return Replication.band(network.layer(c.layer()), c.copy(), c.copies());
+  }
+
+  /** All the cores of {@code layer}, every copy's, copy by copy. */
   public List<Core> coresOf(String layer) {
     return coresByLayer.getOrDefault(layer, List.of());
   }
@@ -120,6 +133,11 @@ public final class CoreGraph {
    * (no core is built): the same rule as the tiling, in constant time per layer.
    */
   public static long coreCount(Network network, Tiling tiling) {
+    return coreCount(network, tiling, Replication.NONE);
+  }
+
+  /** As {@link #coreCount(Network, Tiling)}, with every copy of the layers {@code r} copies. */
+  public static long coreCount(Network network, Tiling tiling, Replication r) {
     long x = tiling.crossbar().rows();
     long y = tiling.crossbar().cols();
     long n = 0;
@@ -127,12 +145,14 @@ public final class CoreGraph {
       long g = l.groups();
       long rg = l.rows();
       long cg = l.outChannels() / g;
+      long k;
       if (g > 1 && rg <= x && cg <= y) {
         long perCore = Math.min(x / rg, y / cg);
-        n += (g + perCore - 1) / perCore;
+        k = (g + perCore - 1) / perCore;
       } else {
-        n += g * ((cg + y - 1) / y) * ((rg + x - 1) / x);
+        k = g * ((cg + y - 1) / y) * ((rg + x - 1) / x);
       }
+      n += k * r.copiesOf(l.name());
     }
     return n;
   }
@@ -144,22 +164,37 @@ public final class CoreGraph {
    *     message names the count, the limit and how to raise it
    */
   public static CoreGraph of(Network network, Tiling tiling) {
-    long n = coreCount(network, tiling);
+    return of(network, tiling, Replication.NONE);
+  }
+
+  /**
+   * Cuts {@code network} into cores, copies the layers {@code replication} names (each copy
+   * computing its band of rows), and derives every flow.
+   *
+   * @throws IllegalArgumentException as {@link #of(Network, Tiling)}
+   */
+  public static CoreGraph of(Network network, Tiling tiling, Replication replication) {
+    long n = coreCount(network, tiling, replication);
     int limit = maxCores();
     if (n > limit) {
       throw new IllegalArgumentException(String.format("%s with crossbar %s needs %,d cores, over the limit of %,d;"
           + " use a larger --crossbar, or raise the limit with FIVEPP_JAVA_OPTS=-D%s=N", network.name(),
           tiling.crossbar(), n, limit, MAX_CORES_PROPERTY));
     }
-    return new Builder(network, tiling).build();
+    return new Builder(network, tiling, replication).build();
   }
 
-  /** Where a channel range of some producer's output is held, as seen by a consumer. */
-  private record Part(int holder, int offset, int channels, long pixels, String source, int sourceFrom) {}
+  /**
+   * Where a channel range of some producer's output is held, as seen by a consumer: rows
+   * [rowFrom, rowTo) of it, each {@code width} pixels wide.
+   */
+  private record Part(int holder, int offset, int channels, long pixels, String source, int sourceFrom,
+      int rowFrom, int rowTo, int width) {}
 
   private static final class Builder {
     private final Network net;
     private final Tiling tiling;
+    private final Replication replication;
     private final List<Core> cores = new ArrayList<>();
     private final Map<String, List<Core>> byLayer = new LinkedHashMap<>();
     private final List<Transfer> transfers = new ArrayList<>();
@@ -169,9 +204,10 @@ public final class CoreGraph {
 
     private record FlowKey(int from, int to, Flow.Kind kind) {}
 
-    Builder(Network net, Tiling tiling) {
+    Builder(Network net, Tiling tiling, Replication replication) {
       this.net = net;
       this.tiling = tiling;
+      this.replication = replication;
     }
 
     CoreGraph build() {
@@ -194,12 +230,22 @@ public final class CoreGraph {
       }
       List<Flow> list = new ArrayList<>();
       bits.forEach((k, b) -> list.add(new Flow(k.from(), k.to(), (b + 7) / 8, k.kind())));
-      return new CoreGraph(net, tiling, cores, list, transfers, byLayer, chains);
+      return new CoreGraph(net, tiling, cores, list, transfers, byLayer, chains, replication);
     }
 
     // ---- tiling -------------------------------------------------------------------------
 
     private void tile(Layer l) {
+      List<Core> mine = new ArrayList<>();
+      int copies = replication.copiesOf(l.name());
+      for (int copy = 0; copy < copies; copy++) {
+        tile(l, copy, copies, mine);
+      }
+      byLayer.put(l.name(), mine);
+    }
+
+    /** The cores of copy {@code copy} of {@code copies} of layer l, added to {@code mine}. */
+    private void tile(Layer l, int copy, int copies, List<Core> mine) {
       int g = l.groups();
       int cin = l.input().channels();
       int kk = l.kernelH() * l.kernelW();
@@ -207,7 +253,8 @@ public final class CoreGraph {
       int cg = l.outChannels() / g;
       long x = tiling.crossbar().rows();
       long y = tiling.crossbar().cols();
-      List<Core> mine = new ArrayList<>();
+      long mvms = copies == 1 ? l.mvmsPerImage()
+          : (long) Replication.band(l, copy, copies).convRows() * l.convOutput().width();
       int colGroup = 0;
       if (g > 1 && rg <= x && cg <= y) {
         long perCore = Math.min(x / rg, y / cg);
@@ -215,7 +262,7 @@ public final class CoreGraph {
           int n = (int) Math.min(perCore, g - first);
           int f = (int) first;
           mine.add(core(l, colGroup, 0, 1, n * rg, n * cg, f * (cin / g), (f + n) * (cin / g),
-              f * cg, (f + n) * cg));
+              f * cg, (f + n) * cg, mvms, copy, copies));
         }
       } else {
         for (int grp = 0; grp < g; grp++) {
@@ -229,18 +276,17 @@ public final class CoreGraph {
               int r1 = (int) Math.min(rg, r0 + x);
               mine.add(core(l, colGroup, t, rowTiles, (int) (r1 - r0), (int) (c1 - c0),
                   inBase + (int) (r0 / kk), inBase + (r1 - 1) / kk + 1,
-                  outBase + (int) c0, outBase + c1));
+                  outBase + (int) c0, outBase + c1, mvms, copy, copies));
             }
           }
         }
       }
-      byLayer.put(l.name(), mine);
     }
 
     private Core core(Layer l, int colGroup, int rowTile, int rowTiles, int rows, int cols,
-        int inFrom, int inTo, int outFrom, int outTo) {
+        int inFrom, int inTo, int outFrom, int outTo, long mvms, int copy, int copies) {
       Core c = new Core(cores.size(), l.name(), net.indexOf(l.name()), colGroup, rowTile, rowTiles,
-          rows, cols, inFrom, inTo, outFrom, outTo, l.mvmsPerImage());
+          rows, cols, inFrom, inTo, outFrom, outTo, mvms, copy, copies);
       cores.add(c);
       return c;
     }
@@ -258,9 +304,12 @@ public final class CoreGraph {
       for (int i = 0; i + 1 < cs.size(); i++) {
         Core a = cs.get(i);
         Core b = cs.get(i + 1);
-        if (!a.accumulator() && b.colGroup() == a.colGroup()) {
+        if (!a.accumulator() && b.colGroup() == a.colGroup() && b.copy() == a.copy()) {
+          Replication.Band band = Replication.band(l, a.copy(), a.copies());
+          int r0 = a.copies() == 1 ? 0 : band.convFrom();
+          int r1 = a.copies() == 1 ? l.convOutput().height() : band.convTo();
           add(new Transfer(a.id(), b.id(), Flow.Kind.PARTIAL_SUM, l.name(), a.outFrom(), a.outTo(),
-              -1, 1, a.mvmsPerImage(), tiling.partialSumBits()));
+              -1, 1, a.mvmsPerImage(), tiling.partialSumBits(), r0, r1));
         }
       }
     }
@@ -268,13 +317,17 @@ public final class CoreGraph {
     /** The cores holding the layer's own output channels [from, from+count), one part each. */
     private List<Part> own(String producer, int from, int count, int offset) {
       List<Part> parts = new ArrayList<>();
-      long pixels = net.outputOf(producer).pixels();
+      fivepp.model.Shape out = net.outputOf(producer);
+      long pixels = out.pixels();
+      Layer l = net.layer(producer);
       for (Core c : byLayer.get(producer)) {
         if (c.accumulator()) {
           int lo = Math.max(c.outFrom(), from);
           int hi = Math.min(c.outTo(), from + count);
           if (lo < hi) {
-            parts.add(new Part(c.id(), offset + lo - from, hi - lo, pixels, producer, lo));
+            Replication.Band band = c.copies() == 1 ? null : Replication.band(l, c.copy(), c.copies());
+            parts.add(new Part(c.id(), offset + lo - from, hi - lo, pixels, producer, lo,
+                band == null ? 0 : band.outFrom(), band == null ? out.height() : band.outTo(), out.width()));
           }
         }
       }
@@ -298,10 +351,12 @@ public final class CoreGraph {
      */
     private List<Part> forwardedConcat(List<String> chain, Map<String, Integer> offsets) {
       String last = chain.get(chain.size() - 1);
-      long pixels = net.outputOf(last).pixels();
+      fivepp.model.Shape out = net.outputOf(last);
+      long pixels = out.pixels();
       List<Part> parts = new ArrayList<>();
       for (String p : chain.subList(0, chain.size() - 1)) {
-        parts.add(new Part(forwardingCore(last), offsets.get(p), net.outputOf(p).channels(), pixels, p, 0));
+        parts.add(new Part(forwardingCore(last), offsets.get(p), net.outputOf(p).channels(), pixels, p, 0,
+            0, out.height(), out.width()));
       }
       parts.addAll(own(last, 0, net.outputOf(last).channels(), offsets.get(last)));
       return parts;
@@ -327,14 +382,21 @@ public final class CoreGraph {
           offset += in.channels();
         }
       }
+      int height = l.input().height();
       for (Core c : byLayer.get(l.name())) {
+        Replication.Band band = c.copies() == 1 ? null : Replication.band(l, c.copy(), c.copies());
+        int need0 = band == null ? 0 : band.inFrom();
+        int need1 = band == null ? height : band.inTo();
         for (Part p : parts) {
           int lo = Math.max(c.inFrom(), p.offset());
           int hi = Math.min(c.inTo(), p.offset() + p.channels());
-          if (lo < hi) {
+          int r0 = Math.max(need0, p.rowFrom());
+          int r1 = Math.min(need1, p.rowTo());
+          if (lo < hi && r0 < r1) {
             int s0 = p.sourceFrom() + lo - p.offset();
+            long pixels = r1 - r0 == height ? p.pixels() : (long) (r1 - r0) * p.width();
             add(new Transfer(p.holder(), c.id(), Flow.Kind.ACTIVATION, p.source(), s0, s0 + hi - lo,
-                lo, 1, p.pixels(), tiling.activationBits()));
+                lo, 1, pixels, tiling.activationBits(), r0, r1));
           }
         }
       }
@@ -347,17 +409,28 @@ public final class CoreGraph {
       String src = l.residual().from();
       int first = l.residual().firstChannel();
       long pixels = l.convOutput().pixels();
+      int s = l.residual().stride();
+      int srcHeight = net.outputOf(src).height();
       for (Core c : byLayer.get(l.name())) {
         if (c.rowTile() != 0) {
           continue;
         }
+        // the residual of conv row y is the source's row y * stride
+        Replication.Band band = c.copies() == 1 ? null : Replication.band(l, c.copy(), c.copies());
+        int need0 = band == null ? 0 : band.convFrom() * s;
+        int need1 = band == null ? srcHeight : (band.convTo() - 1) * s + 1;
         for (Part p : own(src, 0, net.outputOf(src).channels(), 0)) {
           // source channel k is added to output channel first + k
           int lo = Math.max(c.outFrom() - first, p.offset());
           int hi = Math.min(c.outTo() - first, p.offset() + p.channels());
-          if (lo < hi) {
+          int r0 = Math.max(need0, p.rowFrom());
+          int r1 = Math.min(need1, p.rowTo());
+          // rows r0 <= y < r1 with y % s == 0
+          long rows = Math.max(0, (r1 + s - 1) / s - (r0 + s - 1) / s);
+          if (lo < hi && rows > 0) {
+            boolean all = band == null && p.rowFrom() == 0 && p.rowTo() == srcHeight;
             add(new Transfer(p.holder(), c.id(), Flow.Kind.RESIDUAL, src, lo, hi, first + lo,
-                l.residual().stride(), pixels, tiling.activationBits()));
+                s, all ? pixels : rows * l.convOutput().width(), tiling.activationBits(), r0, r1));
           }
         }
       }

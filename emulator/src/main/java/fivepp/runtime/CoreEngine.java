@@ -122,9 +122,9 @@ public final class CoreEngine {
     final Rows post = new Rows(convOut.height());
     final Map<String, TreeMap<Integer, RowBuf>> held = new HashMap<>();
     final Map<String, Integer> heldRowsDone = new HashMap<>();
-    int nextConvIn;
-    int nextOut;
-    int nextPost;
+    int nextConvIn = firstConvIn;
+    int nextOut = firstOut;
+    int nextPost = firstPost;
     /**
      * The squeeze-and-excitation gate of this image, one value per input channel of the core,
      * once any of it has arrived; how many channels have, and when the last did.
@@ -162,6 +162,17 @@ public final class CoreEngine {
   private final Shape convOut;
   private final Shape output;
   private final int residualChannels;
+  /**
+   * The rows this core computes, each range [first, end): conv input rows, conv output rows (its
+   * MVMs) and output rows after the post-pool. Every row, unless its layer is copied and this core
+   * computes one band of them ({@link fivepp.mapping.Replication}).
+   */
+  private final int firstConvIn;
+  private final int endConvIn;
+  private final int firstOut;
+  private final int endOut;
+  private final int firstPost;
+  private final int endPost;
   /**
    * Raw input rows with no pre-pool are kept in the conv's zero-padded layout from the start
    * ({@code rawPitch} values per channel, the row at {@code rawLead}), so no copy pads them.
@@ -233,12 +244,27 @@ public final class CoreEngine {
     this.conv = layer.convInput();
     this.convOut = layer.convOutput();
     this.output = layer.output();
-    int act = 0, res = 0;
+    var band = plan.band;
+    this.firstConvIn = band == null ? 0 : band.convInFrom();
+    this.endConvIn = band == null ? conv.height() : band.convInTo();
+    this.firstOut = band == null ? 0 : band.convFrom();
+    this.endOut = band == null ? convOut.height() : band.convTo();
+    this.firstPost = band == null ? 0 : band.outFrom();
+    this.endPost = band == null ? output.height() : band.outTo();
+    int firstIn = band == null ? 0 : band.inFrom();
+    int endIn = band == null ? in.height() : band.inTo();
+    // every input row this core reads must arrive with all its channels, once
+    int[] perRow = new int[in.height()];
+    java.util.BitSet res = new java.util.BitSet();
     boolean gate = false;
     for (CorePlan.Port p : plan.ports) {
       switch (p.kind()) {
-        case ACTIVATION -> act += p.channels();
-        case RESIDUAL -> res += p.channels();
+        case ACTIVATION -> {
+          for (int y = Math.max(0, p.rowFrom()); y < Math.min(in.height(), p.rowTo()); y++) {
+            perRow[y] += p.channels();
+          }
+        }
+        case RESIDUAL -> res.set(p.destChannel(), p.destChannel() + p.channels());
         case GATE -> gate = true;
         case FORWARD -> {
           heldChannels.merge(p.source(), p.channels(), Integer::sum);
@@ -247,11 +273,13 @@ public final class CoreEngine {
         default -> { }
       }
     }
-    if (act != chIn) {
-      throw new IllegalStateException("core " + plan.core.id() + " receives " + act
-          + " input channels on its ports but reads " + chIn);
+    for (int y = firstIn; y < endIn; y++) {
+      if (perRow[y] != chIn) {
+        throw new IllegalStateException("core " + plan.core.id() + " receives " + perRow[y]
+            + " input channels of row " + y + " on its ports but reads " + chIn);
+      }
     }
-    this.residualChannels = res;
+    this.residualChannels = res.cardinality();
     this.gated = gate;
     boolean direct = layer.prePool() == null;
     this.rawLead = direct ? layer.padLeft() : 0;
@@ -507,7 +535,7 @@ public final class CoreEngine {
   // ---- the pipeline ---------------------------------------------------------------------
 
   private boolean done(ImageState s) {
-    if (s.nextOut < convOut.height() || (plan.core.accumulator() && s.nextPost < output.height())) {
+    if (s.nextOut < endOut || (plan.core.accumulator() && s.nextPost < endPost)) {
       return false;
     }
     for (Map.Entry<String, Integer> e : heldChannels.entrySet()) {
@@ -524,14 +552,14 @@ public final class CoreEngine {
    */
   private void queueReady(int image, ImageState s) {
     // 1. raw input rows -> pre-activation -> pre-pool -> conv input rows
-    while (s.nextConvIn < conv.height() && convInReady(s, s.nextConvIn)) {
+    while (s.nextConvIn < endConvIn && convInReady(s, s.nextConvIn)) {
       RowBuf r = convInRow(s, s.nextConvIn);
       // rows with no pre-pool arrive padded already
       s.convIn.at[s.nextConvIn] = layer.prePool() == null ? r : padded(r);
       s.nextConvIn++;
     }
     // 2. conv output rows, queued with what they read
-    while (s.nextOut < convOut.height() && outReady(s, s.nextOut)) {
+    while (s.nextOut < endOut && outReady(s, s.nextOut)) {
       int yo = s.nextOut;
       RowBuf[] win = new RowBuf[layer.kernelH()];
       int yBase = yo * layer.strideH() - layer.padTop();
@@ -551,7 +579,7 @@ public final class CoreEngine {
    * once the queued rows are computed the image is done, and the next one may start.
    */
   private boolean imageQueued(ImageState s) {
-    if (s.nextOut < convOut.height()) {
+    if (s.nextOut < endOut) {
       return false;
     }
     for (Map.Entry<String, Integer> e : heldChannels.entrySet()) {
@@ -756,7 +784,7 @@ public final class CoreEngine {
 
   private boolean outReady(ImageState s, int yo) {
     int last = yo * layer.strideH() - layer.padTop() + layer.dilationH() * (layer.kernelH() - 1);
-    if (Math.min(last, conv.height() - 1) >= s.nextConvIn) {
+    if (Math.min(last, endConvIn - 1) >= s.nextConvIn) {
       return false;
     }
     if (plan.core.rowTile() > 0) {
@@ -970,7 +998,7 @@ public final class CoreEngine {
       return;
     }
     s.post.at[yo] = o;
-    while (s.nextPost < output.height()) {
+    while (s.nextPost < endPost) {
       int[] span = poolRows(p, s.nextPost, convOut.height());
       if (span[1] > yo + 1) {
         break;
@@ -1012,6 +1040,10 @@ public final class CoreEngine {
    * subsampled for residuals, as one row or one message per pixel.
    */
   private void emit(CorePlan.Send send, int image, int row, float[] v, double[] ready, int width) {
+    if (row < send.rowFrom() || row >= send.rowTo()) {
+      // a row of a band the receiver does not read (only when a layer is copied)
+      return;
+    }
     int base = send.source().equals(layer.name()) ? plan.core.outFrom() : 0;
     int s = send.stride();
     if (row % s != 0) {

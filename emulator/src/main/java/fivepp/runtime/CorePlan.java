@@ -5,6 +5,7 @@ import fivepp.model.LayerWeights;
 import fivepp.mapping.Core;
 import fivepp.mapping.CoreGraph;
 import fivepp.mapping.Flow;
+import fivepp.mapping.Replication;
 import fivepp.mapping.Transfer;
 import fivepp.model.Input;
 import fivepp.model.Layer;
@@ -36,19 +37,33 @@ public final class CorePlan {
     }
   }
 
-  /** An input port: what arrives on it and where it goes. */
+  /**
+   * An input port: what arrives on it and where it goes. Rows [rowFrom, rowTo) of the source's
+   * output arrive on it (before a residual's subsampling; for partial sums, of the convolution's
+   * output): every row unless a layer is copied.
+   */
   public record Port(Flow.Kind kind, String source, int sourceFrom, int channels, int destChannel,
-      int stride, fivepp.model.Shape sourceShape) {}
+      int stride, fivepp.model.Shape sourceShape, int rowFrom, int rowTo) {}
 
   /**
    * An outgoing transfer: send channels [sourceFrom, sourceTo) of {@code source} to core
    * {@code to}, port {@code port}, along {@code route} (fabric vertices, both ends included).
    * {@code bitsPerImage} is what it carries per image; {@code share[h]} is its share of the
    * bandwidth of the channel from {@code route[h]} to {@code route[h+1]}: its bits over the bits
-   * of every transfer routed over that channel (1 when it has the channel to itself).
+   * of every transfer routed over that channel (1 when it has the channel to itself). Only rows
+   * [rowFrom, rowTo) of the source go (numbered as {@link Port}'s): every row unless a layer is
+   * copied ({@link fivepp.mapping.Replication}).
    */
   public record Send(Flow.Kind kind, String source, int sourceFrom, int sourceTo, int to, int port,
-      int stride, int bits, int[] route, long bitsPerImage, double[] share) {}
+      int stride, int bits, int[] route, long bitsPerImage, double[] share, int rowFrom, int rowTo) {
+
+    /** A send of every row. */
+    public Send(Flow.Kind kind, String source, int sourceFrom, int sourceTo, int to, int port,
+        int stride, int bits, int[] route, long bitsPerImage, double[] share) {
+      this(kind, source, sourceFrom, sourceTo, to, port, stride, bits, route, bitsPerImage, share, 0,
+          Transfer.ALL_ROWS);
+    }
+  }
 
   public final Core core;
   public final Layer layer;
@@ -62,9 +77,12 @@ public final class CorePlan {
   public final List<Send> sends;
   /** True when the layer's output goes to the coordinator (the classifier's accumulators). */
   public final boolean sink;
+  /** The rows this core computes when its layer is copied; null when it computes every row. */
+  public final Replication.Band band;
 
   private CorePlan(Core core, Layer layer, List<Block> blocks, float[] bias, float[] inScale,
-      float[] inShift, List<Port> ports, List<Send> sends, boolean sink) {
+      float[] inShift, List<Port> ports, List<Send> sends, boolean sink, Replication.Band band) {
+    this.band = band;
     this.core = core;
     this.layer = layer;
     this.blocks = blocks;
@@ -106,11 +124,15 @@ public final class CorePlan {
     }
     for (Transfer t : g.transfers()) {
       List<Port> in = ports.get(t.to());
+      fivepp.model.Shape shape = t.kind() == Flow.Kind.PARTIAL_SUM ? net.layer(t.source()).convOutput()
+          : net.outputOf(t.source());
+      int rowTo = Math.min(t.rowTo(), shape.height());
       in.add(new Port(t.kind(), t.source(), t.sourceFrom(), t.channels(), t.destChannel(), t.stride(),
-          t.kind() == Flow.Kind.PARTIAL_SUM ? net.layer(t.source()).convOutput() : net.outputOf(t.source())));
+          shape, t.rowFrom(), rowTo));
       int[] path = route.apply(vertexOf[t.from()], vertexOf[t.to()]);
       sends.get(t.from()).add(new Send(t.kind(), t.source(), t.sourceFrom(), t.sourceTo(), t.to(),
-          in.size() - 1, t.stride(), t.bits(), path, t.bitsPerImage(), new double[Math.max(0, path.length - 1)]));
+          in.size() - 1, t.stride(), t.bits(), path, t.bitsPerImage(), new double[Math.max(0, path.length - 1)],
+          t.rowFrom(), rowTo));
     }
     shareChannels(sends);
     List<CorePlan> plans = new ArrayList<>();
@@ -119,6 +141,7 @@ public final class CorePlan {
         continue;
       }
       Layer l = net.layer(c.layer());
+      Replication.Band band = c.copies() == 1 ? null : Replication.band(l, c.copy(), c.copies());
       int offset = 0;
       for (Input in : l.inputs()) {
         if (in.from().equals(Network.INPUT)) {
@@ -126,7 +149,8 @@ public final class CorePlan {
           int hi = Math.min(c.inTo(), offset + in.channels());
           if (lo < hi) {
             ports.get(c.id()).add(new Port(Flow.Kind.ACTIVATION, Network.INPUT,
-                in.firstChannel() + lo - offset, hi - lo, lo, 1, net.input()));
+                in.firstChannel() + lo - offset, hi - lo, lo, 1, net.input(),
+                band == null ? 0 : band.inFrom(), band == null ? net.input().height() : band.inTo()));
           }
         }
         offset += in.channels();
@@ -137,7 +161,7 @@ public final class CorePlan {
           lw.inScale() == null ? null : java.util.Arrays.copyOfRange(lw.inScale(), c.inFrom(), c.inTo()),
           lw.inShift() == null ? null : java.util.Arrays.copyOfRange(lw.inShift(), c.inFrom(), c.inTo()),
           List.copyOf(ports.get(c.id())), List.copyOf(sends.get(c.id())),
-          l == net.output() && c.accumulator()));
+          l == net.output() && c.accumulator(), band));
     }
     return plans;
   }

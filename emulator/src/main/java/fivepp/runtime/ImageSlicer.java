@@ -36,7 +36,8 @@ public final class ImageSlicer {
       List<CoreActor.Data> messages = new ArrayList<>();
       for (int portId : p.imagePorts()) {
         CorePlan.Port port = p.ports.get(portId);
-        for (int y = 0; y < h; y++) {
+        // the rows the core reads: every row, or its band's when its layer is copied
+        for (int y = Math.max(0, port.rowFrom()), end = Math.min(h, port.rowTo()); y < end; y++) {
           if (pixels) {
             for (int x = 0; x < wd; x++) {
               float[] v = new float[port.channels()];

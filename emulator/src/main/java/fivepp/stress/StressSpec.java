@@ -2,7 +2,10 @@ package fivepp.stress;
 
 import fivepp.fabric.Fabric;
 import fivepp.fabric.Fabrics;
+import fivepp.mapping.CoreGraph;
 import fivepp.mapping.Crossbar;
+import fivepp.mapping.LinearOrder;
+import fivepp.mapping.Replication;
 import fivepp.mapping.Mapping;
 import fivepp.mapping.Tiling;
 import fivepp.model.Zoo;
@@ -20,10 +23,20 @@ import java.util.Locale;
  * @param rate flits per node per cycle, or for cnn patterns the fraction of the pipeline bound
  * @param linkGbps cnn patterns: the bandwidth of a channel
  * @param crossbar cnn patterns: the crossbar of a core
+ * @param coreBudget cnn patterns: with N > 0, the layers that bound the pipeline are copied within
+ *     N cores ({@code --replicate auto --core-budget N}); 0 for no copies
  */
 public record StressSpec(String fabric, int nodes, String pattern, String hotspot, double rate,
     Traffic.Injection injection, double linkGbps, String crossbar, List<String> failLinks, List<String> failNodes,
-    double dropRate, List<String> linkDelays, SimulatorSettings config) {
+    double dropRate, List<String> linkDelays, SimulatorSettings config, int coreBudget) {
+
+  /** A run without weight replication. */
+  public StressSpec(String fabric, int nodes, String pattern, String hotspot, double rate,
+      Traffic.Injection injection, double linkGbps, String crossbar, List<String> failLinks, List<String> failNodes,
+      double dropRate, List<String> linkDelays, SimulatorSettings config) {
+    this(fabric, nodes, pattern, hotspot, rate, injection, linkGbps, crossbar, failLinks, failNodes, dropRate,
+        linkDelays, config, 0);
+  }
 
   public StressSpec {
     pattern = pattern.strip().toLowerCase(Locale.ROOT);
@@ -43,13 +56,13 @@ public record StressSpec(String fabric, int nodes, String pattern, String hotspo
   /** The same run at another rate. */
   public StressSpec withRate(double r) {
     return new StressSpec(fabric, nodes, pattern, hotspot, r, injection, linkGbps, crossbar, failLinks, failNodes,
-        dropRate, linkDelays, config);
+        dropRate, linkDelays, config, coreBudget);
   }
 
   /** The same run with links of another bandwidth (cnn patterns). */
   public StressSpec withLinkGbps(double g) {
     return new StressSpec(fabric, nodes, pattern, hotspot, rate, injection, g, crossbar, failLinks, failNodes,
-        dropRate, linkDelays, config);
+        dropRate, linkDelays, config, coreBudget);
   }
 
   /**
@@ -64,7 +77,13 @@ public record StressSpec(String fabric, int nodes, String pattern, String hotspo
     if (cnn()) {
       Tiling tiling = Tiling.DEFAULT.withCrossbar(Crossbar.parse(crossbar));
       var net = Zoo.get(pattern.substring(4).trim());
-      mapping = Mapping.of(net, tiling, n -> Fabrics.parse(fabric, n), 100e-9);
+      if (coreBudget > 0) {
+        CoreGraph base = CoreGraph.of(net, tiling);
+        CoreGraph g = CoreGraph.of(net, tiling, Replication.auto(base, coreBudget));
+        mapping = Mapping.onto(g, LinearOrder.search(g), Fabrics.parse(fabric, g.cores().size()), 100e-9);
+      } else {
+        mapping = Mapping.of(net, tiling, n -> Fabrics.parse(fabric, n), 100e-9);
+      }
       f = mapping.fabric();
     } else {
       boolean sized;

@@ -184,8 +184,31 @@ class ClusterRunTest {
     }
   }
 
+  /**
+   * A replicated array (conv1 and stage 1 of ResNet-32 in two copies, 71 cores) on the three
+   * members: each member rebuilds the same copies from the recipe's budget; the logits are those
+   * of the array without copies in one JVM, and the virtual throughput reaches the raised bound.
+   */
   @Test
   @Order(2)
+  void aReplicatedArrayRunsOnTheMembersWithTheLogitsOfOneJvm() throws Exception {
+    CoreGraph g = CoreGraph.of(net, Tiling.DEFAULT, fivepp.mapping.Replication.auto(graph, 71));
+    assertThat(g.cores()).hasSize(71);
+    Fabric f = Fabrics.parse("5pp", g.cores().size());
+    Placement p = Placement.along(LinearOrder.search(g), f);
+    ArrayRecipe recipe = new ArrayRecipe("resnet32", null, null, null, null, 0, SEED, "256x256", Tiling.Concat.FORWARD,
+        8, 16, "5pp", p.vertexOf(), RunOptions.DEFAULT, 71);
+    RunReport r = ClusterRun.run(recipe, g, weights, f, p, Images.synthetic(net.input(), SEED, 40), RunOptions.DEFAULT,
+        done -> { }, coordinator(), 3, Duration.ofSeconds(120), Map.of(), null, null);
+    assertBitIdentical(r, 40);
+    assertThat(r.members()).hasSize(3);
+    assertThat(r.virtualBoundImagesPerSecond()).isEqualTo(1 / (512 * 100e-9));
+    assertThat(r.virtualImagesPerSecond()).isGreaterThanOrEqualTo(0.98 / (512 * 100e-9));
+    assertThat(r.incidents()).isEmpty();
+  }
+
+  @Test
+  @Order(3)
   void anArrayLargerThanTheMembersIsRefusedInOneLineAndExitStatus2() {
     // ResNet-56 at 256x256 needs 108 vertices; three members of capacity 30 host 90
     StringWriter out = new StringWriter();
@@ -201,7 +224,7 @@ class ClusterRunTest {
   }
 
   @Test
-  @Order(3)
+  @Order(4)
   void unreachableSeedsAreOneLineAndExitStatus2() throws Exception {
     int free;
     try (ServerSocket s = new ServerSocket(0)) {
@@ -219,7 +242,7 @@ class ClusterRunTest {
   }
 
   @Test
-  @Order(4)
+  @Order(5)
   void aMemberKilledMidRunIsReplacedAndEveryImageIsReportedOnce() throws Exception {
     Process victim = MEMBERS.get(1);
     LiveStats live = new LiveStats(fabric.nodes(), RunOptions.DEFAULT.tMvmSeconds());

@@ -112,6 +112,15 @@ class WireSerializerTest {
       assertThat(back.options().analog()).isEqualTo(a);
       assertThat(back).isEqualTo(analog).isNotEqualTo(recipe);
     }
+    // a replicated array's budget travels, and makes another recipe
+    ArrayRecipe copied = new ArrayRecipe("resnet32", null, null, null, null, 0, 7, "256x256", Tiling.Concat.FORWARD,
+        8, 16, "5pp", new int[] {0, 1}, new RunOptions(1e-7, 0, 0, false, 1), 120);
+    ArrayRecipe copiedBack = ((Member.Spawn) roundTrip(new Member.Spawn(14, 0, copied, new int[] {1}, spawned.getRef(),
+        coordinator.getRef()))).recipe();
+    assertThat(copiedBack.coreBudget()).isEqualTo(120);
+    assertThat(copiedBack).isEqualTo(copied);
+    assertThat(new ArrayRecipe("resnet32", null, null, null, null, 0, 7, "256x256", Tiling.Concat.FORWARD,
+        8, 16, "5pp", new int[] {0, 1}, new RunOptions(1e-7, 0, 0, false, 1))).isNotEqualTo(copied);
     assertThat(sp.vertices()).containsExactly(0, 2);
     assertThat(List.of(sp.run(), (long) sp.epoch())).containsExactly(12L, 1L);
     assertThat(sp.replyTo()).isEqualTo(spawned.getRef());
