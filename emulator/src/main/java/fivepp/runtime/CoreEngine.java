@@ -181,7 +181,7 @@ public final class CoreEngine {
   private final int rawLead;
   /** Per output pixel: whether any column of its window lies inside the row (not padding). */
   private final boolean[] windowInside;
-  /** Unit horizontal stride and whole pairs of vectors of pixels: MVMs by direct convolution. */
+  /** Unit horizontal stride and whole vectors of pixels: MVMs by direct convolution. */
   private final boolean channelMajor;
   private final Map<String, Integer> heldChannels = new HashMap<>();
   private final Map<String, Integer> heldHeight = new HashMap<>();
@@ -811,7 +811,11 @@ public final class CoreEngine {
     // the batch's output rows, channel-major, one after the other: a buffer that stays in the
     // cache, where the rows are finished before they are copied out
     float[] acc = scratch(0, n * len);
-    java.util.Arrays.fill(acc, 0, n * len, 0f);
+    if (!channelMajor) {
+      // the pixel-major kernel's outputs are added in; the direct kernel writes every column of
+      // every row (the blocks cover the core's columns), so its rows need no zeros first
+      java.util.Arrays.fill(acc, 0, n * len, 0f);
+    }
     // each crossbar row reads its input for all the row's pixels straight from its zero-padded
     // line-buffer row, at the layer's horizontal stride: nothing is gathered; a window row above
     // or below the image reads zeros

@@ -410,7 +410,8 @@ final class Kernels {
     float[] y = new float[LANES * 2 * 64];
     for (int i = 0; i < 20_000; i++) {
       gemm(lines, line, off, 1 + (i & 1), rows, 17 - (i & 7), w, LANES * (1 + (i & 1)), y);
-      direct(lines, line, off, rows, 2 * LANES, w, LANES * 2, LANES * 2 - (i & 3), y, 0);
+      // rows of 1 to 4 vectors of pixels: both of direct's blocks (pairs, and an odd vector)
+      direct(lines, line, off, rows, LANES * (1 + (i & 3)), w, LANES * 2, LANES * 2 - (i & 3), y, 0);
     }
   }
 }
