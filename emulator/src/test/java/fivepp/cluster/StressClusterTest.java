@@ -78,6 +78,12 @@ class StressClusterTest {
     cnn = cnn.withLinkGbps(cnn.build().mapping().bandwidth().busiestGbps());
     StressResult oneCnn = oneJvm(cnn);
     StressResult oneSlow = oneJvm(withDelays(faulty, 3, 4));
+    // the same CNN with its bounding layers copied within 60 cores: the members build the same copies
+    StressSpec copied = new StressSpec("5pp", 64, "cnn:resnet20", null, 0.9, Traffic.Injection.PERIODIC, 1.0,
+        "256x256", List.of(), List.of(), 0, List.of(), SimulatorSettings.DEFAULT.withCycles(200, 1_000, 20_000), 60);
+    copied = copied.withLinkGbps(copied.build().mapping().bandwidth().busiestGbps());
+    assertThat(copied.build().mapping().graph().cores().size()).isGreaterThan(cnn.build().mapping().graph().cores().size());
+    StressResult oneCopied = oneJvm(copied);
     try (ClusterStress c = ClusterStress.join(coordinator(), 3, Duration.ofSeconds(60), Map.of(), e -> { })) {
       ClusterStress.Outcome o = c.run(faulty, faulty.build());
       assertThat(o.regions().keySet()).containsExactlyElementsOf(jvms.addresses.stream().sorted().toList());
@@ -99,6 +105,9 @@ class StressClusterTest {
       assertThat(o3.steps()).isEqualTo(3 * 2L * (o3.result().cycles() / 3));
       assertThat(o3.result()).usingRecursiveComparison().ignoringFields("wallSeconds").isEqualTo(oneSlow);
       assertThat(o3.result().avgLatency()).isGreaterThan(one.avgLatency());
+      ClusterStress.Outcome o4 = c.run(copied, copied.build());
+      assertThat(o4.result().delivered()).isGreaterThan(500);
+      assertThat(o4.result()).usingRecursiveComparison().ignoringFields("wallSeconds").isEqualTo(oneCopied);
     }
   }
 
