@@ -133,9 +133,8 @@ final class CompareCommand implements Callable<Integer> {
           m.verdict().homomorphism(), b.imagesPerSecond(), b.busiestGbps(), j.total(), j.coreJoules(),
           j.digitalJoules(), j.lineBufferJoules(), j.linkJoules(), e.linkPowerWatts(), e.topsPerWatt(), e.areaMm2()));
     }
-    Result r = new Result(net.name(), g.cores().size(), k.k(), k.lowerBound(), g.representation(), rows,
+    return new Result(net.name(), g.cores().size(), k.k(), k.lowerBound(), g.representation(), rows,
         replication.on() ? MapCommand.replicationJson(g.replication(), options.tMvmSeconds()) : null);
-    return r;
   }
 
   private static String table(List<Result> results, Tiling tiling) {

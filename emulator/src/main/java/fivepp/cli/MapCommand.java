@@ -169,7 +169,7 @@ final class MapCommand implements Callable<Integer> {
     return j;
   }
 
-  /** The energy and area fields, shared with {@code compare}'s JSON. */
+  /** The energy and area fields of the JSON. */
   static void putEnergy(Map<String, Object> j, Energy.Summary e) {
     Energy.Breakdown b = e.perImage();
     j.put("energyPerImageJoules", b.total());

@@ -276,7 +276,8 @@ final class StressCommand implements Callable<Integer> {
     json.put("pattern", p);
     json.put("model", StressReport.model(cfg));
     if (replication.on()) {
-      Map<String, Object> r = MapCommand.replicationJson(targets.get(0).mapping().graph().replication(), 100e-9);
+      Map<String, Object> r = MapCommand.replicationJson(targets.get(0).mapping().graph().replication(),
+          fivepp.stress.StressSpec.T_MVM_SECONDS);
       json.put("replication", r);
       if (format == Inputs.Format.table) {
         o.print(MapCommand.replicationLines(r));

@@ -3,6 +3,7 @@ package fivepp.cluster;
 import fivepp.mapping.Core;
 import fivepp.mapping.CoreGraph;
 import fivepp.mapping.Flow;
+import fivepp.mapping.Replication;
 import fivepp.mapping.Transfer;
 import fivepp.model.Layer;
 import fivepp.model.Network;
@@ -138,7 +139,8 @@ public final class VertexCosts {
       for (fivepp.model.Input in : l.inputs()) { // the image, injected by the coordinator row by row
         int overlap = Math.min(c.inTo(), offset + in.channels()) - Math.max(c.inFrom(), offset);
         if (in.from().equals(Network.INPUT) && overlap > 0) {
-          int rows = c.copies() == 1 ? net.input().height() : g.band(c).inTo() - g.band(c).inFrom();
+          Replication.Band band = Replication.bandOf(l, c);
+          int rows = band == null ? net.input().height() : band.inTo() - band.inFrom();
           values[c.id()] += (long) overlap * rows * net.input().width();
           messages[c.id()] += pixels ? (long) rows * net.input().width() : rows;
         }

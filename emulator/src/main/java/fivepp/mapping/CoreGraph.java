@@ -325,7 +325,7 @@ public final class CoreGraph {
           int lo = Math.max(c.outFrom(), from);
           int hi = Math.min(c.outTo(), from + count);
           if (lo < hi) {
-            Replication.Band band = c.copies() == 1 ? null : Replication.band(l, c.copy(), c.copies());
+            Replication.Band band = Replication.bandOf(l, c);
             parts.add(new Part(c.id(), offset + lo - from, hi - lo, pixels, producer, lo,
                 band == null ? 0 : band.outFrom(), band == null ? out.height() : band.outTo(), out.width()));
           }
@@ -384,7 +384,7 @@ public final class CoreGraph {
       }
       int height = l.input().height();
       for (Core c : byLayer.get(l.name())) {
-        Replication.Band band = c.copies() == 1 ? null : Replication.band(l, c.copy(), c.copies());
+        Replication.Band band = Replication.bandOf(l, c);
         int need0 = band == null ? 0 : band.inFrom();
         int need1 = band == null ? height : band.inTo();
         for (Part p : parts) {
@@ -416,7 +416,7 @@ public final class CoreGraph {
           continue;
         }
         // the residual of conv row y is the source's row y * stride
-        Replication.Band band = c.copies() == 1 ? null : Replication.band(l, c.copy(), c.copies());
+        Replication.Band band = Replication.bandOf(l, c);
         int need0 = band == null ? 0 : band.convFrom() * s;
         int need1 = band == null ? srcHeight : (band.convTo() - 1) * s + 1;
         for (Part p : own(src, 0, net.outputOf(src).channels(), 0)) {

@@ -3,7 +3,6 @@ package fivepp.mapping;
 import fivepp.model.Layer;
 import fivepp.model.Network;
 import fivepp.model.Pool;
-import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -79,11 +78,6 @@ public final class Replication {
     this.maxMvmsAfter = maxMvmsAfter;
   }
 
-  /** True when nothing is copied. */
-  public boolean none() {
-    return copies.isEmpty();
-  }
-
   /** The layers with more than one copy, in layer order, and their number of copies. */
   public Map<String, Integer> copies() {
     return copies;
@@ -121,16 +115,6 @@ public final class Replication {
     return stopped;
   }
 
-  /** The copies in words: {@code conv1 x4, s1b1a x4}. */
-  public String describe() {
-    if (copies.isEmpty()) {
-      return "none";
-    }
-    List<String> parts = new ArrayList<>();
-    copies.forEach((l, n) -> parts.add(l + " x" + n));
-    return String.join(", ", parts);
-  }
-
   /** Band {@code copy} of {@code copies} of layer {@code l}. */
   public static Band band(Layer l, int copy, int copies) {
     int h = l.output().height();
@@ -139,8 +123,8 @@ public final class Replication {
     int hc = l.convOutput().height();
     int c0 = o0, c1 = o1;
     if (l.postPool() != null) {
-      c0 = span(l.postPool(), o0, hc)[0];
-      c1 = span(l.postPool(), o1 - 1, hc)[1];
+      c0 = l.postPool().rows(o0, hc)[0];
+      c1 = l.postPool().rows(o1 - 1, hc)[1];
     }
     int hci = l.convInput().height();
     int i0 = Math.max(0, c0 * l.strideH() - l.padTop());
@@ -148,24 +132,18 @@ public final class Replication {
     int r0 = i0, r1 = i1;
     if (l.prePool() != null) {
       int hin = l.input().height();
-      r0 = span(l.prePool(), i0, hin)[0];
-      r1 = span(l.prePool(), i1 - 1, hin)[1];
+      r0 = l.prePool().rows(i0, hin)[0];
+      r1 = l.prePool().rows(i1 - 1, hin)[1];
     }
     return new Band(copy, o0, o1, c0, c1, i0, i1, r0, r1);
   }
 
-  /** The band of every row: what a layer with one copy computes. */
-  public static Band whole(Layer l) {
-    return band(l, 0, 1);
-  }
-
-  /** Input rows [from, to) that pooled row {@code row} reads (as the digital unit pools). */
-  static int[] span(Pool p, int row, int height) {
-    if (p.kind() == Pool.Kind.GLOBAL_AVG) {
-      return new int[] {0, height};
-    }
-    int y0 = row * p.stride() - p.padTop();
-    return new int[] {Math.max(0, y0), Math.min(height, y0 + p.kernel())};
+  /**
+   * The band core {@code c} (of layer {@code l}) computes, or null when its layer is not copied and
+   * it computes every row.
+   */
+  public static Band bandOf(Layer l, Core c) {
+    return c.copies() == 1 ? null : band(l, c.copy(), c.copies());
   }
 
   /** MVMs per image of the busiest copy when {@code l} has {@code copies} copies. */

@@ -52,6 +52,15 @@ public record Pool(Kind kind, int kernel, int stride, int padTop, int padLeft, i
     return padTop;
   }
 
+  /** The input rows [from, to) that pooled row {@code row} reads, of an input {@code height} rows high. */
+  public int[] rows(int row, int height) {
+    if (kind == Kind.GLOBAL_AVG) {
+      return new int[] {0, height};
+    }
+    int y0 = row * stride - padTop;
+    return new int[] {Math.max(0, y0), Math.min(height, y0 + kernel)};
+  }
+
   /** The shape this pooling produces from {@code in}. */
   public Shape apply(Shape in) {
     if (kind == Kind.GLOBAL_AVG) {

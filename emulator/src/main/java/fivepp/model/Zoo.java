@@ -277,17 +277,8 @@ public final class Zoo {
         {6, 160, 3, 2}, {6, 320, 1, 1}}; // expansion t, channels c, repeats n, first stride s
     for (int[] row : table) {
       for (int i = 0; i < row[2]; i++) {
-        int stride = i == 0 ? row[3] : 1;
-        String p = "b" + ++block;
-        if (row[0] != 1) {
-          b.conv(p + "e", channels * row[0], 1, 1, 0).from(x).relu6().add();
-        }
-        b.conv(p + "d", channels * row[0], 3, stride, 1).depthwise().relu6().add();
-        NetworkBuilder.LayerBuilder project = b.conv(p + "p", row[1], 1, 1, 0);
-        if (stride == 1 && channels == row[1]) {
-          project.residual(x, 1);
-        }
-        x = project.add();
+        x = invertedResidual(b, "b" + ++block, x, 3, channels * row[0], row[1], i == 0 ? row[3] : 1,
+            Activation.RELU6, 0, null, null);
         channels = row[1];
       }
     }

@@ -606,7 +606,7 @@ public final class CoreEngine {
     if (p == null) {
       return rawComplete(s, row);
     }
-    int[] span = poolRows(p, row, in.height());
+    int[] span = p.rows(row, in.height());
     for (int y = span[0]; y < span[1]; y++) {
       if (!rawComplete(s, y)) {
         return false;
@@ -622,7 +622,7 @@ public final class CoreEngine {
       activateInput(s, r);
       return r;
     }
-    int[] span = poolRows(p, row, in.height());
+    int[] span = p.rows(row, in.height());
     for (int y = span[0]; y < span[1]; y++) {
       RowBuf r = s.raw.get(y);
       if (!r.activated) {
@@ -631,7 +631,7 @@ public final class CoreEngine {
       }
     }
     RowBuf pooled = pool(p, s.raw, row, chIn, in.height(), in.width(), conv.width());
-    int nextStart = poolRows(p, row + 1, in.height())[0];
+    int nextStart = p.rows(row + 1, in.height())[0];
     s.raw.dropBelow(Math.min(nextStart, span[1]));
     return pooled;
   }
@@ -698,15 +698,6 @@ public final class CoreEngine {
     return p;
   }
 
-  /** Input rows [from, to) that pooled row {@code row} reads. */
-  private static int[] poolRows(Pool p, int row, int height) {
-    if (p.kind() == Pool.Kind.GLOBAL_AVG) {
-      return new int[] {0, height};
-    }
-    int y0 = row * p.stride() - p.padTop();
-    return new int[] {Math.max(0, y0), Math.min(height, y0 + p.kernel())};
-  }
-
   /**
    * One pooled row from complete rows of {@code rows}. Channel by channel, so that each channel's
    * input stays in the cache for all its output pixels; every output is the max (or the sum, in
@@ -715,7 +706,7 @@ public final class CoreEngine {
   private static RowBuf pool(Pool p, Rows rows, int row, int channels,
       int height, int width, int outWidth) {
     RowBuf o = new RowBuf(channels * outWidth, outWidth);
-    int[] span = poolRows(p, row, height);
+    int[] span = p.rows(row, height);
     boolean global = p.kind() == Pool.Kind.GLOBAL_AVG;
     boolean max = p.kind() == Pool.Kind.MAX;
     float[][] src = new float[span[1] - span[0]][];
@@ -1003,14 +994,14 @@ public final class CoreEngine {
     }
     s.post.at[yo] = o;
     while (s.nextPost < endPost) {
-      int[] span = poolRows(p, s.nextPost, convOut.height());
+      int[] span = p.rows(s.nextPost, convOut.height());
       if (span[1] > yo + 1) {
         break;
       }
       RowBuf pooled = pool(p, s.post, s.nextPost, cols, convOut.height(), wo, output.width());
       sendOutputRow(image, s.nextPost, pooled, output.width());
       s.nextPost++;
-      s.post.dropBelow(Math.min(poolRows(p, s.nextPost, convOut.height())[0], span[1]));
+      s.post.dropBelow(Math.min(p.rows(s.nextPost, convOut.height())[0], span[1]));
     }
   }
 

@@ -141,7 +141,7 @@ public final class CorePlan {
         continue;
       }
       Layer l = net.layer(c.layer());
-      Replication.Band band = c.copies() == 1 ? null : Replication.band(l, c.copy(), c.copies());
+      Replication.Band band = Replication.bandOf(l, c);
       int offset = 0;
       for (Input in : l.inputs()) {
         if (in.from().equals(Network.INPUT)) {

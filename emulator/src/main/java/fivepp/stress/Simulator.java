@@ -59,6 +59,7 @@ import java.util.SplittableRandom;
  */
 public final class Simulator {
   private static final int EJECT = -1;
+  private static final int COUNTERS = Counter.values().length;
   private static final int DISCARD = -2;
   private static final byte MEASURED = 1;
   private static final byte CORRUPT = 2;
@@ -226,7 +227,7 @@ public final class Simulator {
     ring = creditDelay;
     owed = creditDelay > 1 ? new int[ring][] : null;
     nOwed = creditDelay > 1 ? new int[ring] : null;
-    seen = new long[2 * lookahead][Counter.values().length];
+    seen = new long[2 * lookahead][COUNTERS];
     hopDelay = new int[nChannels];
     for (int c = 0; c < nChannels; c++) {
       hopDelay[c] = cfg.routerDelay() + net.chExtraDelay[c];
@@ -465,7 +466,7 @@ public final class Simulator {
     return clock.next(cycle, at < 0 ? NOTHING : seen[at % seen.length]);
   }
 
-  private static final long[] NOTHING = new long[Counter.values().length];
+  private static final long[] NOTHING = new long[COUNTERS];
 
   /** Runs one cycle of this region (after {@link #next} said it runs). */
   public void step(int cycle) {
@@ -701,7 +702,6 @@ public final class Simulator {
     }
   }
 
-  private static final int COUNTERS = Counter.values().length;
 
   /** A credit of buffer {@code b} that counts from cycle {@code due} (at once with a credit delay of 1). */
   private void owe(int b, int due) {

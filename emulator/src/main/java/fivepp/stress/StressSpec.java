@@ -30,6 +30,9 @@ public record StressSpec(String fabric, int nodes, String pattern, String hotspo
     Traffic.Injection injection, double linkGbps, String crossbar, List<String> failLinks, List<String> failNodes,
     double dropRate, List<String> linkDelays, SimulatorSettings config, int coreBudget) {
 
+  /** The MVM time of a cnn pattern's mapping: the unit of its pipeline bound. */
+  public static final double T_MVM_SECONDS = 100e-9;
+
   /** A run without weight replication. */
   public StressSpec(String fabric, int nodes, String pattern, String hotspot, double rate,
       Traffic.Injection injection, double linkGbps, String crossbar, List<String> failLinks, List<String> failNodes,
@@ -80,9 +83,9 @@ public record StressSpec(String fabric, int nodes, String pattern, String hotspo
       if (coreBudget > 0) {
         CoreGraph base = CoreGraph.of(net, tiling);
         CoreGraph g = CoreGraph.of(net, tiling, Replication.auto(base, coreBudget));
-        mapping = Mapping.onto(g, LinearOrder.search(g), Fabrics.parse(fabric, g.cores().size()), 100e-9);
+        mapping = Mapping.onto(g, LinearOrder.search(g), Fabrics.parse(fabric, g.cores().size()), T_MVM_SECONDS);
       } else {
-        mapping = Mapping.of(net, tiling, n -> Fabrics.parse(fabric, n), 100e-9);
+        mapping = Mapping.of(net, tiling, n -> Fabrics.parse(fabric, n), T_MVM_SECONDS);
       }
       f = mapping.fabric();
     } else {
