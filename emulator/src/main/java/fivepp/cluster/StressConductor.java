@@ -178,6 +178,7 @@ final class StressConductor extends AbstractBehavior<StressConductor.Command> {
     private Map<String, int[]> placement = Map.of();
     private int[] regionOf;
     private List<ActorRef<StressRegion.Command>> refs;
+    private List<String> links;
 
     Placing(ActorContext<Command> ctx, Run run) {
       super(ctx);
@@ -226,6 +227,7 @@ final class StressConductor extends AbstractBehavior<StressConductor.Command> {
         }
       }
       refs = new ArrayList<>(java.util.Collections.nCopies(order.size(), null));
+      links = new ArrayList<>(java.util.Collections.nCopies(order.size(), null));
       ActorRef<StressRegion.Reply> self = getContext().getSelf().narrow();
       for (int r = 0; r < order.size(); r++) {
         members.get(order.get(r)).member().tell(new Member.SpawnStress(run.id, run.epoch, run.request.spec(),
@@ -259,12 +261,13 @@ final class StressConductor extends AbstractBehavior<StressConductor.Command> {
         return this;
       }
       refs.set(r.region(), r.ref());
+      links.set(r.region(), r.link());
       if (refs.contains(null)) {
         return this;
       }
       timers.cancel(new Timeout(run.id, run.epoch));
       long started = System.nanoTime();
-      StressRegion.Start start = new StressRegion.Start(List.copyOf(refs));
+      StressRegion.Start start = new StressRegion.Start(List.copyOf(links));
       refs.forEach(a -> a.tell(start));
       settings.events().accept("started on " + refs.size() + " member(s): " + String.join(", ", placement.keySet()));
       return new Running(getContext(), run, placement, regionOf, started);
@@ -280,6 +283,8 @@ final class StressConductor extends AbstractBehavior<StressConductor.Command> {
     private final Tally[] tallies;
     private final StressRegion.Progress[] progress;
     private long steps;
+    /** What the first region that lost a link said, or null. */
+    private String lostLink;
 
     Running(ActorContext<Command> ctx, Run run, Map<String, int[]> placement, int[] regionOf, long started) {
       super(ctx);
@@ -298,10 +303,10 @@ final class StressConductor extends AbstractBehavior<StressConductor.Command> {
           .onMessage(Listing.class, StressConductor.this::onListing)
           .onMessage(GotInfo.class, StressConductor.this::onInfo)
           .onMessage(MemberGone.class, this::onGone)
-          .onMessage(Timeout.class, t -> this) // of a placement that is over
+          .onMessage(Timeout.class, this::onTimeout)
           .onMessage(StressRegion.Progress.class, this::onProgress)
           .onMessage(StressRegion.Done.class, this::onDone)
-          .onMessage(StressRegion.Failed.class, f -> run.current(f) ? finish(run, null, f.error()) : this)
+          .onMessage(StressRegion.Failed.class, this::onFailed)
           .onMessage(StressRegion.Ready.class, r -> this) // every region of this epoch is ready already
           .build();
     }
@@ -311,6 +316,33 @@ final class StressConductor extends AbstractBehavior<StressConductor.Command> {
         return this;
       }
       return restart(run, g, String.format(" %.1f s into the run", (System.nanoTime() - started) / 1e9));
+    }
+
+    /**
+     * A region failed. One that lost a link to another region most likely lost it because that
+     * region's member went: the run waits for the cluster to say so (then it starts again on the
+     * members that remain) and fails only when no member has gone within the patience.
+     */
+    private Behavior<Command> onFailed(StressRegion.Failed f) {
+      if (!run.current(f)) {
+        return this;
+      }
+      if (!f.linkLost()) {
+        return finish(run, null, f.error());
+      }
+      if (lostLink == null) {
+        lostLink = f.error();
+        timers.startSingleTimer(new Timeout(run.id, run.epoch), settings.patience());
+      }
+      return this;
+    }
+
+    private Behavior<Command> onTimeout(Timeout t) {
+      if (t.run() != run.id || t.epoch() != run.epoch || lostLink == null) {
+        return this; // of a placement that is over
+      }
+      return finish(run, null, lostLink + "; no member left the cluster within "
+          + settings.patience().toSeconds() + " s");
     }
 
     /** A region's totals: the sums over the regions go to the meter, at the cycle all have reached. */

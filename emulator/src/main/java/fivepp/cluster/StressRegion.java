@@ -3,10 +3,10 @@ package fivepp.cluster;
 import fivepp.stress.Simulator;
 import fivepp.stress.StressSpec;
 import fivepp.stress.Tally;
-import java.util.ArrayList;
 import java.util.List;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -15,28 +15,22 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
 /**
  * The routers of one region of a stress run, on the member that hosts them: a {@link Simulator}
  * of the region, run in windows of L cycles (the lookahead, {@link
- * fivepp.stress.SimulatorSettings#lookahead()}) in step with the other regions. After each window it
- * sends every other region one {@link Step} (the packets it granted onto channels into that region,
- * the credits it freed on channels out of it, and its counters of each cycle), and it runs the next
- * window once it has every region's step of this one; while they travel, it runs the next window of
- * its interior, the routers nothing is handed to ({@link Simulator#overlap()}), unless watched live.
- * When the phases say the run is over (all regions decide alike, from the same summed counters), it
- * sends its {@link Tally} to the conductor.
+ * fivepp.stress.SimulatorSettings#lookahead()}) in step with the other regions, on a thread of its
+ * own. After each window it sends every other region one step over their {@link StressLinks link}
+ * (the packets it granted onto channels into that region, the credits it freed on channels out of
+ * it, and its counters of each cycle), and it runs the next window once it has read every region's
+ * step of this one; while they travel, it runs the next window of its interior, the routers nothing
+ * is handed to ({@link Simulator#overlap()}), unless watched live. When the phases say the run is
+ * over (all regions decide alike, from the same summed counters), it sends its {@link Tally} to the
+ * conductor. The actor itself only starts the thread and, when the member stops the run, closes
+ * the links, which ends the thread wherever it is.
  */
 public final class StressRegion extends AbstractBehavior<StressRegion.Command> {
 
   public sealed interface Command {}
 
-  /** The regions of the run, by index (this one's own entry included); the first cycle starts. */
-  public record Start(List<ActorRef<Command>> regions) implements Command {}
-
-  /**
-   * What region {@code region} sends after the window of cycles from {@code cycle}: packets and
-   * credits for the receiver, and its counters of each of the window's cycles (see {@link
-   * Simulator.Outbox}).
-   */
-  public record Step(int region, int cycle, int[] packets, long[] seqs, int[] credits, long[] counters)
-      implements Command {}
+  /** The links of the run's regions, by index (this one's own entry included): the run starts. */
+  public record Start(List<String> links) implements Command {}
 
   /** What a region tells the conductor. */
   public sealed interface Reply extends StressConductor.Command permits Ready, Done, Progress, Failed {
@@ -47,12 +41,12 @@ public final class StressRegion extends AbstractBehavior<StressRegion.Command> {
     int region();
   }
 
-  /** The region is built and waits for {@link Start}. */
-  public record Ready(long run, int epoch, int region, ActorRef<Command> ref) implements Reply {}
+  /** The region is built, listens for its links at {@code link} and waits for {@link Start}. */
+  public record Ready(long run, int epoch, int region, ActorRef<Command> ref, String link) implements Reply {}
 
   /**
    * The run is over: what this region measured, the cycles run, its wall-clock seconds and the
-   * {@link Step}s it sent (one per other region and window).
+   * steps it sent (one per other region and window).
    */
   public record Done(long run, int epoch, int region, Tally tally, int cycles, double wallSeconds, long steps)
       implements Reply {}
@@ -64,8 +58,20 @@ public final class StressRegion extends AbstractBehavior<StressRegion.Command> {
   public record Progress(long run, int epoch, int region, int cycle, long[] injected, long[] delivered,
       long[] ejectedFlits, long[] channelFlits) implements Reply {}
 
-  /** The region could not be built or run. */
-  public record Failed(long run, int epoch, int region, String error) implements Reply {}
+  /**
+   * The region could not be built or run; {@code linkLost} when it lost a link to another region,
+   * which a member leaving the cluster explains.
+   */
+  public record Failed(long run, int epoch, int region, String error, boolean linkLost) implements Reply {
+    public Failed(long run, int epoch, int region, String error) {
+      this(run, epoch, region, error, false);
+    }
+  }
+
+  /** How long a region waits for its links to the other regions when the run starts. */
+  static final int LINK_PATIENCE_MILLIS = 60_000;
+
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(StressRegion.class);
 
   private final long run;
   private final int epoch;
@@ -73,15 +79,10 @@ public final class StressRegion extends AbstractBehavior<StressRegion.Command> {
   private final ActorRef<Reply> conductor;
   private final Simulator sim;
   private final boolean live;
-  private List<ActorRef<Command>> regions = List.of();
-  /** The first cycle of the window last run, or -1 before the first. */
-  private int window = -1;
+  private final StressLinks links;
   private final int length;
-  private List<Step> inbox = new ArrayList<>();
-  private List<Step> early = new ArrayList<>();
-  private long started;
-  private long steps;
-  private long ahead;
+  private final int regions;
+  private volatile boolean closed;
 
   /**
    * A region that builds its network from {@code spec} and answers {@code conductor}, with its
@@ -91,6 +92,8 @@ public final class StressRegion extends AbstractBehavior<StressRegion.Command> {
       ActorRef<Reply> conductor, boolean live) {
     return Behaviors.setup(ctx -> {
       Simulator sim;
+      StressLinks links = null;
+      int regions = java.util.Arrays.stream(regionOf).max().orElse(0) + 1;
       try {
         StressSpec.Built built = spec.build();
         sim = new Simulator(built.routes(), spec.traffic(built), spec.config(), built.faults(), regionOf, region);
@@ -100,18 +103,22 @@ public final class StressRegion extends AbstractBehavior<StressRegion.Command> {
           // live totals are read at the cycle published, so only a region not watched runs ahead
           sim.overlap();
         }
-      } catch (RuntimeException e) {
+        if (regions > 1) {
+          links = StressLinks.listen(ctx.getSystem().settings().config(),
+              ctx.getSystem().address().getHost().orElse("127.0.0.1"), regions);
+        }
+      } catch (RuntimeException | java.io.IOException e) {
         conductor.tell(new Failed(run, epoch, region, "member " + ctx.getSystem().address().hostPort()
             + " cannot build the network: " + e.getMessage()));
         return Behaviors.stopped();
       }
-      conductor.tell(new Ready(run, epoch, region, ctx.getSelf()));
-      return new StressRegion(ctx, run, epoch, region, conductor, sim, live);
+      conductor.tell(new Ready(run, epoch, region, ctx.getSelf(), links == null ? "" : links.address()));
+      return new StressRegion(ctx, run, epoch, region, conductor, sim, live, links, regions);
     });
   }
 
   private StressRegion(ActorContext<Command> ctx, long run, int epoch, int me, ActorRef<Reply> conductor,
-      Simulator sim, boolean live) {
+      Simulator sim, boolean live, StressLinks links, int regions) {
     super(ctx);
     this.live = live;
     this.run = run;
@@ -119,6 +126,8 @@ public final class StressRegion extends AbstractBehavior<StressRegion.Command> {
     this.me = me;
     this.conductor = conductor;
     this.sim = sim;
+    this.links = links;
+    this.regions = regions;
     this.length = sim.lookahead();
   }
 
@@ -126,84 +135,118 @@ public final class StressRegion extends AbstractBehavior<StressRegion.Command> {
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
         .onMessage(Start.class, s -> {
-          regions = List.copyOf(s.regions());
-          started = System.nanoTime();
-          return advance();
+          Thread t = new Thread(() -> runWindows(s.links()), "fivepp-stress-run" + run + "-region-" + me);
+          t.setDaemon(true);
+          t.start();
+          return Behaviors.same();
         })
-        .onMessage(Step.class, this::onStep)
+        .onSignal(PostStop.class, s -> {
+          closed = true;
+          if (links != null) {
+            links.close();
+          }
+          return Behaviors.same();
+        })
         .build();
   }
 
-  private Behavior<Command> onStep(Step s) {
-    // before its Start this region runs window 0 next; a region started earlier may have sent it
-    // its step of window 0 already, which this one takes after running window 0 itself
-    int next = window < 0 ? 0 : window + length;
-    if (s.cycle() == window) {
-      inbox.add(s);
-    } else if (s.cycle() == next) {
-      early.add(s); // that region already has this one's step of the current window and ran the next
-    } else {
-      return fail("region " + s.region() + " sent the window from cycle " + s.cycle() + " while region " + me
-          + " is at the window from " + window);
-    }
-    return regions.isEmpty() ? this : advance();
-  }
-
-  /** Runs windows for as long as every other region's step of the last one is in. */
-  private Behavior<Command> advance() {
-    while (window < 0 || inbox.size() == regions.size() - 1) {
-      try {
-        for (Step s : inbox) {
-          sim.receive(new Simulator.Outbox(s.packets(), s.seqs(), s.credits(), s.cycle(), s.counters()));
-        }
-      } catch (RuntimeException e) {
-        return fail("region " + me + " cannot take a step: " + e.getMessage());
+  /** The region's thread: connects to the other regions, then runs window after window until the run is over. */
+  private void runWindows(List<String> addresses) {
+    long steps = 0;
+    long ahead = 0;
+    try {
+      if (links != null) {
+        links.connect(run, epoch, me, addresses, LINK_PATIENCE_MILLIS);
       }
-      inbox = early;
-      early = new ArrayList<>();
-      window = window < 0 ? 0 : window + length;
-      for (int cycle = window; cycle < window + length; cycle++) {
-        boolean go;
-        try {
-          go = sim.next(cycle);
-        } catch (IllegalStateException deadlock) {
-          return fail(deadlock.getMessage());
-        }
-        if (!go) {
-          if (live) {
+      long started = System.nanoTime();
+      for (int window = 0; !closed; window += length) {
+        for (int cycle = window; cycle < window + length; cycle++) {
+          if (!sim.next(cycle)) {
+            if (live) {
+              progress(cycle);
+            }
+            LOG.debug("stress region {} ran {} of its {} cycles with the interior ahead of the steps", me, ahead, cycle);
+            conductor.tell(new Done(run, epoch, me, sim.tally(), cycle, (System.nanoTime() - started) / 1e9, steps));
+            return;
+          }
+          sim.step(cycle);
+          if (live && (cycle & (fivepp.stress.TrafficMeter.EVERY - 1)) == 0) {
             progress(cycle);
           }
-          getContext().getLog().debug("stress region {} ran {} of its {} cycles with the interior ahead of the steps",
-              me, ahead, cycle);
-          conductor.tell(new Done(run, epoch, me, sim.tally(), cycle, (System.nanoTime() - started) / 1e9, steps));
-          return Behaviors.stopped();
         }
-        sim.step(cycle);
-        if (live && (cycle & (fivepp.stress.TrafficMeter.EVERY - 1)) == 0) {
-          progress(cycle);
+        for (int r = 0; r < regions; r++) {
+          if (r != me) {
+            Simulator.Outbox o = sim.outbox(r);
+            links.send(r, step(window, o));
+            o.clear();
+            steps++;
+          }
+        }
+        // while the steps travel, the interior runs the next window (nothing in flight reaches it)
+        ahead += sim.ahead(window + length, length);
+        for (int r = 0; r < regions; r++) {
+          if (r != me) {
+            fivepp.proto.stress.Step s = links.receive(r);
+            if (s.getCycle() != window || s.getRegion() != r) {
+              throw new IllegalStateException("region " + s.getRegion() + " sent the window from cycle " + s.getCycle()
+                  + " while region " + me + " is at the window from " + window);
+            }
+            sim.receive(outbox(s));
+          }
         }
       }
-      for (int r = 0; r < regions.size(); r++) {
-        if (r != me) {
-          Simulator.Outbox o = sim.outbox(r);
-          regions.get(r).tell(new Step(me, window, o.packets(), o.seqs(), o.credits(), o.counters()));
-          o.clear();
-          steps++;
-        }
+    } catch (java.io.IOException e) {
+      if (!closed) {
+        conductor.tell(new Failed(run, epoch, me, "region " + me + " lost a link to another region: "
+            + e.getMessage(), true));
       }
-      // while the steps travel, the interior runs the next window (nothing in flight reaches it)
-      ahead += sim.ahead(window + length, length);
+    } catch (RuntimeException e) { // a deadlock, or regions out of step
+      if (!closed) {
+        conductor.tell(new Failed(run, epoch, me, e.getMessage() == null ? e.toString() : e.getMessage()));
+      }
     }
-    return this;
+  }
+
+  /** The wire form of what {@code o} holds, from the window starting at {@code window}. */
+  private fivepp.proto.stress.Step step(int window, Simulator.Outbox o) {
+    fivepp.proto.stress.Step.Builder b = fivepp.proto.stress.Step.newBuilder().setRegion(me).setCycle(window);
+    for (int v : o.packets()) {
+      b.addPackets(v);
+    }
+    for (long v : o.seqs()) {
+      b.addSeqs(v);
+    }
+    for (int v : o.credits()) {
+      b.addCredits(v);
+    }
+    for (long v : o.counters()) {
+      b.addCounters(v);
+    }
+    return b.build();
+  }
+
+  private static Simulator.Outbox outbox(fivepp.proto.stress.Step s) {
+    int[] packets = new int[s.getPacketsCount()];
+    for (int i = 0; i < packets.length; i++) {
+      packets[i] = s.getPackets(i);
+    }
+    long[] seqs = new long[s.getSeqsCount()];
+    for (int i = 0; i < seqs.length; i++) {
+      seqs[i] = s.getSeqs(i);
+    }
+    int[] credits = new int[s.getCreditsCount()];
+    for (int i = 0; i < credits.length; i++) {
+      credits[i] = s.getCredits(i);
+    }
+    long[] counters = new long[s.getCountersCount()];
+    for (int i = 0; i < counters.length; i++) {
+      counters[i] = s.getCounters(i);
+    }
+    return new Simulator.Outbox(packets, seqs, credits, s.getCycle(), counters);
   }
 
   private void progress(int at) {
     long[][] t = sim.totals();
     conductor.tell(new Progress(run, epoch, me, at, t[0], t[1], t[2], t[3]));
-  }
-
-  private Behavior<Command> fail(String why) {
-    conductor.tell(new Failed(run, epoch, me, why));
-    return Behaviors.stopped();
   }
 }

@@ -7,7 +7,6 @@ import fivepp.proto.stress.RegionProgress;
 import fivepp.proto.stress.RegionReady;
 import fivepp.proto.stress.SpawnStress;
 import fivepp.proto.stress.Start;
-import fivepp.proto.stress.Step;
 import fivepp.stress.SimulatorSettings;
 import fivepp.stress.StressResult;
 import fivepp.stress.StressSpec;
@@ -39,9 +38,7 @@ public final class StressWireSerializer extends ProtobufSerializer {
 
   @Override
   public String manifest(Object o) {
-    if (o instanceof StressRegion.Step) {
-      return "X";
-    } else if (o instanceof StressRegion.Start) {
+    if (o instanceof StressRegion.Start) {
       return "XS";
     } else if (o instanceof Member.SpawnStress) {
       return "XP";
@@ -59,23 +56,8 @@ public final class StressWireSerializer extends ProtobufSerializer {
 
   @Override
   public byte[] toBinary(Object o) {
-    if (o instanceof StressRegion.Step s) {
-      Step.Builder b = Step.newBuilder().setRegion(s.region()).setCycle(s.cycle());
-      for (int v : s.packets()) {
-        b.addPackets(v);
-      }
-      for (long v : s.seqs()) {
-        b.addSeqs(v);
-      }
-      for (int v : s.credits()) {
-        b.addCredits(v);
-      }
-      for (long v : s.counters()) {
-        b.addCounters(v);
-      }
-      return b.build().toByteArray();
-    } else if (o instanceof StressRegion.Start s) {
-      return Start.newBuilder().addAllRegions(s.regions().stream().map(this::ref).toList()).build().toByteArray();
+    if (o instanceof StressRegion.Start s) {
+      return Start.newBuilder().addAllRegions(s.links()).build().toByteArray();
     } else if (o instanceof Member.SpawnStress s) {
       SpawnStress.Builder b = SpawnStress.newBuilder().setRun(s.run()).setEpoch(s.epoch()).setSpec(spec(s.spec()))
           .setRegion(s.region()).setReplyTo(ref(s.replyTo())).setLive(s.live());
@@ -84,9 +66,9 @@ public final class StressWireSerializer extends ProtobufSerializer {
       }
       return b.build().toByteArray();
     } else if (o instanceof StressRegion.Ready r) {
-      return RegionReady.newBuilder().setId(id(r)).setRef(ref(r.ref())).build().toByteArray();
+      return RegionReady.newBuilder().setId(id(r)).setRef(ref(r.ref())).setLink(r.link()).build().toByteArray();
     } else if (o instanceof StressRegion.Failed f) {
-      return RegionFailed.newBuilder().setId(id(f)).setError(f.error()).build().toByteArray();
+      return RegionFailed.newBuilder().setId(id(f)).setError(f.error()).setLinkLost(f.linkLost()).build().toByteArray();
     } else if (o instanceof StressRegion.Done d) {
       return done(d).toByteArray();
     } else if (o instanceof StressRegion.Progress g) {
@@ -104,18 +86,8 @@ public final class StressWireSerializer extends ProtobufSerializer {
   public Object fromBinary(byte[] bytes, String manifest) throws NotSerializableException {
     try {
       switch (manifest) {
-        case "X": {
-          Step s = Step.parseFrom(bytes);
-          return new StressRegion.Step(s.getRegion(), s.getCycle(), ints(s.getPacketsList()), longs(s.getSeqsList()),
-              ints(s.getCreditsList()), longs(s.getCountersList()));
-        }
-        case "XS": {
-          List<ActorRef<StressRegion.Command>> refs = new ArrayList<>();
-          for (String r : Start.parseFrom(bytes).getRegionsList()) {
-            refs.add(ref(r));
-          }
-          return new StressRegion.Start(refs);
-        }
+        case "XS":
+          return new StressRegion.Start(List.copyOf(Start.parseFrom(bytes).getRegionsList()));
         case "XP": {
           SpawnStress s = SpawnStress.parseFrom(bytes);
           return new Member.SpawnStress(s.getRun(), s.getEpoch(), spec(s.getSpec()), ints(s.getRegionOfList()),
@@ -123,11 +95,13 @@ public final class StressWireSerializer extends ProtobufSerializer {
         }
         case "XR": {
           RegionReady r = RegionReady.parseFrom(bytes);
-          return new StressRegion.Ready(r.getId().getRun(), r.getId().getEpoch(), r.getId().getRegion(), ref(r.getRef()));
+          return new StressRegion.Ready(r.getId().getRun(), r.getId().getEpoch(), r.getId().getRegion(), ref(r.getRef()),
+              r.getLink());
         }
         case "XF": {
           RegionFailed f = RegionFailed.parseFrom(bytes);
-          return new StressRegion.Failed(f.getId().getRun(), f.getId().getEpoch(), f.getId().getRegion(), f.getError());
+          return new StressRegion.Failed(f.getId().getRun(), f.getId().getEpoch(), f.getId().getRegion(), f.getError(),
+              f.getLinkLost());
         }
         case "XD":
           return done(RegionDone.parseFrom(bytes));

@@ -2,19 +2,22 @@ package fivepp.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import fivepp.proto.stress.RegionId;
 import fivepp.stress.Simulator;
 import fivepp.stress.StressResult;
 import fivepp.stress.StressSpec;
 import fivepp.stress.Tally;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.time.Duration;
 import java.util.List;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
-import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
-/** Two stress regions as actors, started in either order: the steps of a window may come before a Start. */
+/** Two stress regions as actors, linked over loopback TCP: started apart, refusing strangers, losing a link. */
 class StressRegionTest {
   static final ActorTestKit KIT = ActorTestKit.create();
 
@@ -23,47 +26,73 @@ class StressRegionTest {
     KIT.shutdownTestKit();
   }
 
-  /** Sent by the relay once it has passed region 1's first step on to region 0. */
-  record Passed() implements org.apache.pekko.actor.NoSerializationVerificationNeeded {}
+  private static int[] halves() {
+    int[] regionOf = new int[64];
+    java.util.Arrays.fill(regionOf, 32, 64, 1);
+    return regionOf;
+  }
 
   @Test
-  void aRegionStartedAfterItsNeighbourSentItsFirstWindowRunsOnAndEqualsOneJvm() {
+  void regionsStartedApartWithAStrangerAtTheDoorEqualOneJvm() throws Exception {
     // lookahead 4: each region runs cycles 0..3 before it needs the other's step of them
     StressSpec spec = StressClusterTest.withDelays(StressClusterTest.faulty5pp(1_000), 4, 4);
     StressResult one = StressClusterTest.oneJvm(spec);
-    int[] regionOf = new int[64];
-    java.util.Arrays.fill(regionOf, 32, 64, 1);
     TestProbe<StressRegion.Reply> conductor = KIT.createTestProbe(StressRegion.Reply.class);
-    ActorRef<StressRegion.Command> r0 = KIT.spawn(StressRegion.create(1, 0, spec, regionOf, 0, conductor.ref(), false));
-    ActorRef<StressRegion.Command> r1 = KIT.spawn(StressRegion.create(1, 0, spec, regionOf, 1, conductor.ref(), false));
-    conductor.expectMessageClass(StressRegion.Ready.class);
-    conductor.expectMessageClass(StressRegion.Ready.class);
-    // region 1 reaches region 0 through a relay that says when it passed the first step on
-    TestProbe<Passed> passed = KIT.createTestProbe(Passed.class);
-    ActorRef<StressRegion.Command> relay = KIT.spawn(Behaviors.receive(StressRegion.Command.class)
-        .onMessage(StressRegion.Step.class, s -> {
-          r0.tell(s);
-          if (s.cycle() == 0) {
-            passed.ref().tell(new Passed());
-          }
-          return Behaviors.same();
-        }).build());
-    r1.tell(new StressRegion.Start(List.of(relay, r1)));
-    passed.expectMessageClass(Passed.class);
-    // region 0 holds region 1's step of window 0 before its own Start
-    r0.tell(new StressRegion.Start(List.of(r0, r1)));
-    // before the fix region 0 failed here: "region 1 sent the window from cycle 0 while region 0 is at
-    // the window from -1"
-    StressRegion.Reply a = conductor.receiveMessage(java.time.Duration.ofSeconds(60));
-    assertThat(a).isInstanceOf(StressRegion.Done.class);
-    StressRegion.Reply b = conductor.receiveMessage(java.time.Duration.ofSeconds(60));
-    assertThat(b).isInstanceOf(StressRegion.Done.class);
-    StressRegion.Done d0 = (StressRegion.Done) (((StressRegion.Done) a).region() == 0 ? a : b);
-    StressRegion.Done d1 = (StressRegion.Done) (d0 == a ? b : a);
-    StressSpec.Built built = spec.build();
-    StressResult both = Simulator.result(built.routes(), spec.traffic(built), spec.config(), built.faults(),
-        Tally.sum(List.of(d0.tally(), d1.tally())), d0.cycles(), one.wallSeconds());
-    assertThat(both).usingRecursiveComparison().isEqualTo(one);
-    assertThat(one.delivered()).isGreaterThan(0);
+    KIT.spawn(StressRegion.create(1, 0, spec, halves(), 0, conductor.ref(), false));
+    KIT.spawn(StressRegion.create(1, 0, spec, halves(), 1, conductor.ref(), false));
+    StressRegion.Ready a = conductor.expectMessageClass(StressRegion.Ready.class);
+    StressRegion.Ready b = conductor.expectMessageClass(StressRegion.Ready.class);
+    StressRegion.Ready r0 = a.region() == 0 ? a : b;
+    StressRegion.Ready r1 = a.region() == 0 ? b : a;
+    List<String> links = List.of(r0.link(), r1.link());
+    assertThat(r0.link()).startsWith("127.0.0.1:");
+    // a stranger reaches region 0 first, claiming to be region 1 of another run, and is refused
+    String[] at = r0.link().split(":");
+    try (Socket stranger = new Socket(at[0], Integer.parseInt(at[1]))) {
+      OutputStream o = stranger.getOutputStream();
+      RegionId.newBuilder().setRun(2).setEpoch(0).setRegion(1).build().writeDelimitedTo(o);
+      o.flush();
+      // region 1 starts, sends its first window and waits; region 0 starts later
+      r1.ref().tell(new StressRegion.Start(links));
+      Thread.sleep(300);
+      r0.ref().tell(new StressRegion.Start(links));
+      StressRegion.Reply x = conductor.receiveMessage(Duration.ofSeconds(60));
+      StressRegion.Reply y = conductor.receiveMessage(Duration.ofSeconds(60));
+      assertThat(x).isInstanceOf(StressRegion.Done.class);
+      assertThat(y).isInstanceOf(StressRegion.Done.class);
+      StressRegion.Done d0 = (StressRegion.Done) (((StressRegion.Done) x).region() == 0 ? x : y);
+      StressRegion.Done d1 = (StressRegion.Done) (d0 == x ? y : x);
+      StressSpec.Built built = spec.build();
+      StressResult both = Simulator.result(built.routes(), spec.traffic(built), spec.config(), built.faults(),
+          Tally.sum(List.of(d0.tally(), d1.tally())), d0.cycles(), one.wallSeconds());
+      assertThat(both).usingRecursiveComparison().isEqualTo(one);
+      assertThat(one.delivered()).isGreaterThan(0);
+      // one step per window of 4 cycles each way
+      assertThat(d0.steps()).isEqualTo(d0.cycles() / 4);
+      // the stranger's connection was closed: its read ends
+      assertThat(stranger.getInputStream().read()).isEqualTo(-1);
+    }
+  }
+
+  @Test
+  void aRegionWhoseNeighbourStopsSaysItLostTheLink() {
+    StressSpec spec = StressClusterTest.withDelays(StressClusterTest.faulty5pp(1_000_000), 4, 4);
+    TestProbe<StressRegion.Reply> conductor = KIT.createTestProbe(StressRegion.Reply.class);
+    KIT.spawn(StressRegion.create(3, 0, spec, halves(), 0, conductor.ref(), false));
+    KIT.spawn(StressRegion.create(3, 0, spec, halves(), 1, conductor.ref(), false));
+    StressRegion.Ready a = conductor.expectMessageClass(StressRegion.Ready.class);
+    StressRegion.Ready b = conductor.expectMessageClass(StressRegion.Ready.class);
+    StressRegion.Ready r0 = a.region() == 0 ? a : b;
+    StressRegion.Ready r1 = a.region() == 0 ? b : a;
+    List<String> links = List.of(r0.link(), r1.link());
+    r0.ref().tell(new StressRegion.Start(links));
+    r1.ref().tell(new StressRegion.Start(links));
+    KIT.stop(r0.ref());
+    StressRegion.Failed f = conductor.expectMessageClass(StressRegion.Failed.class, Duration.ofSeconds(30));
+    assertThat(f.region()).isEqualTo(1);
+    assertThat(f.linkLost()).isTrue();
+    assertThat(f.error()).startsWith("region 1 lost a link to another region");
+    // region 0 was stopped by its member: it says nothing
+    conductor.expectNoMessage(Duration.ofMillis(500));
   }
 }
