@@ -13,7 +13,6 @@ import java.time.Duration;
 import java.util.List;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
-import org.apache.pekko.actor.typed.ActorRef;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
@@ -32,18 +31,24 @@ class StressRegionTest {
     return regionOf;
   }
 
+  /** Regions 0 and 1 of run {@code run}, built and listening: their Ready, by region. */
+  private static StressRegion.Ready[] spawn(long run, StressSpec spec, TestProbe<StressRegion.Reply> conductor) {
+    KIT.spawn(StressRegion.create(run, 0, spec, halves(), 0, conductor.ref(), false));
+    KIT.spawn(StressRegion.create(run, 0, spec, halves(), 1, conductor.ref(), false));
+    StressRegion.Ready a = conductor.expectMessageClass(StressRegion.Ready.class);
+    StressRegion.Ready b = conductor.expectMessageClass(StressRegion.Ready.class);
+    return a.region() == 0 ? new StressRegion.Ready[] {a, b} : new StressRegion.Ready[] {b, a};
+  }
+
   @Test
   void regionsStartedApartWithAStrangerAtTheDoorEqualOneJvm() throws Exception {
     // lookahead 4: each region runs cycles 0..3 before it needs the other's step of them
     StressSpec spec = StressClusterTest.withDelays(StressClusterTest.faulty5pp(1_000), 4, 4);
     StressResult one = StressClusterTest.oneJvm(spec);
     TestProbe<StressRegion.Reply> conductor = KIT.createTestProbe(StressRegion.Reply.class);
-    KIT.spawn(StressRegion.create(1, 0, spec, halves(), 0, conductor.ref(), false));
-    KIT.spawn(StressRegion.create(1, 0, spec, halves(), 1, conductor.ref(), false));
-    StressRegion.Ready a = conductor.expectMessageClass(StressRegion.Ready.class);
-    StressRegion.Ready b = conductor.expectMessageClass(StressRegion.Ready.class);
-    StressRegion.Ready r0 = a.region() == 0 ? a : b;
-    StressRegion.Ready r1 = a.region() == 0 ? b : a;
+    StressRegion.Ready[] ready = spawn(1, spec, conductor);
+    StressRegion.Ready r0 = ready[0];
+    StressRegion.Ready r1 = ready[1];
     List<String> links = List.of(r0.link(), r1.link());
     assertThat(r0.link()).startsWith("127.0.0.1:");
     // a stranger reaches region 0 first, claiming to be region 1 of another run, and is refused
@@ -78,12 +83,9 @@ class StressRegionTest {
   void aRegionWhoseNeighbourStopsSaysItLostTheLink() {
     StressSpec spec = StressClusterTest.withDelays(StressClusterTest.faulty5pp(1_000_000), 4, 4);
     TestProbe<StressRegion.Reply> conductor = KIT.createTestProbe(StressRegion.Reply.class);
-    KIT.spawn(StressRegion.create(3, 0, spec, halves(), 0, conductor.ref(), false));
-    KIT.spawn(StressRegion.create(3, 0, spec, halves(), 1, conductor.ref(), false));
-    StressRegion.Ready a = conductor.expectMessageClass(StressRegion.Ready.class);
-    StressRegion.Ready b = conductor.expectMessageClass(StressRegion.Ready.class);
-    StressRegion.Ready r0 = a.region() == 0 ? a : b;
-    StressRegion.Ready r1 = a.region() == 0 ? b : a;
+    StressRegion.Ready[] ready = spawn(3, spec, conductor);
+    StressRegion.Ready r0 = ready[0];
+    StressRegion.Ready r1 = ready[1];
     List<String> links = List.of(r0.link(), r1.link());
     r0.ref().tell(new StressRegion.Start(links));
     r1.ref().tell(new StressRegion.Start(links));
