@@ -137,9 +137,20 @@ final class Cdp implements AutoCloseable {
     try {
       socket.abort();
     } finally {
+      // the browser's helpers (network service, renderer) write to the profile until they exit too
+      java.util.List<ProcessHandle> helpers = process.descendants().toList();
       process.destroy();
       if (!process.waitFor(10, TimeUnit.SECONDS)) {
         process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+      }
+      for (ProcessHandle h : helpers) {
+        h.destroy();
+        try {
+          h.onExit().get(10, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+          h.destroyForcibly();
+          h.onExit().get(10, TimeUnit.SECONDS);
+        }
       }
       try (var files = Files.walk(profile)) {
         files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
