@@ -226,23 +226,8 @@ public final class StressRegion extends AbstractBehavior<StressRegion.Command> {
   }
 
   private static Simulator.Outbox outbox(fivepp.proto.stress.Step s) {
-    int[] packets = new int[s.getPacketsCount()];
-    for (int i = 0; i < packets.length; i++) {
-      packets[i] = s.getPackets(i);
-    }
-    long[] seqs = new long[s.getSeqsCount()];
-    for (int i = 0; i < seqs.length; i++) {
-      seqs[i] = s.getSeqs(i);
-    }
-    int[] credits = new int[s.getCreditsCount()];
-    for (int i = 0; i < credits.length; i++) {
-      credits[i] = s.getCredits(i);
-    }
-    long[] counters = new long[s.getCountersCount()];
-    for (int i = 0; i < counters.length; i++) {
-      counters[i] = s.getCounters(i);
-    }
-    return new Simulator.Outbox(packets, seqs, credits, s.getCycle(), counters);
+    return new Simulator.Outbox(ProtobufSerializer.ints(s.getPacketsList()), ProtobufSerializer.longs(s.getSeqsList()),
+        ProtobufSerializer.ints(s.getCreditsList()), s.getCycle(), ProtobufSerializer.longs(s.getCountersList()));
   }
 
   private void progress(int at) {

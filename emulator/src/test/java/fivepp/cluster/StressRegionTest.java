@@ -57,9 +57,13 @@ class StressRegionTest {
       OutputStream o = stranger.getOutputStream();
       RegionId.newBuilder().setRun(2).setEpoch(0).setRegion(1).build().writeDelimitedTo(o);
       o.flush();
-      // region 1 starts, sends its first window and waits; region 0 starts later
+      // region 1 starts, sends its first window and waits; only then does region 0 start
       r1.ref().tell(new StressRegion.Start(links));
-      Thread.sleep(300);
+      fivepp.Await.untilTrue(Duration.ofSeconds(30), "region 1 sent its first window and waits for region 0's",
+          () -> Thread.getAllStackTraces().entrySet().stream()
+              .anyMatch(e -> e.getKey().getName().equals("fivepp-stress-run1-region-1") && java.util.Arrays
+                  .stream(e.getValue()).anyMatch(f -> f.getClassName().equals(StressLinks.class.getName())
+                      && f.getMethodName().equals("receive"))));
       r0.ref().tell(new StressRegion.Start(links));
       StressRegion.Reply x = conductor.receiveMessage(Duration.ofSeconds(60));
       StressRegion.Reply y = conductor.receiveMessage(Duration.ofSeconds(60));
