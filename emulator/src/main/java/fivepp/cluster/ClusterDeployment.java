@@ -43,6 +43,12 @@ public final class ClusterDeployment implements Deployment {
     deployer.tell(new MemberDeployer.Deploy(epoch, plans.keySet().stream().mapToInt(Integer::intValue).toArray()));
   }
 
+  /** The cores are all on members, which build their own plans and weights. */
+  @Override
+  public boolean computesHere() {
+    return false;
+  }
+
   @Override
   public CoreActor.Transport transport(org.apache.pekko.actor.typed.ActorSystem<?> system) {
     return ArrayShare.transport(system);

@@ -115,6 +115,22 @@ public final class CorePlan {
    */
   public static List<CorePlan> of(CoreGraph g, Weights w, int[] vertexOf,
       java.util.function.BiFunction<Integer, Integer, int[]> route, java.util.function.IntPredicate wanted) {
+    return of(g, w, vertexOf, route, wanted, true);
+  }
+
+  /**
+   * Plans every core without its weights: no blocks, a zero bias, no pre-activation: what a
+   * coordinator whose cores are all on cluster members needs (ports, routes, MVMs per image),
+   * without drawing or holding the array's weights.
+   */
+  public static List<CorePlan> routesOf(CoreGraph g, int[] vertexOf,
+      java.util.function.BiFunction<Integer, Integer, int[]> route) {
+    return of(g, null, vertexOf, route, c -> true, false);
+  }
+
+  private static List<CorePlan> of(CoreGraph g, Weights w, int[] vertexOf,
+      java.util.function.BiFunction<Integer, Integer, int[]> route, java.util.function.IntPredicate wanted,
+      boolean weights) {
     Network net = g.network();
     List<List<Port>> ports = new ArrayList<>();
     List<List<Send>> sends = new ArrayList<>();
@@ -154,6 +170,11 @@ public final class CorePlan {
           }
         }
         offset += in.channels();
+      }
+      if (!weights) {
+        plans.add(new CorePlan(c, l, List.of(), new float[c.outTo() - c.outFrom()], null, null,
+            List.copyOf(ports.get(c.id())), List.copyOf(sends.get(c.id())), l == net.output() && c.accumulator(), band));
+        continue;
       }
       LayerWeights lw = w.of(l.name());
       plans.add(new CorePlan(c, l, blocks(l, c, lw, g.tiling().crossbar().rows()),

@@ -36,6 +36,14 @@ public interface Deployment {
     return CoreActor.Transport.LOCAL;
   }
 
+  /**
+   * True when the cores run in this JVM and need their weights here; false when they all run on
+   * cluster members, which build their own: the coordinator then plans them without weights.
+   */
+  default boolean computesHere() {
+    return true;
+  }
+
   /** The run is over: stop whatever {@link #deploy} created elsewhere. */
   default void finish(ActorContext<Coordinator.Command> ctx) {}
 

@@ -47,9 +47,17 @@ public final class Emulator {
       Images.Source images, RunOptions options, IntConsumer progress, Deployment deployment,
       com.typesafe.config.Config config, LiveStats live) throws java.io.IOException {
     Heap.resetPeak();
-    List<CorePlan> plans = CorePlan.of(g, w, placement.vertexOf(), fabric::route);
+    List<CorePlan> plans;
+    if (deployment.computesHere()) {
+      plans = CorePlan.of(g, w, placement.vertexOf(), fabric::route);
+      Kernels.warmUp();
+    } else {
+      // the members draw their own cores' weights and compile their own kernels: a coordinator
+      // that drew them all too would hold the array's weights, and its JIT would take CPU time
+      // from the members on a shared host while the run is measured
+      plans = CorePlan.routesOf(g, placement.vertexOf(), fabric::route);
+    }
     org.slf4j.LoggerFactory.getILoggerFactory();
-    Kernels.warmUp();
     CompletableFuture<RunReport> result = new CompletableFuture<>();
     // the run's actors are guarded (OutOfHeap); should the heap run out elsewhere on a dispatcher
     // thread, Pekko's default would end the JVM with exit status 255: let it stop the actor

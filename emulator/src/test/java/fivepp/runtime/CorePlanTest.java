@@ -199,4 +199,36 @@ class CorePlanTest {
     assertThat(plans.get(FC - 1).sends).singleElement()
         .satisfies(s -> assertThat(s.share()).containsExactly(1.0));
   }
+
+  /**
+   * A coordinator whose cores are all on members plans them without weights: the same ports,
+   * routes and sinks as the full plans, and the same analytic bound, with no weight block and a
+   * zero bias.
+   */
+  @Test
+  void plansWithoutWeightsKeepEverythingButTheWeights() {
+    CoreGraph g = CoreGraph.of(net, Tiling.DEFAULT);
+    Fabric ring = Fabrics.parse("ring", g.cores().size());
+    List<CorePlan> bare = CorePlan.routesOf(g, IntStream.range(0, g.cores().size()).toArray(), ring::route);
+    assertThat(bare).hasSize(plans.size());
+    for (int i = 0; i < plans.size(); i++) {
+      CorePlan full = plans.get(i);
+      CorePlan b = bare.get(i);
+      assertThat(full.blocks).isNotEmpty();
+      assertThat(b.blocks).isEmpty();
+      assertThat(b.bias).hasSize(full.core.outTo() - full.core.outFrom()).containsOnly(0f);
+      assertThat(b.inScale).isNull();
+      assertThat(b.core).isEqualTo(full.core);
+      assertThat(b.ports).isEqualTo(full.ports);
+      assertThat(b.sink).isEqualTo(full.sink);
+      assertThat(b.sends).hasSameSizeAs(full.sends);
+      for (int k = 0; k < full.sends.size(); k++) {
+        assertThat(b.sends.get(k).route()).isEqualTo(full.sends.get(k).route());
+        assertThat(b.sends.get(k).share()).isEqualTo(full.sends.get(k).share());
+        assertThat(b.sends.get(k).to()).isEqualTo(full.sends.get(k).to());
+      }
+    }
+    RunOptions o = RunOptions.DEFAULT.withLink(0.5e9, 0);
+    assertThat(PipelineBound.of(bare, o)).isEqualTo(PipelineBound.of(plans, o));
+  }
 }
