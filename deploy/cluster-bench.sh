@@ -2,7 +2,7 @@
 # Benchmark (not a test): one job across 1, 2, 3 ... member JVMs on this machine, side by side
 # with the same job in one JVM; optionally, what LAN latency costs two members.
 #   deploy/cluster-bench.sh [--pin] [--latency-ms LIST] [--window LIST] [--latency-only] [--warmup N]
-#                           [--model-placement] [--coordinator-nice N] [MAX_MEMBERS] [COUNT]
+#                           [--model-placement] [--coordinator-nice N] [--repeat K] [MAX_MEMBERS] [COUNT]
 #   deploy/cluster-bench.sh 3 3000             3,000 ResNet-32 images on 1..3 members (unpinned)
 #   deploy/cluster-bench.sh --pin              ResNet-50 at 112x112, each JVM on its own CPU
 #   deploy/cluster-bench.sh --pin --latency-ms 0,0.2,1 --window 1,4,16,64    and the latency table
@@ -22,6 +22,9 @@
 #   FIVEPP_JAVA_OPTS="-XX:+UseG1GC -Xms2g -Xmx2g -XX:+AlwaysPreTouch" unless set.
 # --coordinator-nice N: the coordinator runs at nice level N in every leg (default 0), so that
 #   where the members have the CPUs to themselves it takes only the time they leave idle.
+# --repeat K: each scaling leg's measured run K times (default 1), on the same warm members; the
+#   table gives the median run and lists every run. Every leg's row says how much CPU time the
+#   hypervisor took from this machine during its measured runs (steal, from /proc/stat).
 # Latency leg (--latency-ms, --window or --latency-only; as root): 2 members and the coordinator,
 #   each in its own network namespace, reach each other only through a 'fivepp relay' that writes
 #   every byte on D ms after it arrived (one way; this kernel has no netem). Members speak TLS
@@ -43,16 +46,17 @@ jar="$root/emulator/target/fivepp.jar"
 fail() { echo "$me: $1" >&2; exit 2; }
 usage() { sed -n '2,/^set -euo/s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; }
 
-pin=0 latency_only=0 latencies="" windows="" warmup="" by_model=0 nice_level=0 positional=()
+pin=0 latency_only=0 latencies="" windows="" warmup="" by_model=0 nice_level=0 repeat=1 positional=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --pin) pin=1 ;;
     --model-placement) by_model=1 ;;
     --latency-only) latency_only=1 ;;
-    --latency-ms | --window | --warmup | --coordinator-nice)
+    --latency-ms | --window | --warmup | --coordinator-nice | --repeat)
       [ $# -ge 2 ] && [ -n "$2" ] && [[ "$2" != -* ]] || fail "$1 needs a value, e.g. $1 4"
       case "$1" in
-        --window) windows="$2" ;; --latency-ms) latencies="$2" ;; --coordinator-nice) nice_level="$2" ;; *) warmup="$2" ;;
+        --window) windows="$2" ;; --latency-ms) latencies="$2" ;; --coordinator-nice) nice_level="$2" ;;
+        --repeat) repeat="$2" ;; *) warmup="$2" ;;
       esac
       shift ;;
     --warmup=*) warmup="${1#*=}" ;;
@@ -60,7 +64,7 @@ while [ $# -gt 0 ]; do
     --window=*) windows="${1#*=}"; [ -n "$windows" ] || fail "--window needs a list, e.g. --window 1,4" ;;
     -h | --help) usage; exit 0 ;;
     --) shift; positional+=("$@"); break ;;
-    -*) fail "unknown option '$1' (options: --pin, --latency-ms LIST, --window LIST, --latency-only, --warmup N, --model-placement, --coordinator-nice N; see --help)" ;;
+    -*) fail "unknown option '$1' (options: --pin, --latency-ms LIST, --window LIST, --latency-only, --warmup N, --model-placement, --coordinator-nice N, --repeat K; see --help)" ;;
     *) positional+=("$1") ;;
   esac
   shift
@@ -95,6 +99,7 @@ capacity="${FIVEPP_CAPACITY:-$capacity_default}"
 [[ "$warmup" =~ ^[0-9]+$ ]] || fail "--warmup must be a number of images (0: none), not '$warmup'"
 [[ "$nice_level" =~ ^[0-9]+$ ]] && [ "$nice_level" -le 19 ] \
   || fail "--coordinator-nice must be a nice level from 0 to 19, not '$nice_level'"
+[[ "$repeat" =~ ^[1-9][0-9]?$ ]] || fail "--repeat must be a number of runs from 1 to 99, not '$repeat'"
 # the coordinator's command prefix: its nice level
 coord=(nice -n "$nice_level")
 [[ "$capacity" =~ ^[1-9][0-9]*$ ]] || fail "FIVEPP_CAPACITY must be a positive number of cores, not '$capacity'"
@@ -141,11 +146,38 @@ trap 'exit 130' INT TERM
 cpu_of() { echo $((($1 - 1) % ncpu)); }
 progress() { echo "$me: $*" >&2; }
 
-# the table of a scaling leg from its JSON reports: local.json, m1.json, m2.json ...
+# CPU time the hypervisor took from this machine so far (all CPUs, clock ticks): /proc/stat's steal
+steal_ticks() { awk '/^cpu / { print $9 }' /proc/stat; }
+
+# measure NAME COMMAND...: runs COMMAND --repeat times, each report to $out/NAME-K.json and its
+# steal ticks and wall seconds to $out/NAME.steal; then $out/NAME.json is the median run's report
+measure() {
+  local name="$1" k s0 t0
+  shift
+  rm -f "$out/$name.steal"
+  for ((k = 1; k <= repeat; k++)); do
+    s0="$(steal_ticks)" t0="$(date +%s.%N)"
+    "$@" > "$out/$name-$k.json" 2> "$out/err" || return 1
+    echo "$(($(steal_ticks) - s0)) $(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { print b - a }')" >> "$out/$name.steal"
+  done
+  python3 - "$command" "$out" "$name" "$repeat" <<'PY'
+import json, os, shutil, sys
+kind, out, name, k = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+def rate(r):
+    return r["wallImagesPerSecond"] if kind == "run" else r["runs"][0]["cycles"] / r["runs"][0]["wallSeconds"]
+runs = sorted(range(1, k + 1), key=lambda i: rate(json.load(open(os.path.join(out, "%s-%d.json" % (name, i))))))
+# the median; of an even number of runs, the slower of the middle two
+shutil.copy(os.path.join(out, "%s-%d.json" % (name, runs[(k - 1) // 2])), os.path.join(out, name + ".json"))
+PY
+}
+
+# the table of a scaling leg from its JSON reports: local.json, m1.json, m2.json ... (the median
+# runs), local-K.json ... (every run) and their steal
 scaling_table() {
-  python3 - "$command" "$out" "$max" "$pin" "$ncpu" <<'PY'
+  python3 - "$command" "$out" "$max" "$pin" "$ncpu" "$repeat" "$(getconf CLK_TCK)" <<'PY'
 import json, os, sys
 kind, out, top, pin, ncpu = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4] == "1", int(sys.argv[5])
+repeat, tck = int(sys.argv[6]), int(sys.argv[7])
 def load(name):
     return json.load(open(os.path.join(out, name)))
 def rate(r):
@@ -153,6 +185,15 @@ def rate(r):
         return r["wallImagesPerSecond"]
     s = r["runs"][0]
     return s["cycles"] / s["wallSeconds"]
+def every(name):
+    return " ".join(("%.1f" if kind == "run" else "%.0f") % rate(load("%s-%d.json" % (name, k)))
+                    for k in range(1, repeat + 1))
+def steal(name):
+    ticks = wall = 0.0
+    for line in open(os.path.join(out, name + ".steal")):
+        t, w = line.split()
+        ticks, wall = ticks + float(t), wall + float(w)
+    return "%.1f %%" % (100 * ticks / tck / wall / ncpu)
 def share(r):
     ms = r.get("memberShares") or r.get("members") or []
     if not ms:
@@ -163,26 +204,31 @@ def share(r):
             return " / ".join("%.0f" % (100 * m[key] / total) for m in ms) + " % (" + key + ")"
     total = sum(m["cores"] for m in ms) or 1
     return " / ".join("%.0f" % (100 * m["cores"] / total) for m in ms) + " % (cores)"
-rows = [("one JVM" + (", CPU 0" if pin else ""), load("local.json"))]
+rows = [("one JVM" + (", CPU 0" if pin else ""), "local")]
 def cpus(n):
     return " (CPU %s)" % ",".join(str(k % ncpu) for k in range(n)) if pin else ""
-rows += [(str(n) + cpus(n), load("m%d.json" % n)) for n in range(1, top + 1)]
-base = rate(rows[1][1])
+rows += [(str(n) + cpus(n), "m%d" % n) for n in range(1, top + 1)]
+base = rate(load(rows[1][1] + ".json"))
+runs = " | runs" if repeat > 1 else ""
 if kind == "run":
-    print("| members | images/s (wall) | speed-up vs 1 member | bytes/image crossing members | share per member |")
-    print("|---|---|---|---|---|")
-    for label, r in rows:
-        print("| %s | %.1f | %.2f | %.0f | %s |" % (label, rate(r), rate(r) / base,
-              r.get("crossMemberBytesPerImage", 0), share(r)))
+    print("| members | images/s (wall) | speed-up vs 1 member | bytes/image crossing members | share per member"
+          " | steal%s |" % runs)
+    print("|---|---|---|---|---|---|%s" % ("---|" if runs else ""))
+    for label, name in rows:
+        r = load(name + ".json")
+        print("| %s | %.1f | %.2f | %.0f | %s | %s |%s" % (label, rate(r), rate(r) / base,
+              r.get("crossMemberBytesPerImage", 0), share(r), steal(name), " %s |" % every(name) if runs else ""))
 else:
     print("| members | cycles/s (wall) | speed-up vs 1 member | flit-hops/s | channels between members"
-          " | exchange every (cycles) | step messages |")
-    print("|---|---|---|---|---|---|---|")
-    for label, r in rows:
+          " | exchange every (cycles) | step messages | steal%s |" % runs)
+    print("|---|---|---|---|---|---|---|---|%s" % ("---|" if runs else ""))
+    for label, name in rows:
+        r = load(name + ".json")
         s = r["runs"][0]
         c = s.get("cluster", {})
-        print("| %s | %.0f | %.2f | %.0f | %d | %s | %d |" % (label, rate(r), rate(r) / base, s["flitHopsPerSecond"],
-              c.get("channelsBetweenMembers", 0), c.get("exchangeEveryCycles", "-"), c.get("stepMessages", 0)))
+        print("| %s | %.0f | %.2f | %.0f | %d | %s | %d | %s |%s" % (label, rate(r), rate(r) / base, s["flitHopsPerSecond"],
+              c.get("channelsBetweenMembers", 0), c.get("exchangeEveryCycles", "-"), c.get("stepMessages", 0),
+              steal(name), " %s |" % every(name) if runs else ""))
 PY
 }
 
@@ -193,7 +239,7 @@ scaling() {
   [ "$pin" = 0 ] || pin0=(taskset -c 0)
   progress "scaling: $command $args ${job[*]} in one JVM${pin0[*]:+ (CPU 0)}"
   # shellcheck disable=SC2086  # FIVEPP_BENCH_ARGS is a list of words
-  "${pin0[@]}" "$root/deploy/fivepp" "$command" $args "${job[@]}" --format json > "$out/local.json" 2> "$out/err" \
+  measure local "${pin0[@]}" "$root/deploy/fivepp" "$command" $args "${job[@]}" --format json \
     || { echo "$me: the one-JVM leg failed: $(tail -n 1 "$out/err")" >&2; exit 1; }
   for ((n = 1; n <= max; n++)); do
     if [ "$pin" = 1 ]; then
@@ -229,8 +275,8 @@ scaling() {
     fi
     progress "scaling: on $n member(s)"
     # shellcheck disable=SC2086
-    "${coord[@]}" "$root/deploy/fivepp" "$command" $args "${job[@]}" --format json "${place[@]}" \
-      --cluster "127.0.0.1:$FIVEPP_BASE_PORT" --members "$n" "${tls[@]}" > "$out/m$n.json" 2> "$out/err" \
+    measure "m$n" "${coord[@]}" "$root/deploy/fivepp" "$command" $args "${job[@]}" --format json "${place[@]}" \
+      --cluster "127.0.0.1:$FIVEPP_BASE_PORT" --members "$n" "${tls[@]}" \
       || { echo "$me: the leg on $n member(s) failed: $(tail -n 1 "$out/err")" >&2; exit 1; }
     "$root/deploy/local-cluster.sh" stop >/dev/null
   done
@@ -242,7 +288,7 @@ scaling() {
     how=", members warmed by $warmup images, placed by $([ "$by_model" = 1 ] && echo "the cost model" || echo "the previous leg's measured busy time")"
   fi
   [ "$nice_level" = 0 ] || how="$how, the coordinator at nice $nice_level"
-  echo "Scaling: $command $args, $count per leg$([ "$pin" = 1 ] && echo ", pinned")$how ($(date -u +%Y-%m-%dT%H:%MZ), $ncpu CPUs)"
+  echo "Scaling: $command $args, $count per leg$([ "$repeat" = 1 ] || echo ", the median of $repeat runs")$([ "$pin" = 1 ] && echo ", pinned")$how ($(date -u +%Y-%m-%dT%H:%MZ), $ncpu CPUs)"
   echo
   scaling_table
 }

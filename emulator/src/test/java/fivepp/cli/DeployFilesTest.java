@@ -286,7 +286,8 @@ class DeployFilesTest {
     List<List<String>> bad = List.of(List.of("--bogus"), List.of("--window"), List.of("--window", "0"),
         List.of("--window", "1,,4"), List.of("--latency-ms", "x"), List.of("--latency-ms", "2000"),
         List.of("--latency-ms="), List.of("0"), List.of("2", "many"), List.of("1", "2", "3"),
-        List.of("--coordinator-nice"), List.of("--coordinator-nice", "20"), List.of("--coordinator-nice", "-1"));
+        List.of("--coordinator-nice"), List.of("--coordinator-nice", "20"), List.of("--coordinator-nice", "-1"),
+        List.of("--repeat"), List.of("--repeat", "0"), List.of("--repeat", "x"), List.of("--repeat", "100"));
     for (List<String> args : bad) {
       List<String> cmd = new ArrayList<>(List.of(script));
       cmd.addAll(args);
