@@ -65,10 +65,18 @@ final class BenchCommand {
         description = "Images of the single-threaded reference inference; 0 leaves it out (default: a quarter of --images, 100 at most).")
     int referenceImages;
 
+    @Option(names = "--repeat", defaultValue = "1", paramLabel = "K",
+        description = "Rounds of every leg, one leg after the other in each round; the table gives each leg's median"
+            + " and lists the rounds (default: ${DEFAULT-VALUE}).")
+    int repeat;
+
     @Override
     public Integer call() throws IOException {
       if (images < 4 || warmup < 0) {
         throw new UserError("bench: --images must be >= 4 and --warmup >= 0");
+      }
+      if (repeat < 1 || repeat > 99) {
+        throw new UserError("bench: --repeat must be 1 to 99 rounds, not " + repeat);
       }
       boolean[] grains = switch (granularity.trim().toLowerCase(java.util.Locale.ROOT)) {
         case "row" -> new boolean[] {false};
@@ -87,55 +95,90 @@ final class BenchCommand {
       out.flush();
       int refImages = referenceImages >= 0 ? referenceImages : Math.max(4, Math.min(images / 4, 100));
       double ref = refImages > 0 ? reference(net, w, refImages) : Double.NaN;
-      List<String[]> rows = new ArrayList<>();
-      List<Double> emulator = new ArrayList<>();
-      for (boolean pixels : grains) {
-        RunOptions o = new RunOptions(options.tMvmSeconds(), 0, 0, pixels, RunOptions.DEFAULT.window());
-        if (warmup > 0) {
-          Emulator.run(g, w, f, p, Images.synthetic(net.input(), 2, warmup), o, i -> { });
-        }
-        RunReport r = Emulator.run(g, w, f, p, Images.synthetic(net.input(), 1, images), o, i -> { });
-        long messages = r.cores().stream().mapToLong(RunReport.CoreReport::messagesIn).sum();
-        emulator.add(r.wallImagesPerSecond());
-        rows.add(new String[] {"emulator, " + (pixels ? "pixel" : "row") + " granularity",
-            Table.format(r.wallImagesPerSecond()), vs(r.wallImagesPerSecond(), ref),
-            Table.format(messages / images)});
-      }
-      if (refImages > 0) {
-        rows.add(new String[] {"reference inference, 1 thread", Table.format(ref), "1.00", "-"});
-      }
       List<BenchLeg> legs = new ArrayList<>();
       java.util.ServiceLoader.load(BenchLeg.class).forEach(legs::add);
-      List<String> legNames = new ArrayList<>();
-      List<Double> legRates = new ArrayList<>();
-      for (BenchLeg leg : legs) {
-        List<Tensor> warm = tensors(net, 2, Math.max(1, warmup / 4));
-        List<Tensor> measured = tensors(net, 1, images);
-        double rate;
-        try {
-          rate = leg.imagesPerSecond(net, w, warm, measured);
-        } catch (Exception e) {
-          throw new IllegalStateException(leg.name() + " failed: " + e.getMessage(), e);
+      List<Tensor> legWarm = legs.isEmpty() ? List.of() : tensors(net, 2, Math.max(1, warmup / 4));
+      List<Tensor> legImages = legs.isEmpty() ? List.of() : tensors(net, 1, images);
+      // rates[leg][round]: the emulator's legs first, then the further legs; a round runs each once
+      double[][] rates = new double[grains.length + legs.size()][repeat];
+      long[] messages = new long[grains.length];
+      for (int round = 0; round < repeat; round++) {
+        for (int k = 0; k < grains.length; k++) {
+          RunOptions o = new RunOptions(options.tMvmSeconds(), 0, 0, grains[k], RunOptions.DEFAULT.window());
+          if (round == 0 && warmup > 0) {
+            Emulator.run(g, w, f, p, Images.synthetic(net.input(), 2, warmup), o, i -> { });
+          }
+          RunReport r = Emulator.run(g, w, f, p, Images.synthetic(net.input(), 1, images), o, i -> { });
+          messages[k] = r.cores().stream().mapToLong(RunReport.CoreReport::messagesIn).sum();
+          rates[k][round] = r.wallImagesPerSecond();
         }
-        legNames.add(leg.name());
-        legRates.add(rate);
-        rows.add(new String[] {leg.name(), Table.format(rate), vs(rate, ref), "-"});
+        for (int k = 0; k < legs.size(); k++) {
+          try {
+            rates[grains.length + k][round] = legs.get(k).imagesPerSecond(net, w, legWarm, legImages);
+          } catch (Exception e) {
+            throw new IllegalStateException(legs.get(k).name() + " failed: " + e.getMessage(), e);
+          }
+        }
       }
-      Table t = new Table("leg", "images/s", "vs reference", "messages/image");
-      rows.forEach(r -> t.row((Object[]) r));
+      List<String> header = new ArrayList<>(List.of("leg", "images/s", "vs reference", "messages/image"));
+      if (repeat > 1) {
+        header.add("rounds");
+      }
+      Table t = new Table(header.toArray(String[]::new));
+      for (int k = 0; k < rates.length; k++) {
+        double rate = median(rates[k]);
+        List<Object> row = new ArrayList<>(List.of(
+            k < grains.length ? "emulator, " + (grains[k] ? "pixel" : "row") + " granularity" : legs.get(k - grains.length).name(),
+            Table.format(rate), vs(rate, ref), k < grains.length ? Table.format(messages[k] / images) : "-"));
+        if (repeat > 1) {
+          row.add(rounds(rates[k], null));
+        }
+        t.row(row.toArray());
+        if (k == grains.length - 1 && refImages > 0) {
+          t.row("reference inference, 1 thread", Table.format(ref), "1.00", "-");
+        }
+      }
       out.print(t);
       if (legs.isEmpty()) {
         out.println("ONNX Runtime is not on this classpath (it is test-scope, kept out of the jar);"
             + " its leg runs with: mvn -q -Pbench -pl emulator -am verify");
       } else {
-        Table ratios = new Table("emulator, " + (grains[0] ? "pixel" : "row") + " granularity, against", "ratio");
-        for (int i = 0; i < legNames.size(); i++) {
-          ratios.row(legNames.get(i), String.format("%.2f", emulator.get(0) / legRates.get(i)));
+        List<String> rh = new ArrayList<>(List.of("emulator, " + (grains[0] ? "pixel" : "row") + " granularity, against",
+            "ratio"));
+        if (repeat > 1) {
+          rh.add("ratio per round");
+        }
+        Table ratios = new Table(rh.toArray(String[]::new));
+        for (int k = 0; k < legs.size(); k++) {
+          double[] leg = rates[grains.length + k];
+          double[] perRound = new double[repeat];
+          for (int round = 0; round < repeat; round++) {
+            perRound[round] = rates[0][round] / leg[round];
+          }
+          List<Object> row = new ArrayList<>(List.of(legs.get(k).name(), String.format("%.2f", median(rates[0]) / median(leg))));
+          if (repeat > 1) {
+            row.add(rounds(perRound, "%.2f"));
+          }
+          ratios.row(row.toArray());
         }
         out.print(ratios);
       }
       out.flush();
       return 0;
+    }
+
+    /** The median: of an even count, the mean of the middle two. */
+    static double median(double[] values) {
+      double[] v = values.clone();
+      java.util.Arrays.sort(v);
+      int n = v.length;
+      return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+    }
+
+    /** The rounds' values, in order: as the table formats images/s, or with {@code format}. */
+    private static String rounds(double[] values, String format) {
+      return java.util.Arrays.stream(values).mapToObj(x -> format == null ? Table.format(x) : String.format(format, x))
+          .collect(java.util.stream.Collectors.joining(" "));
     }
 
     private static String vs(double rate, double ref) {
