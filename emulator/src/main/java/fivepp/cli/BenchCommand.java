@@ -131,7 +131,7 @@ final class BenchCommand {
             k < grains.length ? "emulator, " + (grains[k] ? "pixel" : "row") + " granularity" : legs.get(k - grains.length).name(),
             Table.format(rate), vs(rate, ref), k < grains.length ? Table.format(messages[k] / images) : "-"));
         if (repeat > 1) {
-          row.add(rounds(rates[k], null));
+          row.add(rounds(rates[k], Table::format));
         }
         t.row(row.toArray());
         if (k == grains.length - 1 && refImages > 0) {
@@ -157,7 +157,7 @@ final class BenchCommand {
           }
           List<Object> row = new ArrayList<>(List.of(legs.get(k).name(), String.format("%.2f", median(rates[0]) / median(leg))));
           if (repeat > 1) {
-            row.add(rounds(perRound, "%.2f"));
+            row.add(rounds(perRound, x -> String.format("%.2f", x)));
           }
           ratios.row(row.toArray());
         }
@@ -175,10 +175,9 @@ final class BenchCommand {
       return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
     }
 
-    /** The rounds' values, in order: as the table formats images/s, or with {@code format}. */
-    private static String rounds(double[] values, String format) {
-      return java.util.Arrays.stream(values).mapToObj(x -> format == null ? Table.format(x) : String.format(format, x))
-          .collect(java.util.stream.Collectors.joining(" "));
+    /** The rounds' values, in order, each as {@code format} writes it. */
+    private static String rounds(double[] values, java.util.function.DoubleFunction<String> format) {
+      return java.util.Arrays.stream(values).mapToObj(format).collect(java.util.stream.Collectors.joining(" "));
     }
 
     private static String vs(double rate, double ref) {
